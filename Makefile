@@ -1,0 +1,45 @@
+# Dixian 底线. `make run` serves the app with the demo county; `make test` runs every test. Both install what is
+# missing first: Debian packages (PostgreSQL 15, PostGIS 3, pgRouting, Chromium for browser tests) and .venv.
+SHELL := /bin/bash
+PY    := .venv/bin/python
+SUDO  := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+APT_PACKAGES := postgresql-15 postgresql-15-postgis-3 postgresql-15-pgrouting chromium chromium-driver fonts-noto-cjk
+
+.PHONY: run test setup system venv db demo bench clean-db
+run: setup db
+	$(PY) -m geo demo --if-empty
+	$(PY) -m geo serve
+
+test: setup db
+	$(PY) -m pytest -q $(PYTEST_ARGS)
+
+setup: system venv
+
+# Only the packages not yet installed, so a ready machine costs nothing here.
+system:
+	@missing=$$(for p in $(APT_PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "installing: $$missing"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
+	fi
+
+venv: .venv/.installed
+.venv/.installed: requirements.txt
+	[ -x $(PY) ] || python3 -m venv .venv
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -r requirements.txt
+	touch $@
+
+db:
+	$(PY) -m geo db up
+
+demo: setup db
+	$(PY) -m geo demo
+
+bench: setup db
+	$(PY) -m geo bench --json var/bench.json
+
+# Stop and remove the embedded cluster (its data is lost).
+clean-db:
+	-$(PY) -m geo db down
+	rm -rf var/pgdata

@@ -1,0 +1,1 @@
+"""Dixian's spatial core: settings, database, import, coordinate frames, terrain, checks and the CLI."""

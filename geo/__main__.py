@@ -1,0 +1,6 @@
+"""`python -m geo …`: the command line."""
+import sys
+
+from .cli import main
+
+sys.exit(main())

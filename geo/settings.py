@@ -1,0 +1,53 @@
+"""Every setting of the platform in one place, read from the environment once."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _env(name: str, default: str | None = None) -> str | None:
+    value = os.environ.get(name)
+    return value if value not in (None, "") else default
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Settings with their defaults; override any of them with the DIXIAN_* environment variable named beside it."""
+
+    schema: str = field(default_factory=lambda: _env("DIXIAN_SCHEMA", "dixian"))
+    var_dir: Path = field(default_factory=lambda: Path(_env("DIXIAN_VAR", str(PROJECT_ROOT / "var"))))
+    pg_bin: Path = field(default_factory=lambda: Path(_env("DIXIAN_PG_BIN", "/usr/lib/postgresql/15/bin")))
+    pg_port: int = field(default_factory=lambda: int(_env("DIXIAN_PG_PORT", "54329")))
+    pg_os_user: str = field(default_factory=lambda: _env("DIXIAN_PG_OS_USER", "dixian"))
+    pg_database: str = field(default_factory=lambda: _env("DIXIAN_PG_DATABASE", "dixian"))
+    # The frame data is stored in (CGCS2000 geographic); metric copies go to the Gauss-Krüger zone of the data.
+    storage_srid: int = 4490
+    # Streamlit app
+    app_port: int = field(default_factory=lambda: int(_env("DIXIAN_APP_PORT", "8501")))
+    language: str = field(default_factory=lambda: _env("DIXIAN_LANG", "zh"))
+
+    @property
+    def database_url(self) -> str | None:
+        """DATABASE_URL, read when asked (tests point it at a fresh database); unset means the embedded cluster."""
+        return _env("DATABASE_URL")
+
+    @property
+    def pgdata(self) -> Path:
+        return self.var_dir / "pgdata"
+
+    @property
+    def embedded(self) -> bool:
+        return self.database_url is None
+
+    @property
+    def url(self) -> str:
+        """The connection URL in force: DATABASE_URL, or the embedded cluster's."""
+        if self.database_url:
+            return self.database_url
+        return f"postgresql://{self.pg_os_user}@127.0.0.1:{self.pg_port}/{self.pg_database}"
+
+
+settings = Settings()
