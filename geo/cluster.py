@@ -47,13 +47,13 @@ def _own(cfg: Settings, path: Path) -> None:
         shutil.chown(path, cfg.pg_os_user, cfg.pg_os_user)
 
 
-def _check_reachable(cfg: Settings) -> None:
-    """The cluster's owner must be able to walk down to var/; say which folder blocks it."""
+def _check_reachable(cfg: Settings, folder: Path) -> None:
+    """The cluster's owner must be able to walk down to its folder; say which folder blocks it."""
     if os.geteuid() != 0:
         return
-    probe = subprocess.run(["runuser", "-u", cfg.pg_os_user, "--", "test", "-x", str(cfg.var_dir)])
+    probe = subprocess.run(["runuser", "-u", cfg.pg_os_user, "--", "test", "-x", str(folder)])
     if probe.returncode != 0:
-        raise ClusterError(f"user {cfg.pg_os_user} cannot reach {cfg.var_dir}: make its parent folders "
+        raise ClusterError(f"user {cfg.pg_os_user} cannot reach {folder}: make its parent folders "
                            f"world-executable (chmod o+x) or set DIXIAN_VAR to a folder it can reach")
 
 
@@ -74,9 +74,10 @@ def init(cfg: Settings = default_settings) -> None:
         raise ClusterError(f"no PostgreSQL server binaries in {cfg.pg_bin}: run `make setup` "
                            f"(installs postgresql-15, postgis and pgrouting)")
     _ensure_os_user(cfg)
-    cfg.var_dir.mkdir(parents=True, exist_ok=True)
-    os.chmod(cfg.var_dir, 0o755)
-    _check_reachable(cfg)
+    home = cfg.pgdata.parent
+    home.mkdir(parents=True, exist_ok=True)
+    os.chmod(home, 0o755)
+    _check_reachable(cfg, home)
     cfg.pgdata.mkdir(mode=0o700, exist_ok=True)
     _own(cfg, cfg.pgdata)
     _run(cfg, [str(cfg.pg_bin / "initdb"), "-D", str(cfg.pgdata), "-U", cfg.pg_os_user, "--auth=trust",
@@ -93,7 +94,7 @@ def start(cfg: Settings = default_settings) -> None:
     init(cfg)
     if running(cfg):
         return
-    log = cfg.var_dir / "postgresql.log"
+    log = cfg.pgdata.parent / "postgresql.log"
     log.touch(exist_ok=True)
     _own(cfg, log)
     _run(cfg, [str(cfg.pg_bin / "pg_ctl"), "-D", str(cfg.pgdata), "-l", str(log), "-w", "-t", "60", "start"])

@@ -1,6 +1,7 @@
 """Every setting of the platform in one place, read from the environment once."""
 from __future__ import annotations
 
+import hashlib
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -11,6 +12,12 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 def _env(name: str, default: str | None = None) -> str | None:
     value = os.environ.get(name)
     return value if value not in (None, "") else default
+
+
+def _others_can_enter(path: Path) -> bool:
+    """Whether a user other than the owner may traverse every folder down to `path`."""
+    path = path.resolve()
+    return all(p.stat().st_mode & 0o001 for p in (path, *path.parents) if p.exists())
 
 
 @dataclass(frozen=True)
@@ -36,6 +43,11 @@ class Settings:
 
     @property
     def pgdata(self) -> Path:
+        """The embedded cluster's folder: var/pgdata, unless the cluster's owner (root runs it as pg_os_user)
+        could not walk into var/ — a clone under /root, say — then a folder of its own under /var/lib/dixian."""
+        if os.geteuid() == 0 and not _others_can_enter(self.var_dir.parent):
+            digest = hashlib.sha1(str(self.var_dir).encode()).hexdigest()[:12]
+            return Path("/var/lib/dixian") / digest / "pgdata"
         return self.var_dir / "pgdata"
 
     @property
