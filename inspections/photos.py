@@ -1,0 +1,164 @@
+"""Photo evidence: read EXIF position and time (JPEG, HEIC/HEIF), hash the bytes and the picture, store by content."""
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import tempfile
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import imagehash
+import pillow_heif
+from PIL import Image, UnidentifiedImageError
+
+from geo.settings import settings
+
+pillow_heif.register_heif_opener()
+
+_GPS_IFD, _EXIF_IFD = 0x8825, 0x8769
+_MAKE, _MODEL, _DATETIME = 271, 272, 306
+_DATETIME_ORIGINAL, _OFFSET_ORIGINAL, _OFFSET = 36867, 36881, 36880
+_FORMATS = {"JPEG": "jpeg", "MPO": "jpeg", "HEIF": "heif", "PNG": "png", "WEBP": "webp"}
+
+
+class NotAnImage(ValueError):
+    """The bytes are not a picture this platform accepts."""
+
+
+def _deg(dms, ref) -> float | None:
+    try:
+        d, m, s = (float(x) for x in dms)
+    except (TypeError, ValueError):
+        return None
+    v = d + m / 60 + s / 3600
+    return -v if str(ref).upper() in ("S", "W") else v
+
+
+def _offset(text) -> timezone | None:
+    """An EXIF OffsetTime such as '+03:00'."""
+    try:
+        sign = -1 if str(text).strip()[0] == "-" else 1
+        h, m = str(text).strip().lstrip("+-").split(":")
+        return timezone(sign * timedelta(hours=int(h), minutes=int(m)))
+    except (ValueError, IndexError):
+        return None
+
+
+def _exif_time(text) -> datetime | None:
+    try:
+        return datetime.strptime(str(text).strip().rstrip("\x00"), "%Y:%m:%d %H:%M:%S")
+    except ValueError:
+        return None
+
+
+def _gps_time(gps: dict) -> datetime | None:
+    try:
+        day = datetime.strptime(str(gps[29]).strip(), "%Y:%m:%d")
+        h, m, s = (float(x) for x in gps[7])
+    except (KeyError, TypeError, ValueError):
+        return None
+    return (day + timedelta(hours=h, minutes=m, seconds=s)).replace(tzinfo=timezone.utc, microsecond=0)
+
+
+def _text(v) -> str | None:
+    if v is None:
+        return None
+    s = str(v).strip().rstrip("\x00").strip()
+    return s or None
+
+
+def open_image(data: bytes) -> Image.Image:
+    """The decoded picture, or NotAnImage saying so."""
+    try:
+        img = Image.open(io.BytesIO(data))
+        img.load()
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as err:
+        raise NotAnImage(f"not a JPEG or HEIC image ({err.__class__.__name__})") from None
+    if img.format not in _FORMATS:
+        raise NotAnImage(f"image format {img.format} not accepted; send JPEG or HEIC")
+    return img
+
+
+def read_meta(data: bytes) -> dict:
+    """EXIF position, altitude, time (UTC and local), accuracy, camera, sha256 and perceptual hash of one photo.
+
+    Time: the GPS clock (UTC) when the camera wrote one; else DateTimeOriginal with OffsetTimeOriginal.
+    time_local is DateTimeOriginal as the camera wrote it, with its offset when known. Missing EXIF gives nulls."""
+    img = open_image(data)
+    exif = img.getexif()
+    gps = dict(exif.get_ifd(_GPS_IFD)) if exif else {}
+    sub = dict(exif.get_ifd(_EXIF_IFD)) if exif else {}
+    lat = _deg(gps.get(2), gps.get(1)) if 2 in gps else None
+    lon = _deg(gps.get(4), gps.get(3)) if 4 in gps else None
+    if lat is None or lon is None or not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        lat = lon = None
+    altitude = None
+    if 6 in gps:
+        try:
+            altitude = float(gps[6]) * (-1 if gps.get(5) in (1, b"\x01") else 1)
+        except (TypeError, ValueError):
+            altitude = None
+    accuracy = None
+    if 31 in gps:  # GPSHPositioningError
+        try:
+            accuracy = float(gps[31])
+        except (TypeError, ValueError):
+            accuracy = None
+    local = _exif_time(sub.get(_DATETIME_ORIGINAL) or exif.get(_DATETIME))
+    tz = _offset(sub.get(_OFFSET_ORIGINAL) or sub.get(_OFFSET)) if local else None
+    time_utc = _gps_time(gps)
+    if time_utc is None and local is not None and tz is not None:
+        time_utc = local.replace(tzinfo=tz).astimezone(timezone.utc)
+    if local is None:
+        time_local = None
+    elif tz is not None:
+        time_local = local.replace(tzinfo=tz).isoformat()
+    else:
+        time_local = local.isoformat()  # naive: the device's zone is not in the file
+    ph = imagehash.phash(img.convert("RGB") if img.mode not in ("RGB", "L") else img)
+    return {
+        "lat": None if lat is None else round(lat, 7),
+        "lon": None if lon is None else round(lon, 7),
+        "altitude_m": altitude,
+        "time_utc": time_utc.isoformat().replace("+00:00", "Z") if time_utc else None,
+        "time_local": time_local,
+        "time_local_naive": local.isoformat() if local is not None and tz is None else None,
+        "accuracy_m": accuracy,
+        "make": _text(exif.get(_MAKE)) if exif else None,
+        "model": _text(exif.get(_MODEL)) if exif else None,
+        "format": _FORMATS[img.format],
+        "bytes": len(data),
+        "sha256": hashlib.sha256(data).hexdigest(),
+        "phash": str(ph),
+    }
+
+
+def phash_int(hexhash: str) -> int:
+    """A 64-bit perceptual hash as a signed bigint, for XOR and bit_count in SQL."""
+    v = int(hexhash, 16)
+    return v - (1 << 64) if v >= 1 << 63 else v
+
+
+def photo_path(sha256: str, root: Path | None = None) -> Path:
+    """Where a photo with this content lives: root/ab/cdef… (never a name the client chose)."""
+    if len(sha256) != 64 or any(c not in "0123456789abcdef" for c in sha256):
+        raise ValueError("sha256 must be 64 lowercase hex digits")
+    return Path(root or settings.photo_dir) / sha256[:2] / sha256[2:]
+
+
+def store(data: bytes, root: Path | None = None) -> tuple[Path, bool]:
+    """Write the bytes at their content address (atomically); return the path and whether it is new."""
+    path = photo_path(hashlib.sha256(data).hexdigest(), root)
+    if path.exists():
+        return path, False
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path, True
