@@ -36,6 +36,25 @@ class Settings:
     app_port: int = field(default_factory=lambda: int(_env("DIXIAN_APP_PORT", "8501")))
     language: str = field(default_factory=lambda: _env("DIXIAN_LANG", "zh"))
 
+    # Field inspections (inspections/): photo store, upload limit, validation thresholds, schedule intervals
+    photo_dir: Path = field(default_factory=lambda: Path(_env("DIXIAN_PHOTO_DIR", str(PROJECT_ROOT / "var" / "photos"))))
+    upload_max_bytes: int = field(default_factory=lambda: int(_env("DIXIAN_UPLOAD_MAX_BYTES", str(20 * 1024 * 1024))))
+    gps_max_accuracy_m: float = field(default_factory=lambda: float(_env("DIXIAN_GPS_MAX_ACCURACY_M", "50")))
+    max_travel_kmh: float = field(default_factory=lambda: float(_env("DIXIAN_MAX_TRAVEL_KMH", "120")))
+    photo_time_slack_s: int = field(default_factory=lambda: int(_env("DIXIAN_PHOTO_TIME_SLACK_S", "60")))
+    phash_max_distance: int = field(default_factory=lambda: int(_env("DIXIAN_PHASH_MAX_DISTANCE", "4")))
+    # metres from the target within which a visit counts as on site, per kind of target
+    target_radius_m: dict = field(default_factory=lambda: {
+        "household": 100.0, "house": 100.0, "water_source": 200.0, "relocation_site": 300.0,
+        "asset": 200.0, "road": 200.0})
+    visit_monitored_days: int = field(default_factory=lambda: int(_env("DIXIAN_VISIT_MONITORED_DAYS", "30")))
+    visit_household_days: int = field(default_factory=lambda: int(_env("DIXIAN_VISIT_HOUSEHOLD_DAYS", "365")))
+    patrol_water_works_days: int = field(default_factory=lambda: int(_env("DIXIAN_PATROL_WATER_WORKS_DAYS", "30")))
+    patrol_protection_zone_days: int = field(default_factory=lambda: int(_env("DIXIAN_PATROL_ZONE_DAYS", "90")))
+    check_idle_house_days: int = field(default_factory=lambda: int(_env("DIXIAN_CHECK_IDLE_HOUSE_DAYS", "90")))
+    tasks_near_limit: int = field(default_factory=lambda: int(_env("DIXIAN_TASKS_NEAR_LIMIT", "50")))
+    spotcheck_rate: float = field(default_factory=lambda: float(_env("DIXIAN_SPOTCHECK_RATE", "0.1")))
+
     @property
     def database_url(self) -> str | None:
         """DATABASE_URL, read when asked (tests point it at a fresh database); unset means the embedded cluster."""
