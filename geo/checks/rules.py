@@ -1,0 +1,125 @@
+"""Rule sets: load a named, versioned rule set from the rule_sets table, apply `--set key=value` overrides, typed."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+CHOICES = {
+    "water_combine": ("all", "piped_or_time"),
+    "distance_basis": ("network", "straight", "auto"),
+    "road_criteria": ("households",),
+}
+
+# Every setting a rule set may hold: its type, its default where the stored rule set leaves it out, and bounds.
+SCHEMA: dict[str, tuple[type, Any, float | None, float | None]] = {
+    "water_combine": (str, "all", None, None),
+    "max_round_trip_min": (float, 20.0, 0.0, None),
+    "max_horizontal_m": (float, 800.0, 0.0, None),
+    "max_vertical_m": (float, 80.0, 0.0, None),
+    "min_guarantee_rate": (float, 0.90, 0.0, 1.0),
+    "piped_counts_as_compliant": (bool, False, None, None),
+    "distance_basis": (str, "auto", None, None),
+    "dry_season": (bool, False, None, None),
+    "loaded_speed_factor": (float, 0.8, 0.05, 1.0),
+    "road_access_m": (float, 200.0, 0.0, None),
+    "min_households_for_road": (int, 30, 0, None),
+    "road_criteria": (str, "households", None, None),
+    "rai_distance_m": (float, 2000.0, 0.0, None),
+    "emergency_litres_per_person_day": (float, 20.0, 0.0, None),
+    # How the checks measure (kept in the rule set so that a result can be reproduced from it).
+    "network_snap_m": (float, 150.0, 0.0, None),      # a point farther than this from every path is off the network
+    "network_search_m": (float, 5000.0, 0.0, None),   # network routes longer than this are not searched
+    "profile_step_m": (float, 30.0, 1.0, None),       # spacing of DEM samples along a route
+    "piped_reach_m": (float, 3000.0, 0.0, None),      # a piped scheme serves homes within this distance of it
+}
+
+
+class RuleError(ValueError):
+    """A rule set that does not exist, or a setting that is unknown or has a bad value."""
+
+
+@dataclass(frozen=True)
+class RuleSet:
+    """A rule set as the checks use it: name, version and typed settings (overrides applied)."""
+
+    name: str
+    version: int
+    settings: dict[str, Any] = field(default_factory=dict)
+    overrides: dict[str, Any] = field(default_factory=dict)
+
+    def __getattr__(self, key: str) -> Any:
+        try:
+            return self.settings[key]
+        except KeyError:
+            raise AttributeError(key) from None
+
+    def search_radius_m(self) -> float:
+        """The farthest straight-line distance at which a source could still pass: beyond it every clause that
+        decides compliance fails (ground distance is never shorter than the straight line, and Tobler's best speed
+        of 6 km/h out and loaded_speed_factor × 6 km/h back bounds the time clause)."""
+        from .tobler import MAX_SPEED_M_PER_MIN
+        t = self.max_round_trip_min
+        time_reach = t / (1.0 / MAX_SPEED_M_PER_MIN + 1.0 / (MAX_SPEED_M_PER_MIN * self.loaded_speed_factor))
+        if self.water_combine == "all":
+            return min(self.max_horizontal_m, time_reach)
+        return time_reach
+
+
+def coerce(key: str, value: Any) -> Any:
+    """One setting to its type, checked against its bounds and choices; RuleError names the key and the value."""
+    if key not in SCHEMA:
+        raise RuleError(f"unknown setting {key!r}; settings are: {', '.join(sorted(SCHEMA))}")
+    typ, _default, lo, hi = SCHEMA[key]
+    try:
+        if typ is bool:
+            if isinstance(value, bool):
+                out = value
+            elif str(value).strip().lower() in ("true", "1", "yes", "on"):
+                out = True
+            elif str(value).strip().lower() in ("false", "0", "no", "off"):
+                out = False
+            else:
+                raise ValueError
+        elif typ is int:
+            f = float(value)
+            if f != int(f):
+                raise ValueError
+            out = int(f)
+        elif typ is float:
+            out = float(value)
+            if out != out:
+                raise ValueError
+        else:
+            out = str(value).strip()
+    except (TypeError, ValueError):
+        raise RuleError(f"setting {key}={value!r}: expected {typ.__name__}") from None
+    if key in CHOICES and out not in CHOICES[key]:
+        raise RuleError(f"setting {key}={value!r}: expected one of {', '.join(CHOICES[key])}")
+    if lo is not None and out < lo or hi is not None and out > hi:
+        rng = f"{lo if lo is not None else '-inf'}..{hi if hi is not None else 'inf'}"
+        raise RuleError(f"setting {key}={value!r}: out of range {rng}")
+    return out
+
+
+def load_rules(conn, name: str | None = None, overrides: dict[str, Any] | None = None) -> RuleSet:
+    """The latest version of rule set `name` (default: the county's default rule set) with `overrides` applied."""
+    with conn.cursor() as cur:
+        if name:
+            cur.execute("SELECT name, version, settings FROM rule_sets WHERE name = %s ORDER BY version DESC LIMIT 1",
+                        (name,))
+        else:
+            cur.execute("SELECT name, version, settings FROM rule_sets WHERE is_default LIMIT 1")
+        row = cur.fetchone()
+        if row is None:
+            cur.execute("SELECT string_agg(DISTINCT name, ', ' ORDER BY name) FROM rule_sets")
+            known = cur.fetchone()[0] or "none"
+            raise RuleError(f"no rule set {name!r}; rule sets are: {known}" if name
+                            else f"no default rule set; rule sets are: {known}")
+    rname, version, stored = row
+    values = {k: default for k, (_t, default, _lo, _hi) in SCHEMA.items()}
+    for k, v in (stored or {}).items():
+        if k in SCHEMA:  # a stored key this code does not know is kept out rather than refused
+            values[k] = coerce(k, v)
+    typed = {k: coerce(k, v) for k, v in (overrides or {}).items()}
+    values.update(typed)
+    return RuleSet(rname, int(version), values, typed)

@@ -1,0 +1,447 @@
+"""Water-fetch check: for every household (or natural village), the sources within reach, their distance, climb and
+walking time, the clauses of the rule set in three-valued logic, and the source named; results into water_results.
+
+The array functions (`candidate_pairs`, `fetch_metrics`, `judge`, `choose`) work on plain numpy arrays in the
+metric frame, so other planners (emergency supply points, say) can reuse them without the tables."""
+from __future__ import annotations
+
+import io
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from scipy.spatial import cKDTree
+
+from ..terrain import load_dem
+from . import network as netmod
+from .rules import RuleSet
+from .tobler import Terrain, leg_times
+
+SQL = Path(__file__).resolve().parent / "sql"
+T, U, F = 2, 1, 0  # three-valued logic as small integers: AND is min, OR is max
+RESULT_COLUMNS = ["subject", "subject_id", "natural_village_id", "people", "source_id", "horizontal_m",
+                  "vertical_m", "round_trip_min", "distance_basis", "horizontal_ok", "vertical_ok", "time_ok",
+                  "piped", "compliant", "failed_clauses"]
+
+
+def tv(ok: np.ndarray, known: np.ndarray) -> np.ndarray:
+    """Booleans with a known-mask as three-valued codes."""
+    return np.where(known, np.where(ok, T, F), U).astype(np.int8)
+
+
+def tv_to_object(a: np.ndarray) -> np.ndarray:
+    """Three-valued codes as True / False / None."""
+    out = np.full(len(a), None, dtype=object)
+    out[a == T] = True
+    out[a == F] = False
+    return out
+
+
+# ---------------------------------------------------------------------------------------------- array functions
+
+def candidate_pairs(subj_xy: np.ndarray, src_xy: np.ndarray, radius_m: float,
+                    extra: list[tuple[np.ndarray, float]] = ()) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Every (subject, source) pair within `radius_m` in a straight line (a radius search, not k-nearest), plus each
+    subject's nearest source, plus pairs within a larger radius for given subsets of sources (`extra`: (source
+    index array, radius)). Returns (i, j, nearest_flag), unique pairs."""
+    if len(subj_xy) == 0 or len(src_xy) == 0:
+        e = np.zeros(0, dtype=np.int64)
+        return e, e, np.zeros(0, dtype=bool)
+    ts = cKDTree(src_xy)
+    th = cKDTree(subj_xy)
+    parts_i, parts_j = [], []
+    m = th.sparse_distance_matrix(ts, radius_m, output_type="ndarray")
+    parts_i.append(m["i"]); parts_j.append(m["j"])
+    for idx, r in extra:
+        if len(idx):
+            m2 = th.sparse_distance_matrix(cKDTree(src_xy[idx]), r, output_type="ndarray")
+            parts_i.append(m2["i"]); parts_j.append(idx[m2["j"]])
+    _, near = ts.query(subj_xy, k=1)
+    parts_i.append(np.arange(len(subj_xy))); parts_j.append(near)
+    key = np.unique(np.concatenate(parts_i).astype(np.int64) * len(src_xy) + np.concatenate(parts_j))
+    i, j = key // len(src_xy), key % len(src_xy)
+    return i, j, near[i] == j
+
+
+@dataclass
+class Points:
+    """Points in the metric frame with their DEM-frame coordinates and elevations."""
+
+    xy: np.ndarray
+    d: np.ndarray
+    z: np.ndarray
+
+    @classmethod
+    def of(cls, xy: np.ndarray, terrain: Terrain) -> "Points":
+        xy = np.asarray(xy, dtype=float).reshape(-1, 2)
+        dx, dy = terrain.to_dem(xy[:, 0], xy[:, 1])
+        d = np.column_stack([dx, dy])
+        return cls(xy, d, terrain.z(dx, dy))
+
+
+@dataclass
+class NetworkContext:
+    """A network with both point sets attached, ready for pair queries."""
+
+    net: netmod.Network
+    H: netmod.Attachment
+    S: netmod.Attachment
+    h_access: tuple[np.ndarray, np.ndarray]
+    s_access: tuple[np.ndarray, np.ndarray]
+
+    @classmethod
+    def of(cls, net: netmod.Network, hp: Points, sp: Points, terrain: Terrain, snap_m: float, step_m: float):
+        H = netmod.attach(net, hp.xy, snap_m, terrain)
+        S = netmod.attach(net, sp.xy, snap_m, terrain)
+        return cls(net, H, S, netmod.access_times(terrain, hp.d, hp.z, H, hp.xy, step_m),
+                   netmod.access_times(terrain, sp.d, sp.z, S, sp.xy, step_m))
+
+
+@dataclass
+class Metrics:
+    """Fetch metrics of many (subject, source) pairs."""
+
+    straight_m: np.ndarray
+    horizontal_m: np.ndarray   # NaN where it cannot be measured on the basis asked for
+    vertical_m: np.ndarray     # NaN where either end has no elevation
+    out_min: np.ndarray        # out empty
+    back_min: np.ndarray       # back loaded
+    network: np.ndarray        # bool: measured along the network
+
+    @property
+    def round_trip_min(self) -> np.ndarray:
+        return self.out_min + self.back_min
+
+
+def fetch_metrics(hp: Points, sp: Points, i: np.ndarray, j: np.ndarray, terrain: Terrain, *, basis: str,
+                  loaded_speed_factor: float, step_m: float, search_m: float,
+                  ctx: NetworkContext | None = None, need_time: np.ndarray | None = None) -> Metrics:
+    """Horizontal distance, climb and round-trip time for pairs (hp[i], sp[j]).
+
+    basis: 'straight'; 'network' (NaN where the network does not link both ends); 'auto' (network where it links
+    both ends, else straight). Time is Tobler's function over the DEM profile of the route, out unloaded and back at
+    `loaded_speed_factor`. need_time: mask of pairs whose time matters (others get NaN, to save work)."""
+    P = len(i)
+    straight = np.hypot(*(hp.xy[i] - sp.xy[j]).T) if P else np.zeros(0)
+    vertical = np.abs(hp.z[i] - sp.z[j])
+    horizontal = np.full(P, np.nan)
+    out = np.full(P, np.nan); back = np.full(P, np.nan)
+    on_net = np.zeros(P, dtype=bool)
+    need = np.ones(P, dtype=bool) if need_time is None else need_time
+    if basis != "straight" and ctx is not None and P:
+        att = ctx.H.on[i] & ctx.S.on[j]
+        k = np.nonzero(att)[0]
+        d, to, tb = netmod.pair_metrics(ctx.net, ctx.H, ctx.S, i[k], j[k], ctx.h_access, ctx.s_access, search_m)
+        reach = np.isfinite(d)
+        kk = k[reach]
+        on_net[kk] = True
+        horizontal[kk] = d[reach]
+        out[kk] = to[reach]
+        back[kk] = tb[reach] / loaded_speed_factor
+    use_straight = ~on_net if basis in ("straight", "auto") else np.zeros(P, dtype=bool)
+    horizontal[use_straight] = straight[use_straight]
+    s = np.nonzero(use_straight & need)[0]
+    if len(s):
+        t_hs, t_sh = leg_times(terrain, hp.d[i[s]], sp.d[j[s]], straight[s], step_m, hp.z[i[s]], sp.z[j[s]])
+        out[s] = t_hs
+        back[s] = t_sh / loaded_speed_factor
+    if need_time is not None:
+        out[~need] = np.nan; back[~need] = np.nan
+    return Metrics(straight, horizontal, vertical, out, back, on_net)
+
+
+@dataclass
+class Judgement:
+    """Clauses per pair as three-valued codes, and what they add up to under the rule set."""
+
+    horizontal: np.ndarray
+    vertical: np.ndarray
+    time: np.ndarray
+    piped: np.ndarray
+    guarantee: np.ndarray
+    compliant: np.ndarray
+    failed: list[tuple[str, np.ndarray]] = field(default_factory=list)
+
+
+def judge(m: Metrics, piped: np.ndarray, guarantee: np.ndarray, rules: RuleSet) -> Judgement:
+    """Each clause against its threshold (unknown where the metric is NaN) and the rule set's combination."""
+    h = tv(m.horizontal_m <= rules.max_horizontal_m, np.isfinite(m.horizontal_m))
+    v = tv(m.vertical_m <= rules.max_vertical_m, np.isfinite(m.vertical_m))
+    rt = m.round_trip_min
+    t = tv(rt <= rules.max_round_trip_min, np.isfinite(rt))
+    p = np.where(piped, T, F).astype(np.int8)
+    g = np.where(np.isfinite(guarantee) & (guarantee < rules.min_guarantee_rate), F, T).astype(np.int8)
+    if rules.water_combine == "all":
+        clauses = [("horizontal", h), ("vertical", v), ("time", t), ("guarantee", g)]
+        combined = np.minimum.reduce([c for _, c in clauses])
+        if rules.piped_counts_as_compliant:
+            combined = np.maximum(combined, p)
+    else:  # piped_or_time
+        clauses = [("piped", p), ("time", t)]
+        combined = np.maximum(p, t)
+    return Judgement(h, v, t, p, g, combined.astype(np.int8), clauses)
+
+
+def choose(i: np.ndarray, n_subjects: int, compliant: np.ndarray, round_trip: np.ndarray,
+           straight: np.ndarray, nearest: np.ndarray) -> np.ndarray:
+    """Index of the pair named for each subject (−1 where it has none): the compliant pair with the least time,
+    else the nearest source (straight line)."""
+    ok = compliant == T
+    key1 = np.where(ok, 0, 1)
+    key2 = np.where(ok, np.where(np.isfinite(round_trip), round_trip, np.inf), np.where(nearest, 0.0, 1.0))
+    order = np.lexsort((straight, key2, key1, i))
+    pick = np.full(n_subjects, -1, dtype=np.int64)
+    first = np.ones(len(order), dtype=bool)
+    first[1:] = i[order][1:] != i[order][:-1]
+    pick[i[order][first]] = order[first]
+    return pick
+
+
+# ---------------------------------------------------------------------------------------------- the check
+
+def _metric_srid(conn) -> int | None:
+    with conn.cursor() as cur:
+        cur.execute("SELECT value::int FROM meta WHERE key = 'metric_srid'")
+        row = cur.fetchone()
+    return row[0] if row else None
+
+
+_DEM_CACHE: dict = {}
+
+
+def terrain_for(conn) -> Terrain:
+    """The DEM as Terrain in the metric frame, decoded once per import (cached by its import time)."""
+    srid = _metric_srid(conn) or 4326
+    with conn.cursor() as cur:
+        cur.execute("SELECT imported_at FROM dem WHERE id = 1")
+        row = cur.fetchone()
+    key = (conn.dsn, row[0] if row else None, srid)
+    if key not in _DEM_CACHE:
+        _DEM_CACHE.clear()
+        _DEM_CACHE[key] = Terrain(load_dem(conn) if row else None, srid)
+    return _DEM_CACHE[key]
+
+
+def uses_households(conn) -> bool:
+    with conn.cursor() as cur:
+        cur.execute("SELECT EXISTS (SELECT 1 FROM households)")
+        return bool(cur.fetchone()[0])
+
+
+def result_label(rules: RuleSet) -> str:
+    """The rule_set column of results: the name, with any overrides, so a what-if run never poses as the rule set."""
+    if not rules.overrides:
+        return rules.name
+    return rules.name + "?" + "&".join(f"{k}={str(v).lower() if isinstance(v, bool) else v}"
+                                       for k, v in sorted(rules.overrides.items()))
+
+
+@dataclass
+class WaterRun:
+    """What a water check computed: one row per subject (the contract columns plus detail), and timings."""
+
+    rows: pd.DataFrame
+    timings: dict[str, float]
+    rules: RuleSet
+
+
+def compute(conn, rules: RuleSet, subject_ids: list[str] | None = None, *, terrain: Terrain | None = None,
+            households: bool | None = None) -> WaterRun:
+    """Run the water check over every subject (or only `subject_ids`) without writing anything."""
+    tm: dict[str, float] = {}
+    t0 = time.perf_counter()
+    use_h = uses_households(conn) if households is None else households
+    subj = _fetch(conn, (SQL / "water_subjects.sql").read_text(), {"use_households": use_h, "ids": subject_ids})
+    srid = _metric_srid(conn)
+    R = rules.search_radius_m()
+    wide = max(R, rules.piped_reach_m)
+    bbox = None
+    if subject_ids is not None and len(subj):
+        bbox = tuple(float(v) for v in (subj.x.min(), subj.y.min(), subj.x.max(), subj.y.max()))
+    src = _fetch(conn, (SQL / "water_sources.sql").read_text(), {
+        "dry_season": rules.dry_season, "has_bbox": bbox is not None, "radius": float(wide), "srid": srid or 0,
+        "x0": bbox[0] if bbox else 0, "y0": bbox[1] if bbox else 0, "x1": bbox[2] if bbox else 0,
+        "y1": bbox[3] if bbox else 0, "nearest_for": list(subj.subject_id) if bbox else [],
+        "use_households": use_h})
+    tm["load"] = time.perf_counter() - t0
+    t1 = time.perf_counter()
+    terrain = terrain or terrain_for(conn)
+    hp = Points.of(subj[["x", "y"]].to_numpy(float), terrain)
+    sp = Points.of(src[["x", "y"]].to_numpy(float), terrain)
+    piped_src = src.piped_to_home.to_numpy(bool)
+    i, j, nearest = candidate_pairs(hp.xy, sp.xy, R, [(np.nonzero(piped_src)[0], rules.piped_reach_m)])
+    tm["pairs"] = time.perf_counter() - t1
+    t2 = time.perf_counter()
+    ctx = None
+    if rules.distance_basis != "straight" and len(subj) and len(src):
+        pad = rules.network_search_m
+        allxy = np.vstack([hp.xy, sp.xy])
+        box = (*(allxy.min(axis=0) - pad), *(allxy.max(axis=0) + pad)) if subject_ids is not None else None
+        ids, lines = netmod.load_roads(conn, bbox=box)
+        net = netmod.build_network(ids, lines, terrain, rules.profile_step_m)
+        if net is not None:
+            ctx = NetworkContext.of(net, hp, sp, terrain, rules.network_snap_m, rules.profile_step_m)
+    tm["network"] = time.perf_counter() - t2
+    t3 = time.perf_counter()
+    straight = np.hypot(*(hp.xy[i] - sp.xy[j]).T) if len(i) else np.zeros(0)
+    piped = piped_src[j] & (straight <= rules.piped_reach_m)
+    # Time matters where the pair could still be the compliant one, and for the nearest (it may be named).
+    need = nearest.copy()
+    if rules.water_combine == "all":
+        vert = np.abs(hp.z[i] - sp.z[j])
+        need |= (straight <= rules.max_horizontal_m) & ~(vert > rules.max_vertical_m)
+        if rules.piped_counts_as_compliant:
+            need |= piped
+    else:
+        need |= straight <= R
+        need |= piped
+    m = fetch_metrics(hp, sp, i, j, terrain, basis=rules.distance_basis,
+                      loaded_speed_factor=rules.loaded_speed_factor, step_m=rules.profile_step_m,
+                      search_m=rules.network_search_m, ctx=ctx, need_time=need)
+    jd = judge(m, piped, src.guarantee_rate.to_numpy(float, na_value=np.nan)[j], rules)
+    pick = choose(i, len(subj), jd.compliant, m.round_trip_min, m.straight_m, nearest)
+    tm["metrics"] = time.perf_counter() - t3
+    rows = _rows(subj, src, i, j, pick, m, jd, hp, sp)
+    tm["compute"] = time.perf_counter() - t0
+    return WaterRun(rows, tm, rules)
+
+
+def _fetch(conn, sql: str, params: dict) -> pd.DataFrame:
+    with conn.cursor() as cur:
+        cur.execute(sql, params)
+        return pd.DataFrame(cur.fetchall(), columns=[d.name for d in cur.description])
+
+
+def _rows(subj, src, i, j, pick, m: Metrics, jd: Judgement, hp: Points, sp: Points) -> pd.DataFrame:
+    n = len(subj)
+    has = pick >= 0
+    p = np.where(has, pick, 0)
+
+    def at(a, fill=np.nan):
+        a = np.asarray(a)
+        if len(a) == 0:
+            return np.full(n, fill, dtype=object if fill is None else float)
+        return np.where(has, a[p], fill)
+
+    src_ids = src.id.to_numpy(object)
+    out = pd.DataFrame({
+        "subject": subj.subject.to_numpy(object),
+        "subject_id": subj.subject_id.to_numpy(object),
+        "natural_village_id": subj.natural_village_id.to_numpy(object),
+        "people": subj.people.to_numpy(),
+    })
+    out["source_id"] = np.where(has, src_ids[j[p]] if len(j) else None, None)
+    out["horizontal_m"] = at(m.horizontal_m)
+    out["vertical_m"] = at(m.vertical_m)
+    out["round_trip_min"] = at(m.round_trip_min)
+    basis = np.where(m.network, "network", "straight").astype(object) if len(i) else np.zeros(0, dtype=object)
+    out["distance_basis"] = np.where(has, basis[p] if len(i) else None, None)
+    codes = {}
+    for name, arr in (("horizontal_ok", jd.horizontal), ("vertical_ok", jd.vertical), ("time_ok", jd.time),
+                      ("piped", jd.piped), ("compliant", jd.compliant)):
+        c = np.where(has, arr[p] if len(i) else U, U).astype(np.int8)
+        codes[name] = c
+        out[name] = tv_to_object(c)
+    # No source that counts anywhere: nothing to fetch from, so not compliant whatever else.
+    out.loc[~has, "compliant"] = False
+    out.loc[~has, "piped"] = False
+    failed = []
+    for k in range(n):
+        if not has[k]:
+            failed.append(["no_source"])
+        elif codes["compliant"][k] == T:
+            failed.append([])
+        else:
+            failed.append([name for name, arr in jd.failed if arr[p[k]] == F])
+    out["failed_clauses"] = failed
+    # Detail for explanations (not part of the results table).
+    out["straight_m"] = at(m.straight_m)
+    out["out_min"] = at(m.out_min)
+    out["back_min"] = at(m.back_min)
+    out["subject_elevation_m"] = hp.z
+    out["source_elevation_m"] = at(sp.z[j] if len(j) else np.zeros(0))
+    out["x"] = hp.xy[:, 0]; out["y"] = hp.xy[:, 1]
+    out["candidates"] = np.bincount(i, minlength=n) if len(i) else 0
+    return out
+
+
+def write(conn, run: WaterRun, *, only_subjects: bool = False) -> int:
+    """Replace the rule set's results (or only the rows of the subjects in `run`) with `run`, via COPY."""
+    label = result_label(run.rules)
+    rows = run.rows
+    with conn.cursor() as cur:
+        if only_subjects:
+            for subject, ids in rows.groupby("subject").subject_id:
+                cur.execute("DELETE FROM water_results WHERE rule_set = %s AND subject = %s AND subject_id = ANY(%s)",
+                            (label, subject, list(ids)))
+        else:
+            cur.execute("DELETE FROM water_results WHERE rule_set = %s", (label,))
+        if rows.empty:
+            return 0
+        df = rows[RESULT_COLUMNS].copy()
+        df.insert(0, "rule_version", run.rules.version)
+        df.insert(0, "rule_set", label)
+        for c in ("horizontal_ok", "vertical_ok", "time_ok", "piped", "compliant"):
+            df[c] = df[c].map({True: "t", False: "f", None: None})
+        df["people"] = df["people"].astype("Int64")
+        df["failed_clauses"] = ["{" + ",".join(f) + "}" for f in df["failed_clauses"]]
+        buf = io.StringIO()
+        df.to_csv(buf, sep="\t", header=False, index=False, na_rep="\\N")
+        buf.seek(0)
+        cur.copy_expert(f"COPY water_results ({', '.join(df.columns)}) FROM STDIN", buf)
+    return len(rows)
+
+
+def check_water(conn, rules: RuleSet) -> WaterRun:
+    """Run the full check and replace the rule set's results, in the caller's transaction."""
+    run = compute(conn, rules)
+    t = time.perf_counter()
+    write(conn, run)
+    run.timings["write"] = time.perf_counter() - t
+    return run
+
+
+# ---------------------------------------------------------------------------------------------- one source changes
+
+STATUSES = ("working", "seasonal", "failed", "contaminated")
+
+
+def parse_label(label: str) -> tuple[str, dict[str, str]]:
+    """A results label back into the rule set name and its overrides."""
+    name, _, q = label.partition("?")
+    return name, dict(p.split("=", 1) for p in q.split("&") if "=" in p)
+
+
+def set_source_status(conn, source_id: str, status: str) -> dict:
+    """Change one source's status and recompute, for every rule set with results, only the subjects within reach
+    of it; in the caller's transaction. Returns what was done: labels, subjects recomputed, milliseconds."""
+    from .rules import load_rules
+    if status not in STATUSES:
+        raise ValueError(f"status {status!r}: expected one of {', '.join(STATUSES)}")
+    t0 = time.perf_counter()
+    with conn.cursor() as cur:
+        cur.execute("UPDATE water_sources SET status = %s WHERE id = %s RETURNING status", (status, source_id))
+        if cur.fetchone() is None:
+            raise LookupError(f"no water source {source_id!r}")
+        cur.execute("SELECT DISTINCT rule_set FROM water_results ORDER BY 1")
+        labels = [r[0] for r in cur.fetchall()]
+    use_h = uses_households(conn)
+    done = {}
+    for label in labels:
+        name, overrides = parse_label(label)
+        try:
+            rules = load_rules(conn, name, overrides)
+        except ValueError:
+            continue  # a rule set since removed: its results stay as they were
+        available = status == "working" or (status == "seasonal" and not rules.dry_season)
+        ids = [r[0] for r in _fetch(conn, (SQL / "water_affected.sql").read_text(), {
+            "source_id": source_id, "label": label, "radius": float(max(rules.search_radius_m(), rules.piped_reach_m)),
+            "use_households": use_h, "becomes_available": available}).itertuples(index=False)]
+        if ids:
+            run = compute(conn, rules, ids, households=use_h)
+            write(conn, run, only_subjects=True)
+        done[label] = len(ids)
+    return {"source_id": source_id, "status": status, "recomputed": done,
+            "ms": round((time.perf_counter() - t0) * 1000.0, 1)}
