@@ -55,6 +55,35 @@ class Settings:
     tasks_near_limit: int = field(default_factory=lambda: int(_env("DIXIAN_TASKS_NEAR_LIMIT", "50")))
     spotcheck_rate: float = field(default_factory=lambda: float(_env("DIXIAN_SPOTCHECK_RATE", "0.1")))
 
+    # Planner's map and dashboard (layers/, views/): payload guard, geometry detail, basemaps, cache
+    map_max_features: int = field(default_factory=lambda: int(_env("DIXIAN_MAP_MAX_FEATURES", "8000")))
+    map_simplify_deg: float = field(default_factory=lambda: float(_env("DIXIAN_MAP_SIMPLIFY_DEG", "0.0002")))
+    map_coord_decimals: int = field(default_factory=lambda: int(_env("DIXIAN_MAP_COORD_DECIMALS", "5")))
+    map_cache_ttl_s: int = field(default_factory=lambda: int(_env("DIXIAN_MAP_CACHE_TTL_S", "600")))
+    local_tiles_url: str = field(default_factory=lambda: _env("DIXIAN_LOCAL_TILES_URL", ""))  # e.g. /app/static/tiles/{z}/{x}/{y}.png
+    local_tiles_attribution: str = field(default_factory=lambda: _env("DIXIAN_LOCAL_TILES_ATTRIBUTION", ""))
+    tianditu_key: str = field(default_factory=lambda: _env("DIXIAN_TIANDITU_KEY", ""))
+    rectify_due_days: dict = field(default_factory=lambda: {"water": 90, "road": 365, "housing": 180, "asset": 30})
+
+    # Accounts (accounts/): sessions, login slowing, the app's database roles, API limits
+    session_hours: float = field(default_factory=lambda: float(_env("DIXIAN_SESSION_HOURS", "12")))
+    api_token_days: float = field(default_factory=lambda: float(_env("DIXIAN_API_TOKEN_DAYS", "30")))
+    password_min_length: int = field(default_factory=lambda: int(_env("DIXIAN_PASSWORD_MIN_LENGTH", "10")))
+    login_window_minutes: float = field(default_factory=lambda: float(_env("DIXIAN_LOGIN_WINDOW_MINUTES", "15")))
+    login_free_failures: int = field(default_factory=lambda: int(_env("DIXIAN_LOGIN_FREE_FAILURES", "3")))
+    login_delay_base_s: float = field(default_factory=lambda: float(_env("DIXIAN_LOGIN_DELAY_BASE_S", "2")))
+    login_delay_max_s: float = field(default_factory=lambda: float(_env("DIXIAN_LOGIN_DELAY_MAX_S", "300")))
+    login_lockout_failures: int = field(default_factory=lambda: int(_env("DIXIAN_LOGIN_LOCKOUT_FAILURES", "10")))
+    login_lockout_minutes: float = field(default_factory=lambda: float(_env("DIXIAN_LOGIN_LOCKOUT_MINUTES", "15")))
+    client_free_failures: int = field(default_factory=lambda: int(_env("DIXIAN_CLIENT_FREE_FAILURES", "20")))
+    app_db_role: str = field(default_factory=lambda: _env("DIXIAN_APP_DB_ROLE", "dixian_app"))
+    app_db_role_masked: str = field(default_factory=lambda: _env("DIXIAN_APP_DB_ROLE_MASKED", "dixian_app_masked"))
+    # A login role that is a member of both app roles; unset means the app's connections use DATABASE_URL's user.
+    app_database_url: str | None = field(default_factory=lambda: _env("DIXIAN_APP_DATABASE_URL"))
+    api_requests_per_minute: int = field(default_factory=lambda: int(_env("DIXIAN_API_REQUESTS_PER_MINUTE", "120")))
+    api_max_body_bytes: int = field(default_factory=lambda: int(_env("DIXIAN_API_MAX_BODY_BYTES",
+                                                                     str(25 * 1024 * 1024))))
+
     @property
     def database_url(self) -> str | None:
         """DATABASE_URL, read when asked (tests point it at a fresh database); unset means the embedded cluster."""

@@ -1,0 +1,196 @@
+"""What every map layer shares: the filters, named SQL files, GeoJSON building (rounded, simplified, optionally
+shifted to a basemap's frame), the GeoJSON folium layer with popup and tooltip, and the legend entries."""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Callable
+
+import folium
+import numpy as np
+import pandas as pd
+import shapely
+
+from geo.settings import settings
+
+SQL_DIR = Path(__file__).resolve().parent / "sql"
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What the planner narrowed the map to; every field None means the whole county."""
+    township: str | None = None   # 12-digit code
+    village: str | None = None    # 12-digit code
+    category: str | None = None   # household category code
+    rule_set: str | None = None   # None: the default rule set
+
+    def params(self, **more) -> dict:
+        return {"township": self.township, "village": self.village, "category": self.category,
+                "rule_set": self.rule_set, "cap": settings.map_max_features,
+                "tol": settings.map_simplify_deg, "visit_days": settings.visit_monitored_days, **more}
+
+
+@dataclass
+class Legend:
+    """One layer's legend: a title and (colour, label, shape) rows; shape is 'circle', 'line' or 'box'."""
+    title: str
+    rows: list[tuple[str, str, str]] = field(default_factory=list)
+    note: str | None = None
+
+
+@lru_cache(maxsize=None)
+def sql(name: str) -> str:
+    """The text of layers/sql/NAME.sql."""
+    return (SQL_DIR / f"{name}.sql").read_text(encoding="utf-8")
+
+
+def query(conn, name: str, params: dict) -> pd.DataFrame:
+    """Run a named SQL file with parameters and return its rows."""
+    with conn.cursor() as cur:
+        cur.execute(sql(name), params)
+        cols = [d.name for d in cur.description]
+        return pd.DataFrame(cur.fetchall(), columns=cols)
+
+
+def default_rule_set(conn) -> str | None:
+    with conn.cursor() as cur:
+        cur.execute("SELECT name FROM rule_sets WHERE is_default")
+        row = cur.fetchone()
+    return row[0] if row else None
+
+
+# --- geometry to GeoJSON -------------------------------------------------------------------------------------------
+
+Shift = Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]
+
+
+def _round_shift(xy: np.ndarray, shift: Shift | None) -> np.ndarray:
+    x, y = xy[:, 0], xy[:, 1]
+    if shift is not None:
+        x, y = shift(x, y)
+    d = settings.map_coord_decimals
+    return np.column_stack([np.round(x, d), np.round(y, d)])
+
+
+def geometries(df: pd.DataFrame, shift: Shift | None = None) -> np.ndarray:
+    """Shapely geometries for a frame with either lon/lat columns (points) or a WKB `geom` column."""
+    if "geom" in df.columns:
+        geoms = shapely.from_wkb([None if g is None else bytes(g) for g in df["geom"]])
+    else:
+        geoms = shapely.points(df["lon"].to_numpy(float), df["lat"].to_numpy(float))
+    return shapely.transform(geoms, lambda xy: _round_shift(xy, shift))
+
+
+def feature_collection(df: pd.DataFrame, props: list[str], shift: Shift | None = None) -> dict:
+    """A GeoJSON FeatureCollection of the rows, with only the properties named (the payload stays small)."""
+    geoms = geometries(df, shift)
+    texts = shapely.to_geojson(geoms)
+    records = df[props].astype(object).where(df[props].notna(), None).to_dict("records") if props else [{}] * len(df)
+    feats = []
+    for i, (g, rec) in enumerate(zip(texts, records)):
+        if g is None:
+            continue
+        feats.append({"type": "Feature", "id": i, "geometry": json.loads(g), "properties": rec})
+    return {"type": "FeatureCollection", "features": feats}
+
+
+def geojson_layer(fc: dict, *, style: Callable[[dict], dict], fields: list[str], aliases: list[str],
+                  tooltip: str | None = None, radius: float = 5, name: str = "") -> folium.GeoJson:
+    """A folium GeoJson of points (drawn as circle markers), lines or polygons, styled per feature, with a popup
+    table of `fields` under `aliases`, and a tooltip of one field (a click on it tells the page which record)."""
+    kwargs = {}
+    if fields:
+        kwargs["popup"] = folium.GeoJsonPopup(fields=fields, aliases=aliases, localize=False, labels=True,
+                                              max_width=360)
+    if tooltip:
+        kwargs["tooltip"] = folium.GeoJsonTooltip(fields=[tooltip], labels=False)
+    return folium.GeoJson(fc, name=name, style_function=style, highlight_function=None,
+                          marker=folium.CircleMarker(radius=radius, weight=1, fill=True, fill_opacity=0.85),
+                          zoom_on_click=False, embed=True, **kwargs)
+
+
+def circle_style(color_of: Callable[[dict], str], border: Callable[[dict], str] | None = None):
+    def style(feature):
+        p = feature["properties"]
+        c = color_of(p)
+        return {"color": border(p) if border else "#333333", "fillColor": c, "weight": 1, "fillOpacity": 0.85}
+    return style
+
+
+def labelled(df: pd.DataFrame, column: str, vocab: dict, lang: str, out: str | None = None) -> pd.DataFrame:
+    """Add the vocabulary labels of a coded column (in `lang`) as column `out` (default: column + '_l')."""
+    table = {code: (zh if lang == "zh" else en) for code, (zh, en) in vocab.items()}
+    df[out or column + "_l"] = df[column].map(lambda v: table.get(v, v) if v is not None else "")
+    return df
+
+
+def labelled_list(df: pd.DataFrame, column: str, vocab: dict, lang: str, out: str | None = None) -> pd.DataFrame:
+    sep = "、" if lang == "zh" else ", "
+    table = {code: (zh if lang == "zh" else en) for code, (zh, en) in vocab.items()}
+    df[out or column + "_l"] = df[column].map(lambda vs: sep.join(table.get(v, v) for v in (vs or [])))
+    return df
+
+
+def fmt_num(df: pd.DataFrame, column: str, digits: int = 0) -> pd.DataFrame:
+    """A numeric column as text with fixed digits (popups show '812', not '812.3456789')."""
+    df[column] = df[column].map(lambda v: "" if v is None or v != v else f"{float(v):,.{digits}f}")
+    return df
+
+
+def fmt_date(df: pd.DataFrame, column: str) -> pd.DataFrame:
+    df[column] = df[column].map(lambda v: "" if v is None or v != v else str(v))
+    return df
+
+
+@dataclass
+class LayerResult:
+    """What a layer module hands the map: folium groups (each a switchable overlay), legends, and how many
+    features each group sends to the browser (the payload guard reads it)."""
+    groups: list[folium.FeatureGroup] = field(default_factory=list)
+    legends: list[Legend] = field(default_factory=list)
+    features: dict[str, int] = field(default_factory=dict)
+    aggregated: bool = False
+
+    def add(self, group: folium.FeatureGroup, n: int) -> None:
+        self.groups.append(group)
+        self.features[group.layer_name] = n
+
+
+def over_cap(df: pd.DataFrame) -> bool:
+    """The raw query returned cap + 1 rows: too many to send, draw the aggregate."""
+    return len(df) > settings.map_max_features
+
+
+def count_radius(n, lo: float = 5, hi: float = 18) -> float:
+    """Circle radius for an aggregate count (area grows with the count)."""
+    return float(min(hi, lo + np.sqrt(max(0, n or 0))))
+
+
+TIP_SEP = " · "
+
+
+def tip(names: pd.Series, ids: pd.Series) -> pd.Series:
+    """Tooltip text 'name · id': a click hands it back to the page, which reads the id after the separator."""
+    return names.fillna("").astype(str) + TIP_SEP + ids.astype(str)
+
+
+def id_from_tip(text: str | None) -> str | None:
+    if not text:
+        return None
+    return str(text).rsplit(TIP_SEP, 1)[-1].strip() or None
+
+
+CHECK_COMMANDS = {"water_results": "python -m geo check water --out var/water.csv",
+                  "road_results": "python -m geo check roads --out var/roads.csv"}
+
+
+def checks_run(conn, rule_set: str | None) -> dict[str, bool]:
+    """Whether the water and road checks have results for the rule set (the map and overview say so when not)."""
+    out = {}
+    with conn.cursor() as cur:
+        for table in CHECK_COMMANDS:
+            cur.execute(f"SELECT EXISTS (SELECT 1 FROM {table} WHERE rule_set = %s)", (rule_set,))
+            out[table] = bool(cur.fetchone()[0])
+    return out

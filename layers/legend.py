@@ -1,0 +1,72 @@
+"""The map's legend: one Leaflet control listing each layer's symbols; a layer switched off in the layer control
+hides its legend section too."""
+from __future__ import annotations
+
+import html
+
+from branca.element import MacroElement
+from jinja2 import Template
+
+from .base import Legend
+
+
+def _symbol(color: str, shape: str) -> str:
+    if shape == "line":
+        return f'<span style="display:inline-block;width:18px;height:0;border-top:3px solid {color};' \
+               f'vertical-align:middle"></span>'
+    if shape == "dash":
+        return f'<span style="display:inline-block;width:18px;height:0;border-top:3px dashed {color};' \
+               f'vertical-align:middle"></span>'
+    if shape == "box":
+        return f'<span style="display:inline-block;width:14px;height:12px;background:{color};' \
+               f'border:1px solid #888;vertical-align:middle"></span>'
+    if shape == "ring":
+        return f'<span style="display:inline-block;width:12px;height:12px;border-radius:50%;' \
+               f'border:3px solid {color};vertical-align:middle"></span>'
+    return f'<span style="display:inline-block;width:12px;height:12px;border-radius:50%;background:{color};' \
+           f'border:1px solid #fff;box-shadow:0 0 0 1px #888;vertical-align:middle"></span>'
+
+
+def legend_html(legends: list[Legend], title: str) -> str:
+    parts = [f'<div class="dx-legend-title">{html.escape(title)}</div>']
+    for lg in legends:
+        rows = "".join(f'<div class="dx-row">{_symbol(c, s)} {html.escape(label)}</div>' for c, label, s in lg.rows)
+        note = f'<div class="dx-note">{html.escape(lg.note)}</div>' if lg.note else ""
+        parts.append(f'<div class="dx-sec" data-layer="{html.escape(lg.title)}"><b>{html.escape(lg.title)}</b>'
+                     f'{rows}{note}</div>')
+    return "".join(parts)
+
+
+class MapLegend(MacroElement):
+    """A bottom-left control holding the legend HTML."""
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        (function () {
+            var map = {{ this._parent.get_name() }};
+            var legend = L.control({position: 'bottomleft'});
+            legend.onAdd = function () {
+                var div = L.DomUtil.create('div', 'dx-legend');
+                div.innerHTML = {{ this.body|tojson }};
+                div.style.cssText = 'background:rgba(255,255,255,.92);padding:6px 8px;border-radius:4px;' +
+                    'font:12px/1.45 "Noto Sans CJK SC","Microsoft YaHei",sans-serif;max-height:46vh;' +
+                    'overflow:auto;box-shadow:0 1px 4px rgba(0,0,0,.3);max-width:260px';
+                L.DomEvent.disableScrollPropagation(div);
+                return div;
+            };
+            legend.addTo(map);
+            function toggle(name, show) {
+                document.querySelectorAll('.dx-legend .dx-sec').forEach(function (el) {
+                    if (el.getAttribute('data-layer') === name) { el.style.display = show ? '' : 'none'; }
+                });
+            }
+            map.on('overlayadd', function (e) { toggle(e.name, true); });
+            map.on('overlayremove', function (e) { toggle(e.name, false); });
+        })();
+        {% endmacro %}
+    """)
+
+    def __init__(self, legends: list[Legend], title: str):
+        super().__init__()
+        self._name = "MapLegend"
+        self.body = legend_html(legends, title)

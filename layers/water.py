@@ -1,0 +1,112 @@
+"""Water layer (饮水安全): sources by kind and status, protection zones, natural villages by fetch compliance and the
+households failing the rule with what the check found (source, distances, climb, time, the failing clause)."""
+from __future__ import annotations
+
+import folium
+
+from geo import vocab
+
+from .base import (Filters, Legend, LayerResult, feature_collection, fmt_num, geojson_layer, labelled, over_cap,
+                   query, tip)
+from .i18n import clauses, t, yes_no
+
+KEY = "water"
+STATUS_COLOR = {"working": "#2c7bb6", "seasonal": "#fdae61", "failed": "#d7191c", "contaminated": "#7b3294"}
+KIND_RADIUS = {"centralised": 9, "small_scheme": 7, "well": 5, "spring": 5, "cistern": 4, "emergency": 6}
+FAIL_COLOR = "#e31a1c"
+NV_SHARE = [(0.5, "#d7191c", "< 50%"), (0.8, "#fdae61", "50–80%"), (1.0, "#a6d96a", "80–99%"),
+            (9.9, "#1a9641", "100%")]
+
+
+def nv_color(v) -> str:
+    if v is None or v != v:
+        return "#e0e0e0"
+    return next(c for top, c, _ in NV_SHARE if v < top)
+
+
+def build(conn, f: Filters, lang: str, shift=None) -> LayerResult:
+    res = LayerResult()
+    p = f.params()
+    # protection zones
+    zones = query(conn, "water_zones", p)
+    zfc = feature_collection(zones, ["id", "name"], shift)
+    g = folium.FeatureGroup(name=t("layer_water_zones", lang), show=True)
+    folium.GeoJson(zfc, style_function=lambda ft: {"color": "#0868ac", "weight": 1, "dashArray": "4 3",
+                                                     "fillColor": "#a6bddb", "fillOpacity": 0.25},
+                   interactive=False).add_to(g)
+    res.add(g, len(zfc["features"]))
+
+    # sources
+    src = query(conn, "water_sources", p).head(int(p["cap"]))
+    labelled(src, "kind", vocab.WATER_KIND, lang)
+    labelled(src, "status", vocab.WATER_STATUS, lang)
+    src["piped_l"] = src["piped_to_home"].map(lambda v: yes_no(v, lang))
+    src["disinf_l"] = src["disinfection"].map(lambda v: yes_no(v, lang))
+    fmt_num(src, "capacity_m3_per_day", 1)
+    src["tip"] = tip(src["name"], src["id"])
+    sfc = feature_collection(src, ["id", "name", "kind", "status", "kind_l", "status_l", "capacity_m3_per_day",
+                                   "people_served", "piped_l", "disinf_l", "water_manager", "village_name", "tip"],
+                             shift)
+    g = folium.FeatureGroup(name=t("layer_water", lang), show=True)
+    geojson_layer(sfc, style=lambda ft: {"color": "#ffffff", "weight": 1.5, "fillOpacity": 0.95,
+                                         "fillColor": STATUS_COLOR.get(ft["properties"]["status"], "#999999"),
+                                         "radius": KIND_RADIUS.get(ft["properties"]["kind"], 5)},
+                  fields=["id", "name", "kind_l", "status_l", "capacity_m3_per_day", "people_served", "piped_l",
+                          "disinf_l", "water_manager", "village_name"],
+                  aliases=[t("id", lang), t("name", lang), t("kind", lang), t("status", lang),
+                           t("capacity_m3_per_day", lang), t("people_served", lang), t("piped_to_home", lang),
+                           t("disinfection", lang), t("water_manager", lang), t("village", lang)],
+                  tooltip="tip").add_to(g)
+    res.add(g, len(sfc["features"]))
+    res.legends.append(Legend(t("layer_water", lang),
+                              [(c, vocab.label(vocab.WATER_STATUS, k, lang), "circle") for k, c in STATUS_COLOR.items()]
+                              + [("#a6bddb", t("layer_water_zones", lang), "box")]))
+
+    # compliance per natural village
+    nv = query(conn, "water_nv", p)
+    nv["share_txt"] = nv["share_ok"].map(lambda v: "" if v is None or v != v else f"{100 * v:.0f}%")
+    nv["color"] = nv["share_ok"].map(nv_color)
+    nv["tip"] = tip(nv["name"], nv["id"])
+    nfc = feature_collection(nv, ["id", "name", "village_name", "n", "fail_n", "fail_people", "share_txt", "color",
+                                  "tip"], shift)
+    g = folium.FeatureGroup(name=t("layer_water_nv", lang), show=False)
+    geojson_layer(nfc, style=lambda ft: {"color": "#333333", "weight": 1, "fillColor": ft["properties"]["color"],
+                                         "fillOpacity": 0.85, "radius": 8},
+                  fields=["name", "village_name", "n", "fail_n", "fail_people", "share_txt"],
+                  aliases=[t("natural_village", lang), t("village", lang), t("households", lang),
+                           t("ind_water_fail_hh", lang), t("ind_water_fail_people", lang), t("compliant_share", lang)],
+                  tooltip="tip").add_to(g)
+    res.add(g, len(nfc["features"]))
+    res.legends.append(Legend(t("layer_water_nv", lang),
+                              [(c, f"{t('compliant_share', lang)} {lbl}", "circle") for _, c, lbl in NV_SHARE]))
+
+    # failing households with the explanation of the check
+    bad = query(conn, "water_failing", p)
+    g = folium.FeatureGroup(name=t("layer_water_hh", lang), show=True)
+    if over_cap(bad):
+        res.aggregated = True   # the per-village layer above already carries the failing counts
+        g.show = False
+        n = 0
+    else:
+        for col, d in (("horizontal_m", 0), ("vertical_m", 0), ("round_trip_min", 1)):
+            fmt_num(bad, col, d)
+        bad["basis_l"] = bad["distance_basis"].map(lambda v: t(v, lang) if v else "")
+        bad["clauses_l"] = bad["failed_clauses"].map(lambda v: clauses(v, lang))
+        bad["source_l"] = bad["source_name"].fillna(bad["source_id"]).fillna("")
+        bad["piped_l"] = bad["piped"].map(lambda v: yes_no(v, lang))
+        bad["tip"] = tip(bad["name"], bad["id"])
+        bfc = feature_collection(bad, ["id", "name", "nv_name", "people", "source_l", "horizontal_m", "vertical_m",
+                                       "round_trip_min", "basis_l", "piped_l", "clauses_l", "tip"], shift)
+        geojson_layer(bfc, style=lambda ft: {"color": "#ffffff", "weight": 1, "fillColor": FAIL_COLOR,
+                                             "fillOpacity": 0.9, "radius": 4},
+                      fields=["id", "name", "nv_name", "people", "source_l", "horizontal_m", "vertical_m",
+                              "round_trip_min", "basis_l", "piped_l", "clauses_l"],
+                      aliases=[t("id", lang), t("head_name", lang), t("natural_village", lang), t("members", lang),
+                               t("source", lang), t("horizontal_m", lang), t("vertical_m", lang),
+                               t("round_trip_min", lang), t("distance_basis", lang), t("piped_to_home", lang),
+                               t("failed_clauses", lang)], tooltip="tip", radius=4).add_to(g)
+        n = len(bfc["features"])
+    res.add(g, n)
+    res.legends.append(Legend(t("layer_water_hh", lang), [(FAIL_COLOR, t("layer_water_hh", lang), "circle")],
+                              t("aggregated_note", lang) if res.aggregated else None))
+    return res
