@@ -3,9 +3,11 @@ import streamlit as st
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from inspections.api import routes as inspection_routes
+
 
 async def health(request):
     return JSONResponse({"status": "ok"})
 
 
-app = st.App("app.py", routes=[Route("/api/v1/health", health)])
+app = st.App("app.py", routes=[Route("/api/v1/health", health), *inspection_routes()])

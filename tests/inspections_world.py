@@ -77,3 +77,83 @@ def household_answers(ok: bool = True) -> dict:
     if not ok:
         a.update(drinking_water="no", new_risks=["water"])
     return a
+
+
+def submission(target_id: str, lonlat, *, kind: str = "household_visit", start: str = "2026-11-23T10:00:00+08:00",
+               end: str = "2026-11-23T10:20:00+08:00", accuracy=8.0, answers: dict | None = None, id: str | None = None,
+               **extra) -> dict:
+    import uuid
+    loc = {"lon": lonlat[0], "lat": lonlat[1]}
+    if accuracy is not None:
+        loc["accuracy_m"] = accuracy
+    return {"id": id or str(uuid.uuid4()), "kind": kind, "target_id": target_id, "started_at": start,
+            "submitted_at": end, "location": loc,
+            "answers": household_answers() if answers is None else answers, **extra}
+
+
+def offset(lonlat, east_m: float = 0.0, north_m: float = 0.0):
+    """A point `east_m`, `north_m` metres from lonlat (small offsets, spherical approximation)."""
+    import math
+    lon, lat = lonlat
+    return (lon + east_m / (111_320 * math.cos(math.radians(lat))), lat + north_m / 110_574)
+
+
+def jpeg(seed: int = 0, lat=None, lon=None, when: str | None = None, tz: str | None = None, fmt: str = "JPEG",
+         size=(96, 64)) -> bytes:
+    """A photo with a distinct picture (seeded noise) and the EXIF asked for."""
+    import io
+
+    import numpy as np
+    from PIL import Image
+    rng = np.random.default_rng(seed)
+    img = Image.fromarray(rng.integers(0, 255, (8, 8, 3), dtype=np.uint8)).resize(size, Image.NEAREST)
+    ex = Image.Exif()
+    ex[271], ex[272] = "TestMake", "TestModel"
+    if when:
+        sub = ex.get_ifd(0x8769)
+        sub[36867] = when
+        if tz:
+            sub[36881] = tz
+    if lat is not None:
+        def dms(v):
+            d = int(v)
+            m = int((v - d) * 60)
+            return (float(d), float(m), round(((v - d) * 60 - m) * 60, 4))
+        ex.get_ifd(0x8825).update({1: "N" if lat >= 0 else "S", 2: dms(abs(lat)), 3: "E" if lon >= 0 else "W",
+                                   4: dms(abs(lon))})
+    buf = io.BytesIO()
+    img.save(buf, fmt, exif=ex.tobytes())
+    return buf.getvalue()
+
+
+import dataclasses  # noqa: E402
+
+import pytest  # noqa: E402
+
+
+@pytest.fixture
+def photo_dir(tmp_path, monkeypatch):
+    """Photos stored under this test's own folder."""
+    from inspections import photos
+    d = tmp_path / "photos"
+    monkeypatch.setattr(photos, "settings", dataclasses.replace(photos.settings, photo_dir=d))
+    return d
+
+
+@pytest.fixture
+def world(conn, photo_dir):
+    """The tiny county loaded, households last visited 2026-10-01; returns the people by role."""
+    from datetime import date
+    load(conn, last_visit=date(2026, 10, 1))
+    return people(conn)
+
+
+def counts(conn) -> dict:
+    """Rows in every inspection table, to show a refused submission stored nothing."""
+    out = {}
+    with conn.cursor() as cur:
+        for t in ("inspections", "inspection_photos", "inspection_flags", "review_log", "rectifications"):
+            cur.execute(f"SELECT count(*) FROM {t}")
+            out[t] = cur.fetchone()[0]
+    conn.rollback()
+    return out

@@ -63,5 +63,8 @@ FROM p JOIN LATERAL (
     SELECT o.inspection_id, CASE WHEN o.sha256 = p.sha256 THEN 'exact' ELSE 'perceptual' END AS match
     FROM inspection_photos o
     WHERE o.inspection_id <> p.inspection_id
-      AND (o.sha256 = p.sha256 OR bit_count((o.phash # p.phash)::bit(64)) <= %(phash_max)s)
+      AND (o.sha256 = p.sha256
+           -- a near-uniform picture (blank wall, black frame) hashes to almost all 0s or 1s: no perceptual match
+           OR (bit_count(p.phash::bit(64)) BETWEEN 4 AND 60
+               AND bit_count((o.phash # p.phash)::bit(64)) <= %(phash_max)s))
     ORDER BY o.sha256 = p.sha256 DESC LIMIT 1) q ON true

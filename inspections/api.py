@@ -1,0 +1,289 @@
+"""The field clients' HTTP API (Starlette routes served beside the pages): submit, read, review inspections, list
+tasks near a point, fetch forms; bearer tokens per inspector; an OpenAPI document."""
+from __future__ import annotations
+
+import json
+
+from starlette.concurrency import run_in_threadpool
+from starlette.formparsers import MultiPartException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from geo import db
+from geo.settings import settings
+
+from . import auth, forms, records, schedule, workflow
+
+PREFIX = "/api/v1"
+
+
+def _problem(status: int, message: str, problems: list[tuple[str, str]] = (), headers: dict | None = None):
+    return JSONResponse({"error": message, "problems": [{"field": f, "message": m} for f, m in problems]},
+                        status_code=status, headers=headers)
+
+
+def _bearer(request: Request) -> str | None:
+    h = request.headers.get("authorization", "")
+    return h[7:].strip() if h.lower().startswith("bearer ") else None
+
+
+def _with_conn(fn, *args):
+    conn = db.connect()
+    try:
+        return fn(conn, *args)
+    finally:
+        conn.close()
+
+
+def _who(conn, token):
+    with conn.cursor() as cur:
+        who = auth.by_token(cur, token)
+    conn.rollback()
+    return who
+
+
+async def _authenticate(request: Request):
+    who = await run_in_threadpool(_with_conn, _who, _bearer(request))
+    if who is None:
+        return None, _problem(401, "a valid inspector token is required: Authorization: Bearer <token>",
+                              [("Authorization", "missing, unknown or revoked token")],
+                              {"WWW-Authenticate": "Bearer"})
+    return who, None
+
+
+async def _read_limited(request: Request) -> bytes | None:
+    """The whole body, or None once it passes the upload limit (checked on Content-Length first, then as it streams)."""
+    limit = settings.upload_max_bytes
+    length = request.headers.get("content-length")
+    if length and length.isdigit() and int(length) > limit:
+        return None
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+async def post_inspection(request: Request):
+    who, err = await _authenticate(request)
+    if err:
+        return err
+    body = await _read_limited(request)
+    if body is None:
+        return _problem(413, f"upload larger than {settings.upload_max_bytes} bytes; nothing was stored",
+                        [("body", f"at most {settings.upload_max_bytes // (1024 * 1024)} MB including photos")])
+    ctype = request.headers.get("content-type", "")
+    files: list[tuple[str, bytes]] = []
+    if ctype.startswith("application/json"):
+        raw = body
+    elif ctype.startswith("multipart/form-data"):
+        async def replay():
+            return {"type": "http.request", "body": body, "more_body": False}
+        try:
+            form = await Request(request.scope, replay).form(max_files=50, max_fields=20,
+                                                             max_part_size=settings.upload_max_bytes)
+        except MultiPartException as e:
+            return _problem(400, "malformed multipart body", [("body", str(e))])
+        raw = form.get("submission")
+        if raw is None:
+            return _problem(422, "the multipart body needs a 'submission' field holding the JSON",
+                            [("submission", "required")])
+        if not isinstance(raw, str):
+            raw = await raw.read()
+        for i, up in enumerate(form.getlist("photos")):
+            if isinstance(up, str):
+                return _problem(422, "photos must be files", [(f"photos[{i}]", "expected a file part")])
+            files.append((up.filename or f"photo{i}", await up.read()))
+    else:
+        return _problem(415, "send multipart/form-data (submission + photos) or application/json",
+                        [("Content-Type", ctype or "missing")])
+    try:
+        sub = json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as e:
+        return _problem(400, "the submission is not valid JSON; nothing was stored", [("submission", str(e))])
+    try:
+        res = await run_in_threadpool(_with_conn, records.submit, who, sub, files)
+    except records.BadInput as e:
+        return _problem(e.status, "submission refused; nothing was stored", e.problems)
+    return JSONResponse({"id": res.id, "created": res.created, "result": res.result, "flags": res.flags},
+                        status_code=201 if res.created else 200,
+                        headers={"Location": f"{PREFIX}/inspections/{res.id}"})
+
+
+def _get(conn, who, inspection_id):
+    with conn.cursor() as cur:
+        rec = records.get(cur, inspection_id)
+    conn.rollback()
+    if rec is None:
+        return None
+    if rec["inspector_id"] != who.id and not who.covers(rec["village_code"]):
+        return "forbidden"
+    return rec
+
+
+async def get_inspection(request: Request):
+    who, err = await _authenticate(request)
+    if err:
+        return err
+    iid = request.path_params["id"]
+    try:
+        import uuid
+        iid = str(uuid.UUID(iid))
+    except ValueError:
+        return _problem(404, f"no inspection {iid}", [("id", "not a UUID")])
+    rec = await run_in_threadpool(_with_conn, _get, who, iid)
+    if rec is None:
+        return _problem(404, f"no inspection {iid}", [("id", "unknown")])
+    if rec == "forbidden":
+        return _problem(403, "that inspection is outside your scope", [("id", iid)])
+    return JSONResponse(rec)
+
+
+async def post_transition(request: Request):
+    who, err = await _authenticate(request)
+    if err:
+        return err
+    import uuid
+    try:
+        uuid.UUID(request.path_params["id"])
+    except ValueError:
+        return _problem(404, "no such inspection", [("id", "not a UUID")])
+    try:
+        body = await request.json()
+        to_state, reason = body["to"], body.get("reason")
+    except (ValueError, KeyError, TypeError):
+        return _problem(422, "expected JSON {\"to\": state, \"reason\": text}", [("to", "required")])
+    try:
+        state = await run_in_threadpool(_with_conn, workflow.transition, request.path_params["id"], who,
+                                        to_state, reason)
+    except workflow.WorkflowError as e:
+        return _problem(e.status, str(e), [("to", str(e))])
+    return JSONResponse({"id": request.path_params["id"], "review_state": state})
+
+
+async def get_tasks(request: Request):
+    who, err = await _authenticate(request)
+    if err:
+        return err
+    near = request.query_params.get("near")
+    lon = lat = None
+    if near:
+        try:
+            lon, lat = (float(x) for x in near.split(","))
+            if not (-180 <= lon <= 180 and -90 <= lat <= 90):
+                raise ValueError
+        except ValueError:
+            return _problem(422, "near must be lon,lat in degrees", [("near", near)])
+    df = await run_in_threadpool(_with_conn, lambda conn: schedule.tasks(conn, who, lon, lat))
+    return Response(df.to_json(orient="records", date_format="iso", force_ascii=False),
+                    media_type="application/json")
+
+
+async def get_form(request: Request):
+    kind = request.path_params["kind"]
+    if kind not in forms.kinds():
+        return _problem(404, f"no form {kind}", [("kind", ", ".join(forms.kinds()))])
+    if request.query_params.get("format") == "xform":
+        return Response(forms.xform(kind), media_type="text/xml")
+    return JSONResponse(forms.load(kind).rows)
+
+
+async def openapi(request: Request):
+    return JSONResponse(OPENAPI)
+
+
+_PROBLEM = {"$ref": "#/components/schemas/Problem"}
+_ERR = {s: {"description": d, "content": {"application/json": {"schema": _PROBLEM}}}
+        for s, d in [("400", "malformed JSON or multipart"), ("401", "no valid token"), ("403", "outside scope"),
+                     ("404", "unknown"), ("409", "conflict"), ("413", "upload over the limit"),
+                     ("422", "a field is missing or wrong")]}
+OPENAPI = {
+    "openapi": "3.1.0",
+    "info": {"title": "Dixian field inspections API", "version": "1",
+             "description": "底线 巡查核查接口. Every call needs `Authorization: Bearer <token>` "
+                            "(created with `python -m inspections token create`)."},
+    "components": {
+        "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+        "schemas": {
+            "Problem": {"type": "object", "properties": {
+                "error": {"type": "string"},
+                "problems": {"type": "array", "items": {"type": "object", "properties": {
+                    "field": {"type": "string"}, "message": {"type": "string"}}}}}},
+            "Submission": {"type": "object", "required": ["id", "kind", "target_id", "started_at", "submitted_at",
+                                                          "location"],
+                           "properties": {
+                "id": {"type": "string", "format": "uuid", "description": "generated on the device; a retry reuses it"},
+                "kind": {"type": "string", "enum": forms.kinds()},
+                "target_id": {"type": "string"},
+                "started_at": {"type": "string", "format": "date-time", "description": "with the device's zone"},
+                "submitted_at": {"type": "string", "format": "date-time"},
+                "utc_offset_min": {"type": "integer", "description": "device zone; default: started_at's offset"},
+                "location": {"type": "object", "required": ["lon", "lat"], "properties": {
+                    "lon": {"type": "number", "minimum": -180, "maximum": 180},
+                    "lat": {"type": "number", "minimum": -90, "maximum": 90},
+                    "accuracy_m": {"type": "number", "minimum": 0}}},
+                "answers": {"type": "object", "description": "question name → answer, per GET /forms/{kind}"},
+                "reinspection_of": {"type": "string", "format": "uuid"}}},
+            "Submitted": {"type": "object", "properties": {
+                "id": {"type": "string", "format": "uuid"}, "created": {"type": "boolean"},
+                "result": {"type": "string", "enum": ["pass", "fail"]},
+                "flags": {"type": "array", "items": {"type": "object"}}}},
+        }},
+    "security": [{"bearer": []}],
+    "paths": {
+        f"{PREFIX}/inspections": {"post": {
+            "summary": "Submit an inspection (the JSON plus photo files)",
+            "requestBody": {"content": {
+                "multipart/form-data": {"schema": {"type": "object", "required": ["submission"], "properties": {
+                    "submission": {"type": "string", "description": "the Submission as JSON text"},
+                    "photos": {"type": "array", "items": {"type": "string", "format": "binary"},
+                               "description": "JPEG or HEIC, EXIF kept"}}}},
+                "application/json": {"schema": {"$ref": "#/components/schemas/Submission"}}}},
+            "responses": {"201": {"description": "stored; id and flags",
+                                  "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Submitted"}}}},
+                          "200": {"description": "that UUID was already stored: the same id, nothing new",
+                                  "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Submitted"}}}},
+                          **{k: _ERR[k] for k in ("400", "401", "403", "409", "413", "422")}}}},
+        f"{PREFIX}/inspections/{{id}}": {"get": {
+            "summary": "One inspection with its flags, photos and review history",
+            "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "string", "format": "uuid"}}],
+            "responses": {"200": {"description": "the inspection"}, **{k: _ERR[k] for k in ("401", "403", "404")}}}},
+        f"{PREFIX}/inspections/{{id}}/transitions": {"post": {
+            "summary": "Move an inspection along the review chain, or return it with a reason",
+            "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "string", "format": "uuid"}}],
+            "requestBody": {"content": {"application/json": {"schema": {"type": "object", "required": ["to"], "properties": {
+                "to": {"type": "string", "enum": ["village_verified", "township_reviewed", "county_confirmed",
+                                                  "returned", "submitted"]},
+                "reason": {"type": "string"}}}}}},
+            "responses": {"200": {"description": "the new state"}, **{k: _ERR[k] for k in ("401", "403", "404", "409", "422")}}}},
+        f"{PREFIX}/tasks": {"get": {
+            "summary": "Checks due in your scope, nearest first",
+            "parameters": [{"name": "near", "in": "query", "schema": {"type": "string", "example": "101.95,24.05"},
+                            "description": "lon,lat (CGCS2000/WGS84 degrees)"}],
+            "responses": {"200": {"description": "due checks: kind, target, due_on, days_overdue, distance_m"},
+                          **{k: _ERR[k] for k in ("401", "422")}}}},
+        f"{PREFIX}/forms/{{kind}}": {"get": {
+            "summary": "A form as XLSForm rows (JSON), or as an ODK XForm with ?format=xform",
+            "security": [],
+            "parameters": [{"name": "kind", "in": "path", "required": True, "schema": {"type": "string", "enum": forms.kinds()}},
+                           {"name": "format", "in": "query", "schema": {"type": "string", "enum": ["xform"]}}],
+            "responses": {"200": {"description": "the form"}, "404": _ERR["404"]}}},
+        f"{PREFIX}/openapi.json": {"get": {"summary": "This document", "security": [],
+                                           "responses": {"200": {"description": "OpenAPI 3.1"}}}},
+    },
+}
+
+
+def routes() -> list[Route]:
+    """The API's routes, for server.py's st.App(routes=…)."""
+    return [
+        Route(f"{PREFIX}/inspections", post_inspection, methods=["POST"]),
+        Route(f"{PREFIX}/inspections/{{id}}", get_inspection, methods=["GET"]),
+        Route(f"{PREFIX}/inspections/{{id}}/transitions", post_transition, methods=["POST"]),
+        Route(f"{PREFIX}/tasks", get_tasks, methods=["GET"]),
+        Route(f"{PREFIX}/forms/{{kind}}", get_form, methods=["GET"]),
+        Route(f"{PREFIX}/openapi.json", openapi, methods=["GET"]),
+    ]

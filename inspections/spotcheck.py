@@ -1,0 +1,87 @@
+"""County spot checks (县级抽查): a seeded random sample of verified inspections, stratified by township, and the
+comparison of each re-inspection with the original."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+from geo.db import fetch_df
+from geo.settings import settings
+
+VERIFIED = ("village_verified", "township_reviewed", "county_confirmed")
+
+
+def candidates(conn, prefix: str = "") -> pd.DataFrame:
+    """Verified original inspections (not themselves re-inspections) in a division-code prefix, with their township."""
+    return fetch_df("""SELECT id::text AS id, left(village_code, 9) AS township_code, kind, target_kind, target_id,
+                              review_state, submitted_at
+                       FROM inspections
+                       WHERE review_state = ANY(%s) AND reinspection_of IS NULL
+                         AND coalesce(village_code, '') LIKE %s || '%%'
+                       ORDER BY township_code, id""", (list(VERIFIED), prefix), conn=conn)
+
+
+def sample(pool: pd.DataFrame, seed: int, rate: float) -> pd.DataFrame:
+    """ceil(rate × n) inspections from each township's n, drawn with a generator seeded by (seed, township), so the
+    same seed gives the same sample and one township's draw does not depend on the others."""
+    if not 0 < rate <= 1:
+        raise ValueError(f"rate {rate}: expected a share in (0, 1]")
+    parts = []
+    for township, group in pool.sort_values(["township_code", "id"]).groupby("township_code", sort=True):
+        rng = np.random.default_rng([int(seed), int(township or 0)])
+        k = min(len(group), math.ceil(rate * len(group)))
+        parts.append(group.iloc[np.sort(rng.choice(len(group), size=k, replace=False))])
+    return pd.concat(parts, ignore_index=True) if parts else pool.iloc[0:0]
+
+
+def draw(conn, seed: int, rate: float | None = None, prefix: str = "", drawn_by: int | None = None) -> tuple[int, pd.DataFrame]:
+    """Draw and record a sample; return its id and the inspections drawn."""
+    rate = settings.spotcheck_rate if rate is None else rate
+    picked = sample(candidates(conn, prefix), seed, rate)
+    with conn.cursor() as cur:
+        cur.execute("INSERT INTO spotcheck_samples (seed, rate, drawn_by) VALUES (%s, %s, %s) RETURNING id",
+                    (int(seed), float(rate), drawn_by))
+        sample_id = cur.fetchone()[0]
+        for row in picked.itertuples():
+            cur.execute("INSERT INTO spotcheck_items (sample_id, inspection_id, township_code) VALUES (%s, %s, %s)",
+                        (sample_id, row.id, row.township_code))
+    conn.commit()
+    return sample_id, picked
+
+
+def compare(conn, original_id: str, reinspection_id: str) -> dict:
+    """How a re-inspection differs from the original: result, each answer, position and days apart."""
+    df = fetch_df("""SELECT id::text AS id, kind, target_kind, target_id, answers, result, submitted_at, geom_m
+                     FROM inspections WHERE id = ANY(%s::uuid[])""", ([original_id, reinspection_id],), conn=conn)
+    conn.rollback()
+    rows = {r["id"]: r for r in df.to_dict("records")}
+    if original_id not in rows or reinspection_id not in rows:
+        raise KeyError("both inspections must exist")
+    a, b = rows[original_id], rows[reinspection_id]
+    if (a["target_kind"], a["target_id"], a["kind"]) != (b["target_kind"], b["target_id"], b["kind"]):
+        raise ValueError("a re-inspection must be the same kind of check on the same target")
+    keys = sorted(set(a["answers"]) | set(b["answers"]))
+    diffs = [{"question": k, "original": a["answers"].get(k), "reinspection": b["answers"].get(k)}
+             for k in keys if a["answers"].get(k) != b["answers"].get(k)]
+    with conn.cursor() as cur:
+        cur.execute("SELECT ST_Distance(a.geom_m, b.geom_m) FROM inspections a, inspections b WHERE a.id = %s AND b.id = %s",
+                    (original_id, reinspection_id))
+        dist = cur.fetchone()[0]
+    conn.rollback()
+    return {"original": original_id, "reinspection": reinspection_id, "same_result": a["result"] == b["result"],
+            "original_result": a["result"], "reinspection_result": b["result"], "answer_differences": diffs,
+            "agreement": 1 - len(diffs) / len(keys) if keys else 1.0, "distance_m": round(float(dist), 1),
+            "days_between": (b["submitted_at"] - a["submitted_at"]).days}
+
+
+def results(conn, sample_id: int) -> pd.DataFrame:
+    """A drawn sample with each item's re-inspection (the latest one) and whether the results agree."""
+    return fetch_df("""SELECT s.inspection_id::text AS inspection_id, s.township_code, o.kind, o.target_id,
+                              o.result AS original_result, r.id::text AS reinspection_id,
+                              r.result AS reinspection_result, (r.result = o.result) AS same_result
+                       FROM spotcheck_items s JOIN inspections o ON o.id = s.inspection_id
+                       LEFT JOIN LATERAL (SELECT id, result FROM inspections x WHERE x.reinspection_of = o.id
+                                          ORDER BY x.submitted_at DESC LIMIT 1) r ON true
+                       WHERE s.sample_id = %s ORDER BY s.township_code, s.inspection_id""", (sample_id,), conn=conn)
