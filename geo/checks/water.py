@@ -149,7 +149,8 @@ def fetch_metrics(hp: Points, sp: Points, i: np.ndarray, j: np.ndarray, terrain:
         back[s] = t_sh / loaded_speed_factor
     if need_time is not None:
         out[~need] = np.nan; back[~need] = np.nan
-    return Metrics(straight, horizontal, vertical, out, back, on_net)
+    # With basis 'network' every pair is measured on the network, even where it cannot be (then it is unknown).
+    return Metrics(straight, horizontal, vertical, out, back, on_net | (basis == "network"))
 
 
 @dataclass
