@@ -11,6 +11,8 @@ COMMAND_MODULES = [
     "geo.cmd_db",
     "geo.cmd_serve",
     "geo.cmd_check",
+    "geo.cmd_import",
+    "geo.cmd_export",
 ]
 
 

@@ -36,6 +36,14 @@ class Settings:
     app_port: int = field(default_factory=lambda: int(_env("DIXIAN_APP_PORT", "8501")))
     language: str = field(default_factory=lambda: _env("DIXIAN_LANG", "zh"))
 
+    # Dataset import (geo/importer.py, geo/validate.py): the frame of files that name none, how many lines to print
+    # per problem and file before summarising, China's box (lon/lat) and how far outside the data's extent (degrees)
+    # a point must fall before a latitude/longitude swap is suspected.
+    import_default_crs: str = field(default_factory=lambda: _env("DIXIAN_IMPORT_DEFAULT_CRS", "EPSG:4326"))
+    import_problem_lines: int = field(default_factory=lambda: int(_env("DIXIAN_IMPORT_PROBLEM_LINES", "20")))
+    import_china_box: tuple = (73.0, 3.0, 136.0, 54.0)
+    import_swap_margin_deg: float = field(default_factory=lambda: float(_env("DIXIAN_IMPORT_SWAP_MARGIN", "0.5")))
+
     # Field inspections (inspections/): photo store, upload limit, validation thresholds, schedule intervals
     photo_dir: Path = field(default_factory=lambda: Path(_env("DIXIAN_PHOTO_DIR", str(PROJECT_ROOT / "var" / "photos"))))
     upload_max_bytes: int = field(default_factory=lambda: int(_env("DIXIAN_UPLOAD_MAX_BYTES", str(20 * 1024 * 1024))))
