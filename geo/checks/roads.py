@@ -120,7 +120,7 @@ def _seat_links(net: netmod.Network, att: netmod.Attachment, seat_of: np.ndarray
     same = on & (satt.seg[np.maximum(own, 0)] == att.seg)
     d_own = np.where(same, np.fmin(d_own, np.abs(pos - satt.pos[np.maximum(own, 0)])), d_own)
     ok = np.isfinite(d_own)
-    connected[on] = ok[on]
+    connected[on] = [bool(x) for x in ok[on]]
     km = np.where(on & ok, d_own / 1000.0, np.nan)
     return connected, km
 

@@ -63,6 +63,7 @@ FROM road_results r
 LEFT JOIN natural_villages n ON n.id = r.natural_village_id;
 
 -- share_with_hardened_road: natural villages with a hardened road within road_access_m, over all natural villages;
+-- connected_to_seat: villages with a hardened road that links them to their township seat;
 -- rai: people within rai_distance_m of an all-season road over all people (Rural Access Index analogue).
 CREATE VIEW road_coverage_village AS
 SELECT r.rule_set, r.village_code, a.name,
@@ -71,7 +72,7 @@ SELECT r.rule_set, r.village_code, a.name,
        round(count(*) FILTER (WHERE has_hardened_road)::numeric / nullif(count(*), 0), 4) AS share_with_hardened_road,
        count(*) FILTER (WHERE required)                       AS required,
        count(*) FILTER (WHERE gap)                            AS gaps,
-       count(*) FILTER (WHERE connected_to_seat)              AS connected_to_seat,
+       count(*) FILTER (WHERE has_hardened_road AND connected_to_seat) AS connected_to_seat,
        sum(r.population)                                      AS population,
        sum(r.population) FILTER (WHERE within_rai)            AS population_within_rai,
        round(coalesce(sum(r.population) FILTER (WHERE within_rai), 0)::numeric
@@ -87,7 +88,7 @@ SELECT r.rule_set, r.township_code, a.name,
        round(count(*) FILTER (WHERE has_hardened_road)::numeric / nullif(count(*), 0), 4) AS share_with_hardened_road,
        count(*) FILTER (WHERE required)                       AS required,
        count(*) FILTER (WHERE gap)                            AS gaps,
-       count(*) FILTER (WHERE connected_to_seat)              AS connected_to_seat,
+       count(*) FILTER (WHERE has_hardened_road AND connected_to_seat) AS connected_to_seat,
        sum(r.population)                                      AS population,
        sum(r.population) FILTER (WHERE within_rai)            AS population_within_rai,
        round(coalesce(sum(r.population) FILTER (WHERE within_rai), 0)::numeric
