@@ -79,7 +79,7 @@ async def post_inspection(request: Request):
     files: list[tuple[str, bytes]] = []
     if ctype.startswith("application/json"):
         raw = body
-    elif ctype.startswith("multipart/form-data"):
+    elif ctype.startswith(("multipart/form-data", "application/x-www-form-urlencoded")):
         async def replay():
             return {"type": "http.request", "body": body, "more_body": False}
         try:

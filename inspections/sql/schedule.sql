@@ -37,7 +37,7 @@ SELECT s.kind, s.target_kind, s.target_id, s.label, s.village_code, s.last_on, s
        ST_X(ST_PointOnSurface(s.geom)) AS lon, ST_Y(ST_PointOnSurface(s.geom)) AS lat,
        CASE WHEN %(lon)s::float8 IS NULL THEN NULL
             ELSE round(ST_Distance(s.geom_m, ST_Transform(ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4490),
-                                                          ST_SRID(s.geom_m)))::numeric) END AS distance_m
+                                                          ST_SRID(s.geom_m)))::numeric)::float8 END AS distance_m
 FROM sched s
 WHERE s.due_on <= %(as_of)s::date + %(within_days)s
 ORDER BY distance_m NULLS LAST, s.due_on, s.kind, s.target_id
