@@ -67,3 +67,12 @@ def add_to(m: folium.Map, basemap: Basemap) -> None:
     for url in basemap.tiles:
         folium.TileLayer(tiles=url, attr=basemap.attribution or basemap.label("en"), name=basemap.label("zh"),
                          subdomains=basemap.subdomains, max_zoom=18, overlay=False, control=False).add_to(m)
+
+
+def shift_point(basemap: Basemap, latlon: tuple[float, float]) -> tuple[float, float]:
+    """A (lat, lon) moved into the basemap's frame, for centring the map on a search hit."""
+    shift = shift_for(basemap)
+    if shift is None:
+        return latlon
+    x, y = shift([latlon[1]], [latlon[0]])
+    return float(y[0]), float(x[0])

@@ -8,6 +8,7 @@ from contextlib import closing
 from dataclasses import dataclass, field
 
 import folium
+import numpy as np
 import streamlit as st
 
 from geo import db
@@ -48,6 +49,19 @@ def bounds(conn, f: Filters):
     return [[y0, x0], [y1, x1]]
 
 
+def view_of(b, width_px: int = 900, height_px: int = 620) -> tuple[list[float], int]:
+    """Centre and zoom that fit bounds [[s, w], [n, e]] into a map of about the page's size (set on the map itself:
+    Leaflet's fitBounds runs before the component's frame has its height and would zoom to the maximum)."""
+    if not b:
+        return [25.0, 102.0], 8
+    (s, w), (n, e) = b
+    lat = (s + n) / 2
+    dlon = max(e - w, 1e-4)
+    dlat = max((n - s) / max(np.cos(np.radians(lat)), 0.1), 1e-4)
+    z = min(np.log2(width_px * 360 / (256 * dlon)), np.log2(height_px * 360 / (256 * dlat)))
+    return [lat, (w + e) / 2], int(max(4, min(17, np.floor(z))))
+
+
 def build_map(conn, f: Filters, layers, lang: str = "zh", basemap_key: str = "plain") -> tuple[folium.Map, MapInfo]:
     """The folium map with every chosen layer as switchable overlays, a legend and a layer control."""
     started = time.perf_counter()
@@ -57,7 +71,12 @@ def build_map(conn, f: Filters, layers, lang: str = "zh", basemap_key: str = "pl
     info.rule_set = f.rule_set
     bm = basemaps.get(basemap_key)
     shift = basemaps.shift_for(bm)
-    m = folium.Map(location=[25.0, 102.0], zoom_start=10, tiles=None, control_scale=True, prefer_canvas=True,
+    b = bounds(conn, f)
+    if b and shift is not None:
+        (x0, x1), (y0, y1) = shift([b[0][1], b[1][1]], [b[0][0], b[1][0]])
+        b = [[y0, x0], [y1, x1]]
+    center, zoom = view_of(b)
+    m = folium.Map(location=center, zoom_start=zoom, tiles=None, control_scale=True, prefer_canvas=True,
                    zoom_control=True)
     m.get_root().header.add_child(folium.Element(
         f"<style>.leaflet-container{{background:{basemaps.PLAIN_BACKGROUND};}}"
@@ -78,13 +97,6 @@ def build_map(conn, f: Filters, layers, lang: str = "zh", basemap_key: str = "pl
         info.features.update(res.features)
         if res.aggregated:
             info.aggregated.append(key)
-    b = bounds(conn, f)
-    if b:
-        lo, hi = b
-        if shift is not None:
-            (x0, x1), (y0, y1) = shift([lo[1], hi[1]], [lo[0], hi[0]])
-            lo, hi = [y0, x0], [y1, x1]
-        m.fit_bounds([lo, hi])
     MapLegend(legends, t("legend", lang)).add_to(m)
     folium.LayerControl(collapsed=False, position="topright").add_to(m)
     vendor.localize(m)

@@ -10,7 +10,7 @@ JOIN natural_villages nv ON nv.id = coalesce(r.natural_village_id, h.natural_vil
 JOIN nv_admin a ON a.natural_village_id = nv.id
 LEFT JOIN water_sources w ON w.id = r.source_id
 WHERE r.rule_set = %(rule_set)s
-  AND r.compliant IS NOT TRUE
+  AND r.compliant IS FALSE
   AND (%(category)s::text IS NULL OR h.category = %(category)s)
   AND (%(township)s::text IS NULL OR a.township_code = %(township)s)
   AND (%(village)s::text IS NULL OR a.village_code = %(village)s)

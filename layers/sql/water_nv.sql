@@ -1,7 +1,7 @@
 -- Water-fetch compliance per natural village: subjects checked, failing, and the compliant share of people.
 SELECT nv.id, nv.name, a.village_name,
-       count(*) AS n, count(*) FILTER (WHERE r.compliant IS NOT TRUE) AS fail_n,
-       coalesce(sum(r.people) FILTER (WHERE r.compliant IS NOT TRUE), 0) AS fail_people,
+       count(*) AS n, count(*) FILTER (WHERE r.compliant IS FALSE) AS fail_n,
+       coalesce(sum(r.people) FILTER (WHERE r.compliant IS FALSE), 0) AS fail_people,
        count(*) FILTER (WHERE r.compliant)::float / nullif(count(*), 0) AS share_ok,
        ST_X(nv.geom) AS lon, ST_Y(nv.geom) AS lat
 FROM water_results r

@@ -1,0 +1,85 @@
+"""The explanation beside the map: what the water and road checks found for the clicked household or natural
+village (geo.checks.explain), shown as clauses against thresholds and an elevation profile."""
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from .i18n import problem, t, yes_no
+
+CLAUSE_LABEL = {"horizontal": "horizontal_m", "vertical": "vertical_m", "time": "round_trip_min",
+                "piped": "piped_to_home", "road_access": "road_distance_m", "required": "required",
+                "connected_to_seat": "connected_to_seat", "rai": "all_season"}
+
+
+def subject_kind(conn, subject_id: str) -> str | None:
+    with conn.cursor() as cur:
+        cur.execute("""SELECT CASE WHEN EXISTS (SELECT 1 FROM households WHERE id = %(s)s) THEN 'household'
+                                   WHEN EXISTS (SELECT 1 FROM natural_villages WHERE id = %(s)s)
+                                   THEN 'natural_village' END""", {"s": subject_id})
+        return cur.fetchone()[0]
+
+
+def clauses_table(d: dict, lang: str) -> pd.DataFrame:
+    rows = []
+    for c in d.get("clauses") or []:
+        ok = c.get("ok")
+        rows.append({t("rect_problem", lang): t(CLAUSE_LABEL.get(c["clause"], c["clause"]), lang),
+                     t("value", lang): c.get("value"), t("target", lang): c.get("threshold"),
+                     "": "✔" if ok is True else ("✘" if ok is False else "？")})
+    return pd.DataFrame(rows)
+
+
+def _profile(d: dict, lang: str) -> None:
+    prof = d.get("profile") or []
+    if len(prof) > 1:
+        df = pd.DataFrame(prof, columns=["m", "elevation"]).dropna()
+        if len(df) > 1:
+            st.caption(t("elevation_profile", lang))
+            st.line_chart(df.set_index("m"), height=140)
+
+
+def _water(d: dict, lang: str) -> None:
+    if d.get("subject") == "natural_village" and d.get("household") is not None:
+        h = d["households"]
+        st.caption(f"✔ {h.get('compliant', 0)} · ✘ {h.get('non_compliant', 0)} · ？ {h.get('unknown', 0)}")
+        d = d["household"]
+    src = d.get("source") or {}
+    st.markdown(f"**{t('layer_water', lang)}** · {t('source', lang)}: {src.get('name') or src.get('id') or '—'}"
+                f" · {t('distance_basis', lang)}: {t(d.get('distance_basis') or 'unknown', lang)}"
+                f" · {t('compliant', lang)}: {yes_no(d.get('compliant'), lang)}")
+    st.dataframe(clauses_table(d, lang), hide_index=True, width="stretch")
+    if d.get("failed_clauses"):
+        st.error("；".join(problem(c, lang) for c in d["failed_clauses"]))
+    _profile(d, lang)
+
+
+def _road(d: dict, lang: str) -> None:
+    road = d.get("road") or {}
+    st.markdown(f"**{t('layer_roads', lang)}** · {road.get('name') or road.get('id') or '—'}"
+                f" · {t('gap', lang)}: {yes_no(d.get('gap'), lang)}")
+    st.dataframe(clauses_table(d, lang), hide_index=True, width="stretch")
+    _profile(d, lang)
+
+
+def panel(conn, subject_id: str, rule_set: str | None, lang: str) -> None:
+    """Explain the clicked subject; other kinds of object have their record in the map's popup already."""
+    kind = subject_kind(conn, subject_id)
+    if kind is None:
+        st.caption(subject_id)
+        return
+    try:
+        from geo.checks import explain as ex
+    except ModuleNotFoundError:
+        st.info(t("explain_missing", lang))
+        return
+    st.caption(subject_id)
+    try:
+        _water(ex.explain_water(conn, subject_id, rule_set), lang)
+    except LookupError as err:
+        st.caption(str(err))
+    if kind == "natural_village":
+        try:
+            _road(ex.explain_road(conn, subject_id, rule_set), lang)
+        except LookupError as err:
+            st.caption(str(err))

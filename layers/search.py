@@ -1,0 +1,14 @@
+"""Search the map by name or 12-digit code: administrative units, natural villages, households, sources, sites."""
+from __future__ import annotations
+
+import pandas as pd
+
+from .base import query
+
+
+def find(conn, text: str) -> pd.DataFrame:
+    """Up to 20 hits (kind, id, name, lon, lat), exact matches first."""
+    q = (text or "").strip()
+    if not q:
+        return pd.DataFrame(columns=["kind", "id", "name", "lon", "lat", "exact"])
+    return query(conn, "search", {"q": q, "like": f"%{q}%", "prefix": f"{q}%"})

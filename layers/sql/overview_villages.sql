@@ -1,0 +1,60 @@
+-- The overview's indicators per administrative village, from the records and the check results (never recomputed
+-- here): monitored households and people, overdue visits, dangerous houses not yet safe, households and people
+-- failing the water rule, natural villages with a road gap, relocated households without a worker, assets not
+-- registered within 3 months, inspections still under review.
+WITH hh AS (
+    SELECT a.village_code,
+           count(*) FILTER (WHERE h.category IN ('unstable', 'marginal', 'sudden_hardship')) AS monitored,
+           coalesce(sum(h.members) FILTER (WHERE h.category IN ('unstable', 'marginal', 'sudden_hardship')), 0)
+               AS monitored_people,
+           count(*) FILTER (WHERE h.category IN ('unstable', 'marginal', 'sudden_hardship')
+                              AND (h.last_visit_on IS NULL
+                                   OR h.last_visit_on < current_date - %(visit_days)s::int)) AS overdue_visits
+    FROM households h JOIN nv_admin a ON a.natural_village_id = h.natural_village_id
+    GROUP BY a.village_code
+), ho AS (
+    SELECT a.village_code, count(*) AS dangerous_houses
+    FROM houses x JOIN households h ON h.id = x.household_id
+    JOIN nv_admin a ON a.natural_village_id = h.natural_village_id
+    WHERE x.grade IN ('C', 'D') AND x.renovation_state <> 'safe_occupancy'
+    GROUP BY a.village_code
+), wa AS (
+    SELECT village_code, sum(households) FILTER (WHERE compliant IS FALSE) AS water_fail_hh,
+           sum(people) FILTER (WHERE compliant IS FALSE) AS water_fail_people
+    FROM water_results_rollup WHERE rule_set = %(rule_set)s
+    GROUP BY village_code
+), ro AS (
+    SELECT a.village_code, count(*) FILTER (WHERE r.gap) AS road_gaps
+    FROM road_results r JOIN nv_admin a ON a.natural_village_id = r.natural_village_id
+    WHERE r.rule_set = %(rule_set)s
+    GROUP BY a.village_code
+), re AS (
+    SELECT s.village_code, count(*) FILTER (WHERE rh.workers_employed = 0) AS relocation_no_worker
+    FROM relocated_households rh JOIN relocation_sites s ON s.id = rh.site_id
+    GROUP BY s.village_code
+), asx AS (
+    SELECT village_code, count(*) AS assets_unregistered
+    FROM assets
+    WHERE registered_on IS NULL AND accepted_on + interval '3 months' < current_date
+    GROUP BY village_code
+), ins AS (
+    SELECT village_code, count(*) AS inspections_open
+    FROM inspections WHERE review_state <> 'county_confirmed'
+    GROUP BY village_code
+)
+SELECT va.village_code AS code, va.village_name AS name, va.township_code, va.township_name,
+       coalesce(hh.monitored, 0) AS monitored, coalesce(hh.monitored_people, 0) AS monitored_people,
+       coalesce(hh.overdue_visits, 0) AS overdue_visits, coalesce(ho.dangerous_houses, 0) AS dangerous_houses,
+       coalesce(wa.water_fail_hh, 0) AS water_fail_hh, coalesce(wa.water_fail_people, 0) AS water_fail_people,
+       coalesce(ro.road_gaps, 0) AS road_gaps, coalesce(re.relocation_no_worker, 0) AS relocation_no_worker,
+       coalesce(asx.assets_unregistered, 0) AS assets_unregistered,
+       coalesce(ins.inspections_open, 0) AS inspections_open
+FROM village_admin va
+LEFT JOIN hh ON hh.village_code = va.village_code
+LEFT JOIN ho ON ho.village_code = va.village_code
+LEFT JOIN wa ON wa.village_code = va.village_code
+LEFT JOIN ro ON ro.village_code = va.village_code
+LEFT JOIN re ON re.village_code = va.village_code
+LEFT JOIN asx ON asx.village_code = va.village_code
+LEFT JOIN ins ON ins.village_code = va.village_code
+ORDER BY va.township_code, va.village_code;

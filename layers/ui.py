@@ -1,0 +1,105 @@
+"""Widgets the planner's pages share: the language in force, a database connection, the township/village/category
+filters, the rule-set choice, the 'checks not run yet' notice, and cached reads keyed on the data's stamp."""
+from __future__ import annotations
+
+from contextlib import closing, contextmanager
+
+import pandas as pd
+import streamlit as st
+
+from geo import db, vocab
+from geo.settings import settings
+
+from . import indicators, mapview, rectification
+from .base import CHECK_COMMANDS, Filters, checks_run, query
+from .i18n import t
+
+
+def lang() -> str:
+    return st.session_state.get("lang", settings.language)
+
+
+@contextmanager
+def connection():
+    with closing(db.connect()) as conn:
+        yield conn
+
+
+def stamp(conn) -> int:
+    return mapview.data_stamp(conn)
+
+
+@st.cache_data(ttl=settings.map_cache_ttl_s, show_spinner=False)
+def _options(url: str, stamp: int, name: str, township: str | None) -> pd.DataFrame:
+    with closing(db.connect(url)) as conn:
+        return query(conn, name, {"township": township})
+
+
+def rule_set_choice(conn, key: str) -> str | None:
+    """A rule-set selector (the default first); returns the name chosen."""
+    rs = _options(settings.url, stamp(conn), "rule_sets", None)
+    if rs.empty:
+        return None
+    rs = rs.sort_values("is_default", ascending=False)
+    col = "title_zh" if lang() == "zh" else "title_en"
+    names = rs["name"].tolist()
+    titles = dict(zip(rs["name"], rs[col]))
+    return st.sidebar.selectbox(t("rule_set", lang()), names, format_func=lambda n: titles.get(n, n), key=key)
+
+
+def scope(conn, key: str, *, village: bool = True, category: bool = False) -> Filters:
+    """Township → village (→ category) selectors in the sidebar."""
+    lg = lang()
+    s = stamp(conn)
+    tw = _options(settings.url, s, "townships", None)
+    tw_names = dict(zip(tw["code"], tw["name"]))
+    township = st.sidebar.selectbox(t("township", lg), [None] + tw["code"].tolist(),
+                                    format_func=lambda c: t("all", lg) if c is None else f"{tw_names[c]} {c}",
+                                    key=f"{key}_township")
+    vil_code = None
+    if village and township:
+        vl = _options(settings.url, s, "villages", township)
+        vl_names = dict(zip(vl["code"], vl["name"]))
+        vil_code = st.sidebar.selectbox(t("village", lg), [None] + vl["code"].tolist(),
+                                        format_func=lambda c: t("all", lg) if c is None else vl_names[c],
+                                        key=f"{key}_village")
+    cat = None
+    if category:
+        cat = st.sidebar.selectbox(t("category", lg), [None, *vocab.MONITORED],
+                                   format_func=lambda c: t("all", lg) if c is None else vocab.label(vocab.CATEGORY,
+                                                                                                   c, lg),
+                                   key=f"{key}_category")
+    return Filters(township=township, village=vil_code, category=cat)
+
+
+def checks_notice(conn, rule_set: str | None) -> dict[str, bool]:
+    """Say plainly which checks have no results yet and the command that makes them."""
+    run = checks_run(conn, rule_set)
+    missing = [CHECK_COMMANDS[k] for k, ok in run.items() if not ok]
+    if missing:
+        lg = lang()
+        st.warning(f"**{t('checks_not_run', 'zh')} / {t('checks_not_run', 'en')}** ({rule_set}). "
+                   f"{t('checks_not_run_cmd', lg)}\n\n" + "\n".join(f"`{c}`" for c in missing))
+    return run
+
+
+def has_data(conn) -> bool:
+    with conn.cursor() as cur:
+        cur.execute("SELECT EXISTS (SELECT 1 FROM natural_villages) OR EXISTS (SELECT 1 FROM admin_units)")
+        ok = bool(cur.fetchone()[0])
+    if not ok:
+        st.info(t("no_data", lang()))
+    return ok
+
+
+@st.cache_data(ttl=settings.map_cache_ttl_s, show_spinner=False)
+def overview_villages(url: str, stamp: int, rule_set: str | None) -> pd.DataFrame:
+    with closing(db.connect(url)) as conn:
+        return indicators.villages(conn, rule_set)
+
+
+@st.cache_data(ttl=settings.map_cache_ttl_s, show_spinner=False)
+def refreshed_rectification(url: str, stamp: int, rule_set: str | None) -> tuple[int, int]:
+    """Bring the rectification list up to date once per change of the data (not on every rerun)."""
+    with closing(db.connect(url)) as conn:
+        return rectification.refresh(conn, rule_set)

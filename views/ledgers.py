@@ -1,0 +1,19 @@
+"""台账 Ledgers: each layer as a filterable table, exported to Excel with the county office's Chinese headers."""
+import streamlit as st
+
+from layers import ledgers, ui
+from layers.i18n import t
+
+lg = ui.lang()
+st.header(t("page_ledgers", lg))
+with ui.connection() as conn:
+    if ui.has_data(conn):
+        layer = st.sidebar.selectbox(t("ledger_layer", lg), list(ledgers.LEDGERS),
+                                     format_func=lambda k: ledgers.title(k, lg), key="led_layer")
+        f = ui.scope(conn, "led", category=layer == "households")
+        df = ledgers.labelled(layer, ledgers.query_ledger(conn, layer, f.township, f.village, f.category), lg)
+        st.subheader(f"{ledgers.title(layer, lg)} · {len(df):,} {t('rows', lg)}")
+        st.dataframe(df, hide_index=True, width="stretch", key="led_table")
+        st.download_button(t("export_xlsx", lg), ledgers.to_xlsx(df, ledgers.title(layer, lg)),
+                           file_name=f"{layer}.xlsx", key="led_export",
+                           mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")

@@ -1,0 +1,46 @@
+"""总览 Overview: the county's indicators against their targets with their source rules; a township drills down."""
+import streamlit as st
+
+from layers import indicators, ledgers, ui
+from layers.i18n import t
+from geo.settings import settings
+
+lg = ui.lang()
+st.header(t("page_overview", lg))
+with ui.connection() as conn:
+    if ui.has_data(conn):
+        rule_set = ui.rule_set_choice(conn, "ov_rule")
+        ui.checks_notice(conn, rule_set)
+        vil = ui.overview_villages(settings.url, ui.stamp(conn), rule_set)
+        st.subheader(t("county_total", lg))
+        table = indicators.county(vil, conn, rule_set, lg)
+        st.dataframe(table.drop(columns=["key"]), hide_index=True, width="stretch", key="ov_county")
+        try:
+            st.metric(t("ind_inspections_overdue", lg), indicators.inspections_overdue(conn))
+        except ModuleNotFoundError:
+            st.caption(t("inspections_missing", lg))
+
+        st.subheader(t("per_township", lg))
+        tw = indicators.townships(vil)
+        shown = indicators.labelled_table(tw, lg, "township")
+        event = st.dataframe(shown, hide_index=True, width="stretch", on_select="rerun",
+                             selection_mode="single-row", key="ov_townships")
+        st.caption(t("drill_hint", lg))
+        rows = event.selection.rows if event is not None and hasattr(event, "selection") else []
+        names = dict(zip(tw["code"], tw["name"]))
+        picked = tw["code"].iloc[rows[0]] if rows else None
+        township = st.selectbox(t("township", lg), [None] + tw["code"].tolist(),
+                                index=(tw["code"].tolist().index(picked) + 1) if picked is not None else 0,
+                                format_func=lambda c: t("all", lg) if c is None else names.get(c, c), key="ov_drill")
+        scope = vil if township is None else vil[vil["township_code"] == township]
+        st.subheader(t("per_village", lg) + ("" if township is None else f"：{names.get(township, township)}"))
+        villages = indicators.labelled_table(scope, lg, "village")
+        st.dataframe(villages, hide_index=True, width="stretch", key="ov_villages")
+        st.download_button(t("export_xlsx", lg), ledgers.to_xlsx(villages, t("per_village", lg)),
+                           file_name="overview_villages.xlsx", key="ov_export")
+        c1, c2 = st.columns(2)
+        cat, risk = indicators.breakdown(conn, township, lg)
+        c1.markdown(f"**{t('ind_monitored', lg)} · {t('by_category', lg)}**")
+        c1.dataframe(cat, hide_index=True, width="stretch", key="ov_cat")
+        c2.markdown(f"**{t('ind_monitored', lg)} · {t('by_risk', lg)}**")
+        c2.dataframe(risk, hide_index=True, width="stretch", key="ov_risk")
