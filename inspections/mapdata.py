@@ -29,7 +29,7 @@ def map_features(conn, township_code: str | None = None) -> gpd.GeoDataFrame:
                      ORDER BY i.submitted_at""", (_prefix(township_code),), conn=conn)
     conn.rollback()
     df["flags"] = df["flags"].apply(list)
-    df["flagged"] = df["flags"].apply(bool)
+    df.insert(df.columns.get_loc("flags") + 1, "flagged", df["flags"].apply(bool))
     geom = shapely.from_wkb([bytes(b) for b in df.pop("wkb")])
     return gpd.GeoDataFrame(df, geometry=geom, crs="EPSG:4490")
 

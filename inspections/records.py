@@ -205,6 +205,19 @@ def _existing(cur, inspection_id: str, inspector: Inspector) -> Submitted | None
     return Submitted(inspection_id, False, row[1], validation.stored(cur, inspection_id))
 
 
+_TABLES = {"household": "households", "house": "houses", "water_source": "water_sources",
+           "relocation_site": "relocation_sites", "asset": "assets", "road": "roads"}
+
+
+def target_record(cur, target_kind: str, target_id: str) -> dict | None:
+    """The target's row (without geometries), to prefill a form from what the system already knows."""
+    table = _TABLES[target_kind]  # a fixed name from this map, never the caller's text
+    cur.execute(f"SELECT to_jsonb(t) - 'geom' - 'geom_m' - 'protection_zone' - 'protection_zone_m' "
+                f"FROM {table} t WHERE id = %s", (target_id,))
+    row = cur.fetchone()
+    return row[0] if row else None
+
+
 def get(cur, inspection_id: str) -> dict | None:
     """One inspection with its flags, photos and review history, as JSON-ready values."""
     cur.execute("""SELECT i.id, i.kind, i.target_kind, i.target_id, i.village_code, i.inspector_id, n.name,
