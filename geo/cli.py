@@ -10,6 +10,7 @@ import sys
 COMMAND_MODULES = [
     "geo.cmd_db",
     "geo.cmd_serve",
+    "geo.cmd_demo",
     "geo.cmd_check",
     "geo.cmd_import",
     "geo.cmd_export",
