@@ -257,3 +257,24 @@ def test_commands_end_to_end(conn, tmp_path):
     assert p.returncode == 2 and "nowhere" in p.stderr
     p = _geo("check", "water", "--out", str(tmp_path / "x.shp"))
     assert p.returncode == 2 and not (tmp_path / "x.shp").exists()
+
+
+def test_pruned_straight_check_equals_the_exhaustive_one(conn):
+    """With basis 'straight' walking times are computed only where they can change the answer; with 'auto' and no
+    network every candidate's time is computed. Both must name the same source with the same figures."""
+    import numpy as np
+    rng = np.random.default_rng(7)
+    n_h, n_s = 300, 40
+    dem = sc.dem_tif(lambda x, y: 1200 + 150 * np.sin(x / 400.0) + 120 * np.cos(y / 300.0),
+                     extent=(-500, -500, 6500, 6500), cell=20.0)
+    sc.load(conn, villages=NV, dem=dem,
+            households=[hh(f"h{k}", *rng.uniform(0, 6000, 2)) for k in range(n_h)],
+            sources=[src(f"s{k}", *rng.uniform(0, 6000, 2), status=rng.choice(["working", "seasonal", "failed"]),
+                         piped_to_home=bool(rng.random() < 0.1)) for k in range(n_s)])
+    for name in ("longxian-2021", "national-2018"):
+        a = run(conn, name, distance_basis="straight", piped_reach_m=300).sort_index()
+        b = run(conn, name, distance_basis="auto", piped_reach_m=300).sort_index()
+        assert (a.source_id == b.source_id).all()
+        assert np.allclose(a.round_trip_min.astype(float), b.round_trip_min.astype(float), equal_nan=True)
+        assert (a.compliant.astype(str) == b.compliant.astype(str)).all()
+        assert a.compliant.eq(True).sum() > 20 and a.compliant.eq(False).sum() > 20  # both outcomes exercised

@@ -41,24 +41,42 @@ def tv_to_object(a: np.ndarray) -> np.ndarray:
 
 # ---------------------------------------------------------------------------------------------- array functions
 
+def _radius_pairs(tree: cKDTree, xy: np.ndarray, radius_m: float, k: int = 16) -> tuple[np.ndarray, np.ndarray]:
+    """All (point, tree item) pairs within radius_m: k-nearest queries bounded by the radius (fast, parallel, dense),
+    widened for the points whose k-th neighbour is still inside the radius, so that nothing within it is missed."""
+    n_items = tree.n
+    ii, jj = [], []
+    todo = np.arange(len(xy))
+    while len(todo):
+        kk = min(k, n_items)
+        d, j = tree.query(xy[todo], k=kk, distance_upper_bound=radius_m, workers=-1)
+        d = d.reshape(len(todo), kk); j = j.reshape(len(todo), kk)
+        hit = np.isfinite(d)
+        full = hit[:, -1] if kk < n_items else np.zeros(len(todo), dtype=bool)
+        done = ~full
+        r, c = np.nonzero(hit & done[:, None])
+        ii.append(todo[r]); jj.append(j[r, c])
+        todo = todo[full]
+        k *= 4
+    return (np.concatenate(ii) if ii else np.zeros(0, np.int64)), (np.concatenate(jj) if jj else np.zeros(0, np.int64))
+
+
 def candidate_pairs(subj_xy: np.ndarray, src_xy: np.ndarray, radius_m: float,
                     extra: list[tuple[np.ndarray, float]] = ()) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Every (subject, source) pair within `radius_m` in a straight line (a radius search, not k-nearest), plus each
     subject's nearest source, plus pairs within a larger radius for given subsets of sources (`extra`: (source
-    index array, radius)). Returns (i, j, nearest_flag), unique pairs."""
+    index array, radius)). Returns (i, j, nearest_flag), unique pairs sorted by subject."""
     if len(subj_xy) == 0 or len(src_xy) == 0:
         e = np.zeros(0, dtype=np.int64)
         return e, e, np.zeros(0, dtype=bool)
     ts = cKDTree(src_xy)
-    th = cKDTree(subj_xy)
-    parts_i, parts_j = [], []
-    m = th.sparse_distance_matrix(ts, radius_m, output_type="ndarray")
-    parts_i.append(m["i"]); parts_j.append(m["j"])
+    i0, j0 = _radius_pairs(ts, subj_xy, radius_m)
+    parts_i, parts_j = [i0], [j0]
     for idx, r in extra:
         if len(idx):
-            m2 = th.sparse_distance_matrix(cKDTree(src_xy[idx]), r, output_type="ndarray")
-            parts_i.append(m2["i"]); parts_j.append(idx[m2["j"]])
-    _, near = ts.query(subj_xy, k=1)
+            i2, j2 = _radius_pairs(cKDTree(src_xy[idx]), subj_xy, r)
+            parts_i.append(i2); parts_j.append(idx[j2])
+    _, near = ts.query(subj_xy, k=1, workers=-1)
     parts_i.append(np.arange(len(subj_xy))); parts_j.append(near)
     key = np.unique(np.concatenate(parts_i).astype(np.int64) * len(src_xy) + np.concatenate(parts_j))
     i, j = key // len(src_xy), key % len(src_xy)
@@ -143,14 +161,37 @@ def fetch_metrics(hp: Points, sp: Points, i: np.ndarray, j: np.ndarray, terrain:
     use_straight = ~on_net if basis in ("straight", "auto") else np.zeros(P, dtype=bool)
     horizontal[use_straight] = straight[use_straight]
     s = np.nonzero(use_straight & need)[0]
-    if len(s):
-        t_hs, t_sh = leg_times(terrain, hp.d[i[s]], sp.d[j[s]], straight[s], step_m, hp.z[i[s]], sp.z[j[s]])
-        out[s] = t_hs
-        back[s] = t_sh / loaded_speed_factor
+    straight_times(hp, sp, i, j, s, straight, out, back, terrain, step_m, loaded_speed_factor)
     if need_time is not None:
         out[~need] = np.nan; back[~need] = np.nan
     # With basis 'network' every pair is measured on the network, even where it cannot be (then it is unknown).
     return Metrics(straight, horizontal, vertical, out, back, on_net | (basis == "network"))
+
+
+def straight_times(hp: Points, sp: Points, i: np.ndarray, j: np.ndarray, idx: np.ndarray, straight: np.ndarray,
+                   out: np.ndarray, back: np.ndarray, terrain: Terrain, step_m: float, loaded_speed_factor: float,
+                   max_samples: int = 4_000_000) -> None:
+    """Fill out/back minutes of the straight legs of pairs `idx`, in chunks of bounded memory."""
+    if len(idx) == 0:
+        return
+    pts = np.ceil(straight[idx] / step_m) + 2
+    bounds = np.searchsorted(np.cumsum(pts), np.arange(max_samples, pts.sum() + max_samples, max_samples))
+    c0 = 0
+    for c1 in np.unique(np.r_[bounds + 1, len(idx)]):
+        c1 = int(min(c1, len(idx)))
+        if c1 <= c0:
+            continue
+        k = idx[c0:c1]
+        t_hs, t_sh = leg_times(terrain, hp.d[i[k]], sp.d[j[k]], straight[k], step_m, hp.z[i[k]], sp.z[j[k]])
+        out[k] = t_hs
+        back[k] = t_sh / loaded_speed_factor
+        c0 = c1
+
+
+def lower_bound_round_trip(straight_m: np.ndarray, loaded_speed_factor: float) -> np.ndarray:
+    """No route is walked faster than Tobler's ceiling: a lower bound on the round trip over a straight distance."""
+    from .tobler import MAX_SPEED_M_PER_MIN as V
+    return straight_m * (1.0 / V + 1.0 / (V * loaded_speed_factor))
 
 
 @dataclass
@@ -289,24 +330,57 @@ def compute(conn, rules: RuleSet, subject_ids: list[str] | None = None, *, terra
     straight = np.hypot(*(hp.xy[i] - sp.xy[j]).T) if len(i) else np.zeros(0)
     piped = piped_src[j] & (straight <= rules.piped_reach_m)
     # Time matters where the pair could still be the compliant one, and for the nearest (it may be named).
-    need = nearest.copy()
+    core = np.zeros(len(i), dtype=bool)
     if rules.water_combine == "all":
         vert = np.abs(hp.z[i] - sp.z[j])
-        need |= (straight <= rules.max_horizontal_m) & ~(vert > rules.max_vertical_m)
+        core |= (straight <= rules.max_horizontal_m) & ~(vert > rules.max_vertical_m)
         if rules.piped_counts_as_compliant:
-            need |= piped
+            core |= piped
     else:
-        need |= straight <= R
-        need |= piped
+        core |= straight <= R
+        core |= piped
+    need = core | nearest
+    lazy = rules.distance_basis == "straight"
     m = fetch_metrics(hp, sp, i, j, terrain, basis=rules.distance_basis,
                       loaded_speed_factor=rules.loaded_speed_factor, step_m=rules.profile_step_m,
-                      search_m=rules.network_search_m, ctx=ctx, need_time=need)
-    jd = judge(m, piped, src.guarantee_rate.to_numpy(float, na_value=np.nan)[j], rules)
+                      search_m=rules.network_search_m, ctx=ctx, need_time=np.zeros(len(i), bool) if lazy else need)
+    guarantee = src.guarantee_rate.to_numpy(float, na_value=np.nan)[j]
+    if lazy:
+        _times_by_rounds(hp, sp, i, j, m, core, nearest, piped, guarantee, terrain, rules)
+    jd = judge(m, piped, guarantee, rules)
     pick = choose(i, len(subj), jd.compliant, m.round_trip_min, m.straight_m, nearest)
     tm["metrics"] = time.perf_counter() - t3
     rows = _rows(subj, src, i, j, pick, m, jd, hp, sp)
     tm["compute"] = time.perf_counter() - t0
     return WaterRun(rows, tm, rules)
+
+
+def _times_by_rounds(hp, sp, i, j, m: Metrics, core, nearest, piped, guarantee, terrain, rules: RuleSet) -> None:
+    """Walking times of straight legs, only where they can change the answer: each subject's candidates in order of
+    the lower bound on their time, skipping those whose bound is no better than a compliant time already found;
+    then the nearest source of the subjects left with no compliant one."""
+    f, step = rules.loaded_speed_factor, rules.profile_step_m
+    cand = np.nonzero(core)[0]
+    lb = lower_bound_round_trip(m.straight_m[cand], f)
+    order = np.lexsort((lb, i[cand]))
+    cand, lb = cand[order], lb[order]
+    first = np.ones(len(cand), dtype=bool)
+    first[1:] = i[cand][1:] != i[cand][:-1]
+    start = np.maximum.accumulate(np.where(first, np.arange(len(cand)), 0))
+    rank = np.arange(len(cand)) - start
+    best = np.full(len(hp.xy), np.inf)
+    for r in range(int(rank.max()) + 1 if len(rank) else 0):
+        sel = rank == r
+        sel[sel] = lb[sel] < best[i[cand[sel]]]
+        k = cand[sel]
+        if len(k) == 0:
+            break
+        straight_times(hp, sp, i, j, k, m.straight_m, m.out_min, m.back_min, terrain, step, f)
+        sub = Metrics(m.straight_m[k], m.horizontal_m[k], m.vertical_m[k], m.out_min[k], m.back_min[k], m.network[k])
+        ok = judge(sub, piped[k], guarantee[k], rules).compliant == T
+        np.minimum.at(best, i[k][ok], sub.round_trip_min[ok])
+    rest = np.nonzero(nearest & ~np.isfinite(best[i]) & np.isnan(m.out_min))[0]
+    straight_times(hp, sp, i, j, rest, m.straight_m, m.out_min, m.back_min, terrain, step, f)
 
 
 def _fetch(conn, sql: str, params: dict) -> pd.DataFrame:
