@@ -162,3 +162,19 @@ def store(data: bytes, root: Path | None = None) -> tuple[Path, bool]:
         Path(tmp).unlink(missing_ok=True)
         raise
     return path, True
+
+
+def load(sha256: str, root: Path | None = None) -> bytes | None:
+    """A stored photo's bytes, or None when the store does not hold it."""
+    path = photo_path(sha256, root)
+    return path.read_bytes() if path.exists() else None
+
+
+def display_jpeg(data: bytes, max_side: int = 1280) -> bytes:
+    """A JPEG a browser can show (HEIC is not shown by most), scaled down for the page."""
+    img = open_image(data).convert("RGB")
+    img.thumbnail((max_side, max_side))
+    buf = io.BytesIO()
+    img.save(buf, "JPEG", quality=85)
+    return buf.getvalue()
+

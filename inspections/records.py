@@ -242,3 +242,14 @@ def get(cur, inspection_id: str) -> dict | None:
                      for r in cur.fetchall()]
     rec["history"] = workflow.history(cur, inspection_id)
     return rec
+
+
+def listing(conn, prefix: str = "", states: list[str] | None = None, flagged_only: bool = False,
+            limit: int = 500):
+    """Inspections in a scope for the review page (a DataFrame, newest first)."""
+    from geo.db import fetch_df
+    df = fetch_df(sql.load("listing"), {"prefix": prefix, "states": states, "flagged_only": flagged_only,
+                                         "lim": limit}, conn=conn)
+    conn.rollback()
+    return df
+

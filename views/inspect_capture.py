@@ -1,0 +1,181 @@
+"""Phone capture page (巡查录入): due checks nearest first, the form prefilled, photos, submit (retry-safe)."""
+import uuid
+from datetime import datetime, timedelta, timezone
+
+import streamlit as st
+
+from geo import db
+from inspections import auth, forms, geolocate, records, schedule, validation
+
+L = {
+    "title": ("巡查录入", "Log an inspection"),
+    "token": ("监测员令牌", "Inspector token"),
+    "token_help": ("由管理员用 python -m inspections token create 生成", "From `python -m inspections token create`"),
+    "bad_token": ("令牌无效或已撤销", "Unknown or revoked token"),
+    "hello": ("您好", "Hello"),
+    "where": ("我的位置", "Where I am"),
+    "no_fix": ("尚未定位：任务按到期日排序", "No position yet: tasks sorted by due date"),
+    "due": ("附近待办（按距离）", "Due nearby (nearest first)"),
+    "none_due": ("范围内暂无到期任务", "Nothing due in your area"),
+    "pick": ("选择对象", "Pick a target"),
+    "or_id": ("或输入对象编号", "or type a target id"),
+    "kind": ("检查类型", "Kind of check"),
+    "photos": ("现场照片（相册或相机，JPEG/HEIC）", "Photos (gallery or camera, JPEG/HEIC)"),
+    "camera": ("拍照", "Take a photo"),
+    "submit": ("提交", "Submit"),
+    "saved": ("已保存", "Saved"),
+    "again": ("已保存过（重复提交未新增记录）", "Already saved (the retry added nothing)"),
+    "flags": ("需复核的提示", "Flags for the reviewers"),
+    "no_flags": ("无异常提示", "No flags"),
+    "fix": ("请修改后重试", "Please correct and retry"),
+    "result": ("结论", "Result"),
+    "pass": ("合格", "Pass"),
+    "fail": ("不合格（将生成整改项）", "Fail (opens a rectification item)"),
+    "need_pos": ("请先定位", "Locate first"),
+    "distance": ("距离", "distance"),
+    "overdue": ("逾期", "overdue"),
+    "days": ("天", "days"),
+    "new": ("录入下一条", "Next inspection"),
+}
+
+
+def t(key: str) -> str:
+    zh, en = L[key]
+    return en if st.session_state.get("lang") == "en" else zh
+
+
+lang = "en" if st.toggle("English", key="lang_en") else "zh"
+st.session_state["lang"] = lang
+st.title(t("title"))
+
+token = st.text_input(t("token"), type="password", key="inspector_token", help=t("token_help"))
+if not token:
+    st.stop()
+conn = db.connect()
+with conn.cursor() as cur:
+    who = auth.by_token(cur, token)
+conn.rollback()
+if who is None:
+    conn.close()
+    st.error(t("bad_token"))
+    st.stop()
+st.caption(f"{t('hello')}, {who.name} · {who.role} · {who.scope_code}")
+
+st.subheader(t("where"))
+pos = geolocate.position(lang=lang)
+fix = pos if pos and "lat" in pos else None
+if fix:
+    st.caption(f"{fix['lat']:.6f}, {fix['lon']:.6f} · ±{fix['accuracy_m']:.0f} m")
+else:
+    st.info(t("no_fix"))
+
+# the target: from the due list, from a map link (?target_kind=…&target_id=…), or typed
+st.subheader(t("due"))
+tasks = schedule.tasks(conn, who, fix["lon"] if fix else None, fix["lat"] if fix else None)
+conn.rollback()
+qp = st.query_params
+choice = None
+if tasks.empty:
+    st.caption(t("none_due"))
+else:
+    def describe(i):
+        r = tasks.iloc[i]
+        form = forms.load(r["kind"])
+        parts = [f"{r['label']} · {form.title.split(' / ')[0 if lang == 'zh' else -1]}"]
+        if r["distance_m"] is not None and r["distance_m"] == r["distance_m"]:
+            parts.append(f"{t('distance')} {r['distance_m']:.0f} m")
+        if r["overdue"]:
+            parts.append(f"{t('overdue')} {r['days_overdue']} {t('days')}")
+        return " · ".join(parts)
+    idx = st.radio(t("pick"), list(range(len(tasks))), format_func=describe, index=None, key="task_pick")
+    if idx is not None:
+        choice = (tasks.iloc[idx]["kind"], tasks.iloc[idx]["target_kind"], tasks.iloc[idx]["target_id"])
+
+with st.expander(t("or_id"), expanded=choice is None and "target_id" in qp):
+    kind_typed = st.selectbox(t("kind"), forms.kinds(), format_func=lambda k: forms.load(k).title,
+                              index=forms.kinds().index(qp["kind"]) if qp.get("kind") in forms.kinds() else 0)
+    tid_typed = st.text_input("ID", value=qp.get("target_id", ""))
+    if tid_typed and choice is None:
+        choice = (kind_typed, forms.load(kind_typed).target_kind, tid_typed)
+if choice is None:
+    conn.close()
+    st.stop()
+
+kind, target_kind, target_id = choice
+form = forms.load(kind)
+# one UUID and start time per visit: a retry after a dropped connection sends the same UUID
+visit_key = f"visit:{kind}:{target_id}"
+if st.session_state.get("visit_key") != visit_key:
+    st.session_state.update(visit_key=visit_key, visit_id=str(uuid.uuid4()),
+                            visit_started=datetime.now(timezone.utc))
+with conn.cursor() as cur:
+    record = records.target_record(cur, target_kind, target_id)
+conn.rollback()
+defaults = forms.prefill(form, record)
+st.subheader(form.title)
+
+answers: dict = {}
+for q in form.answerable:
+    if q.relevant and not forms.evaluate(q.relevant, answers):
+        continue
+    label = q.label(lang) + (" *" if q.required else "")
+    key = f"{visit_key}:{q.name}"
+    default = defaults.get(q.name)
+    if q.type == "select_one":
+        codes = [c for c, _, _ in form.choices[q.list_name]]
+        answers[q.name] = st.radio(label, codes, format_func=lambda c, ln=q.list_name: form.choice_label(ln, c, lang),
+                                   index=codes.index(default) if default in codes else None, horizontal=True, key=key)
+    elif q.type == "select_multiple":
+        codes = [c for c, _, _ in form.choices[q.list_name]]
+        answers[q.name] = st.multiselect(label, codes, default=[c for c in (default or []) if c in codes],
+                                         format_func=lambda c, ln=q.list_name: form.choice_label(ln, c, lang), key=key)
+    elif q.type == "integer":
+        answers[q.name] = st.number_input(label, value=default, step=1, format="%d", key=key)
+    elif q.type == "decimal":
+        answers[q.name] = st.number_input(label, value=default, key=key)
+    elif q.type == "date":
+        d = st.date_input(label, value=None, key=key)
+        answers[q.name] = d.isoformat() if d else None
+    else:
+        answers[q.name] = st.text_area(label, value=default or "", key=key)
+answers = {k: v for k, v in answers.items() if v not in (None, "", [])}
+
+uploads = st.file_uploader(t("photos"), type=["jpg", "jpeg", "heic", "heif"], accept_multiple_files=True,
+                           key=f"{visit_key}:photos")
+shot = st.camera_input(t("camera"), key=f"{visit_key}:camera")
+files = [(u.name, u.getvalue()) for u in (uploads or [])] + ([(shot.name, shot.getvalue())] if shot else [])
+
+if st.button(t("submit"), type="primary", disabled=fix is None, help=None if fix else t("need_pos")):
+    offset = int((fix or {}).get("utc_offset_min", 480))
+    tz = timezone(timedelta(minutes=offset))
+    submission = {
+        "id": st.session_state["visit_id"], "kind": kind, "target_id": target_id,
+        "started_at": st.session_state["visit_started"].astimezone(tz).isoformat(),
+        "submitted_at": datetime.now(tz).isoformat(), "utc_offset_min": offset,
+        "location": {"lon": fix["lon"], "lat": fix["lat"], "accuracy_m": fix.get("accuracy_m")},
+        "answers": answers,
+    }
+    try:
+        res = records.submit(conn, who, submission, files)
+    except records.BadInput as err:
+        st.error(t("fix"))
+        for field, message in err.problems:
+            st.write(f"- **{field}**: {message}")
+    else:
+        st.session_state["last_result"] = res
+
+res = st.session_state.get("last_result")
+if res is not None and res.id == st.session_state.get("visit_id"):
+    st.success(f"{t('saved') if res.created else t('again')} · {res.id}")
+    st.write(f"{t('result')}: {t(res.result)}")
+    if res.flags:
+        st.warning(t("flags"))
+        for f in res.flags:
+            st.write(f"- {validation.label(f['code'], lang)}")
+    else:
+        st.caption(t("no_flags"))
+    if st.button(t("new")):
+        st.session_state.pop("visit_key", None)
+        st.session_state.pop("last_result", None)
+        st.rerun()
+conn.close()
