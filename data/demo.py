@@ -78,7 +78,7 @@ _TO_GEO = Transformer.from_crs(GRID_SRID, STORAGE_SRID, always_xy=True)
 _NV_PREFIX = list("大小上下新老中后前高石竹松麻白黑龙马水平岩梨茶干红沙团瓦") + ["核桃", "杨柳", "丫口", "磨刀", "大平"]
 _NV_SUFFIX = ["村", "寨", "河边", "箐", "坡", "山", "平掌", "田", "坝", "沟", "凹", "冲", "林", "树", "房", "塘",
               "地", "头", "脚", "湾", "坪", "场", "铺", "厂"]
-_SURNAMES = list("李王张杨刘陈普白罗施刀方鲁何马周赵黄吴钱苏朱高孔郭谢许段字") 
+_SURNAMES = list("李王张杨刘陈普白罗施刀方鲁何马周赵黄吴钱苏朱高孔郭谢许段字")
 _SURNAME_P = np.array([14, 9, 8, 10, 6, 6, 5, 5, 4, 4, 3, 3, 3, 3, 3, 2, 2, 2, 2, 1, 2, 2, 1, 1, 1, 1, 1, 2, 1],
                       dtype=float)
 _GIVEN = list("国建华明文正永学光金玉兰英秀芳红春志德云福贵荣成海林平发忠富顺兴美丽琼翠芬梅")
@@ -449,8 +449,9 @@ def generate(seed: int = 1, scale: str = "default") -> Demo:
     site_town = np.array([COUNTY_SEAT] + [seat_codes[i % len(seat_codes)] for i in range(n_sites - 1)])
     st_xy = np.array([_grid(*SEATS[c][:2]) for c in site_town])
     sx, sy = _polar(rng, st_xy[:, 0], st_xy[:, 1], 600, 2_500, 16)
-    sslope = _sample(slope, sx, sy) + np.where(_sample(np.where(inner, 1.0, np.nan), sx, sy) > 0, 0, np.nan)
-    j = _pick(sslope, "min")
+    # low and gentle: the valley floor near the seat
+    score = _sample(E, sx, sy) + 25 * _sample(slope, sx, sy) + np.where(_sample(np.where(inner, 1.0, np.nan), sx, sy) > 0, 0, np.nan)
+    j = _pick(score, "min")
     site_x, site_y = sx[np.arange(n_sites), j], sy[np.arange(n_sites), j]
     site_v = ctree.query(np.column_stack([site_x, site_y]))[1]
     relocated_target = 0.065 * n_house
@@ -601,7 +602,8 @@ def generate(seed: int = 1, scale: str = "default") -> Demo:
     # What the generator planted for the checks to find (natural village ids).
     info = {"outline_km2": round(outline.area / 1e6), "voids": len(pick), "piped_households": int(served_piped),
             "water_far": list(nv_id[stressed["far"]]), "water_steep": list(nv_id[stressed["steep"]]),
-            "road_gaps": list(nv_id[roads.attrs.pop("gaps")]), "road_cutoff": list(nv_id[roads.attrs.pop("cutoff")])}
+            "road_cutoff": list(nv_id[roads.attrs["cutoff"]]),
+            "road_gaps": list(nv_id[np.setdiff1d(roads.attrs.pop("gaps"), roads.attrs.pop("cutoff"))])}
     return Demo(layers=layers, dem_tif=tif, seed=seed, scale=scale, info=info)
 
 
@@ -736,6 +738,9 @@ def _water(rng, elev, outline, nx_, ny_, nv_v, is_site, is_centre, nv_names, vco
         cx, cy = _polar(rng, ox, oy, rmin, rmax, k)
         z = _sample(elev, cx, cy)
         z = np.where(inside(cx.ravel(), cy.ravel()).reshape(cx.shape), z, np.nan)
+        if not isinstance(best, str):  # a wanted climb: the candidate closest to best metres above the origin
+            z = -np.abs(z - nv_el[origin_idx][:, None] - best)
+            best = "max"
         j = _pick(z, best)
         x, y = cx[np.arange(len(ox)), j], cy[np.arange(len(ox)), j]
         okp = np.isfinite(z[np.arange(len(ox)), j])
@@ -745,23 +750,25 @@ def _water(rng, elev, outline, nx_, ny_, nv_v, is_site, is_centre, nv_names, vco
     has_cistern = regular & (rng.random(NVN) < np.where(hi, 0.9, 0.55))
     has_spring = regular & (rng.random(NVN) < 0.8)
     has_well = regular & (rng.random(NVN) < np.where(lo, 0.75, 0.4))
+    town = community[nv_v] | is_site
+    has_cistern &= ~town
     none = regular & ~(has_cistern | has_spring | has_well)
     has_spring |= none
     for kind, mask, rmin, rmax, k, best in (("cistern", has_cistern, 20, 80, 1, "max"),
-                                            ("spring", has_spring, 150, 650, 8, "max"),
-                                            ("well", has_well, 40, 250, 6, "min")):
+                                            ("spring", has_spring, 80, 420, 8, 25.0),
+                                            ("well", has_well, 30, 200, 6, -10.0)):
         idx = np.flatnonzero(mask)
         x, y = place(idx, kind, rmin, rmax, k, best)
         rows.append(pd.DataFrame({"nv": idx, "kind": kind, "x": x, "y": y, "v": nv_v[idx]}))
-    # Schemes: a small scheme per village committee that is not a town community, a centralised works per township
-    # seat (two for the county seat), an emergency point at every seat.
+    # Schemes: a centralised works per township seat (two for the county seat), a small scheme for every other
+    # village committee and every relocation site, an emergency point at every seat.
     vil_nv = np.flatnonzero(is_centre)
-    rural = vil_nv[~community[nv_v[vil_nv]]]
-    x, y = place(rural, "small_scheme", 400, 1_500, 10, "max")
-    rows.append(pd.DataFrame({"nv": rural, "kind": "small_scheme", "x": x, "y": y, "v": nv_v[rural]}))
     seat_nv = np.array([vil_nv[np.flatnonzero(villages.township.values[nv_v[vil_nv]] == t)[0]] for t in towns.code])
+    rural = np.r_[np.setdiff1d(vil_nv, seat_nv), np.flatnonzero(is_site)]
+    x, y = place(rural, "small_scheme", 150, 600, 10, 40.0)   # the high-level tank above the village
+    rows.append(pd.DataFrame({"nv": rural, "kind": "small_scheme", "x": x, "y": y, "v": nv_v[rural]}))
     cent = np.r_[seat_nv, seat_nv[:1]]
-    x, y = place(cent, "centralised", 1_500, 4_000, 14, "max")
+    x, y = place(cent, "centralised", 300, 800, 14, 50.0)     # the works' clear-water tank above the town
     rows.append(pd.DataFrame({"nv": cent, "kind": "centralised", "x": x, "y": y, "v": nv_v[cent]}))
     rows.append(pd.DataFrame({"nv": seat_nv, "kind": "emergency", "x": nx_[seat_nv] + 90, "y": ny_[seat_nv] - 60,
                               "v": nv_v[seat_nv]}))
@@ -867,6 +874,7 @@ def _water(rng, elev, outline, nx_, ny_, nv_v, is_site, is_centre, nv_names, vco
         "protection_zone": zone_geo,
     })
     gdf = _points(df, ws.x.values, ws.y.values)
+    gdf.attrs["nv"] = ws.nv.values
     served_piped = int(np.isin(serve, np.flatnonzero(piped)).sum())
     return gdf, served_piped, {"far": far_nv, "steep": steep_nv}
 
@@ -913,11 +921,7 @@ def _roads(rng, elev, outline, nx_, ny_, counts, is_site, is_centre, seat_nv, nv
     NVN = len(nx_)
     tiny = (counts < 10) & ~is_centre & ~is_site & (rng.random(NVN) < 0.3)
     level_nv = np.select([seat_nv, is_centre | is_site, counts >= 30, tiny], [5, 4, 3, 1], 2)
-    wkind = water["kind"].values
-    wsel = np.isin(wkind, ["spring", "well"])
-    wxy = np.column_stack(_grid(water.geometry.x.values[wsel], water.geometry.y.values[wsel]))
-    tx = np.r_[nx_, wxy[:, 0]]; ty = np.r_[ny_, wxy[:, 1]]
-    tlevel = np.r_[level_nv, np.ones(int(wsel.sum()), int)]
+    tx, ty, tlevel = nx_, ny_, level_nv
     T = len(tx)
     tnode = reach[rtree.query(np.column_stack([tx, ty]))[1]]
     P = np.r_[pred, tnode].astype(np.int64)
@@ -995,6 +999,20 @@ def _roads(rng, elev, outline, nx_, ny_, counts, is_site, is_centre, seat_nv, nv
                            [np.where(u < 0.85, "asphalt", "cement"), np.where(u < 0.3, "asphalt", "cement"),
                             np.where(u < 0.97, "cement", "asphalt"),
                             np.where(u < 0.45, "cement", np.where(u < 0.8, "gravel", "earth"))], "path")
+    # A hardened stretch only where the stretch towards the seat is hardened too (edges in order from the seat),
+    # so that the only hardened islands are the ones planted below.
+    hard = np.isin(surface, ["asphalt", "cement"])
+    top = np.full(n, -1)
+    last = np.r_[e_idx[1:] != e_idx[:-1], True]
+    top[e_idx[last]] = e_node[last]
+    edge_at = np.full(NN, -1); edge_at[starts] = np.arange(n)
+    parent_edge = edge_at[top]
+    node_dist = np.r_[dist, dist[tnode] + 1.0]
+    for e in np.argsort(node_dist[starts], kind="stable"):
+        pe = parent_edge[e]
+        if pe >= 0 and not hard[pe] and hard[e]:
+            hard[e] = False
+            surface[e] = "gravel" if rng.random() < 0.7 else "earth"
     # Road gaps: big hamlets whose own stretch is long stay on gravel or earth; the longest keeps a hardened
     # stretch at its end that no hardened road joins to the seat.
     own_len = np.bincount(np.maximum(eowner, 0), weights=np.where(eowner >= 0, length, 0), minlength=T)
@@ -1008,7 +1026,7 @@ def _roads(rng, elev, outline, nx_, ny_, counts, is_site, is_centre, seat_nv, nv
     for g in cutoff:
         surface[(eowner == g) & (starts == N + g)] = "cement"
     # Some short village spurs are gravel though a hardened road passes close by (no gap: a test of distance).
-    spur = (elevel == 3) & (eowner >= 0) & ~gap_e & (length < 250) & (rng.random(n) < 0.2)
+    spur = (elevel == 3) & (eowner >= 0) & (starts == N + eowner) & ~gap_e & (length < 250) & (rng.random(n) < 0.2)
     surface[spur] = "gravel"
     cls = np.array(["path", "path", "group", "village", "township", "county"], dtype=object)[elevel]
     width = np.select([cls == "county", cls == "township", cls == "village", cls == "group"], [7.5, 6.0, 4.5, 3.5], 1.2)
@@ -1022,7 +1040,25 @@ def _roads(rng, elev, outline, nx_, ny_, counts, is_site, is_centre, seat_nv, nv
     nvn = nv_names[tgt_nv]
     name = np.select([cls == "county", cls == "township", cls == "village", cls == "group"],
                      ["新平—" + twn + "公路", twn + "—" + vil + "公路", vil + "—" + nvn + "村道", nvn + "组道"], None)
-    name = np.where((cls == "county") & (twn == "桂山"), "新平县城区道路", name)
+    name = np.where((cls == "county") & (twn == "桂山"), "新平县城区道路", name).astype(object)
+    # Footpaths from each hamlet straight to its springs and wells (取水便道), starting where its road ends.
+    wsel = np.isin(water["kind"].values, ["spring", "well"])
+    wnv = water.attrs["nv"][wsel]
+    wx, wy = _grid(water.geometry.x.values[wsel], water.geometry.y.values[wsel])
+    m = len(wnv)
+    ax_, ay_ = nx_[wnv], ny_[wnv]
+    bend = rng.normal(0, 0.08, m)
+    mx = (ax_ + wx) / 2 - (wy - ay_) * bend; my = (ay_ + wy) / 2 + (wx - ax_) * bend
+    fp = shapely.linestrings(np.column_stack([ax_, mx, wx]).ravel(), np.column_stack([ay_, my, wy]).ravel(),
+                             indices=np.repeat(np.arange(m), 3))
+    lines = np.r_[lines, fp]
+    name = np.r_[name, nv_names[wnv] + "取水便道"]
+    surface = np.r_[surface, np.full(m, "path", dtype=object)]
+    cls = np.r_[cls, np.full(m, "path", dtype=object)]
+    width = np.r_[width, np.full(m, 1.0)]
+    all_season = np.r_[all_season, np.zeros(m, bool)]
+    bus = np.r_[bus, np.zeros(m, bool)]
+    n = len(lines)
     # Where two edges of the tree cross (diagonal steps of the grid), node them: split both at the crossing.
     pairs = shapely.STRtree(lines).query(lines, predicate="crosses")
     crossing = np.unique(pairs.ravel())
