@@ -1,0 +1,141 @@
+"""The map page in Debian's headless Chromium against the real server (`python -m geo serve`) on a test database:
+it loads, its layers are present and switchable, a popup opens on a click, a screenshot lands in artifacts/, and
+no request leaves the machine."""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+
+import planner_dataset as pdata
+from conftest import ROOT
+
+CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
+pytestmark = pytest.mark.skipif(not (shutil.which(CHROMIUM) and shutil.which(CHROMEDRIVER)),
+                                reason="Debian chromium and chromium-driver are not installed (make setup)")
+ARTIFACTS = ROOT / "artifacts"
+LOCAL_PREFIXES = ("http://127.0.0.1:", "http://localhost:", "ws://127.0.0.1:", "ws://localhost:", "data:", "blob:",
+                  "about:", "chrome-extension:")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(module_db_url):
+    pdata.load(module_db_url)
+    port = free_port()
+    env = {**os.environ, "DATABASE_URL": module_db_url}
+    proc = subprocess.Popen([sys.executable, "-m", "geo", "serve", "--host", "127.0.0.1", "--port", str(port)],
+                            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 60
+    while True:
+        try:
+            urllib.request.urlopen(f"{base}/api/v1/health", timeout=2).read()
+            break
+        except OSError:
+            if proc.poll() is not None or time.time() > deadline:
+                proc.kill()
+                pytest.fail("the server did not come up on its port within 60 s")
+            time.sleep(0.3)
+    yield base
+    proc.terminate()
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+    opts = webdriver.ChromeOptions()
+    opts.binary_location = CHROMIUM
+    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run", "--window-size=1600,1100",
+                 "--lang=zh-CN"):
+        opts.add_argument(flag)
+    opts.set_capability("goog:loggingPrefs", {"performance": "ALL"})
+    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=opts)
+    yield driver
+    driver.quit()
+
+
+def requested_urls(driver) -> list[str]:
+    urls = []
+    for entry in driver.get_log("performance"):
+        msg = json.loads(entry["message"])["message"]
+        if msg["method"] in ("Network.requestWillBeSent", "Network.webSocketCreated"):
+            urls.append(msg["params"].get("request", {}).get("url") or msg["params"].get("url"))
+    return [u for u in urls if u]
+
+
+def test_map_page_layers_popup_screenshot_and_nothing_leaves_localhost(server, browser):
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as ec
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    d = browser
+    d.get(f"{server}/map")
+    wait = WebDriverWait(d, 60)
+    frame = wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, "iframe[title*='st_folium']")))
+    d.switch_to.frame(frame)
+    # map_div is the Leaflet map once the component's script ran (before that, the div of that id)
+    count = "return (window.map_div && map_div._layers) ? Object.keys(map_div._layers).length : 0"
+    wait.until(lambda drv: drv.execute_script(count) > 20)
+    names = [e.text.strip() for e in d.find_elements(By.CSS_SELECTOR, ".leaflet-control-layers-overlays label")]
+    for layer in ("行政区划与驻地", "监测对象（返贫风险）", "道路", "饮水安全：水源", "取水不达标农户", "自然村通硬化路状况"):
+        assert layer in names, names
+    legend = d.find_element(By.CSS_SELECTOR, ".dx-legend").text
+    assert "图例" in legend and "监测对象（返贫风险）" in legend
+
+    # switch the monitored-households layer off and on again: its markers leave the map and come back
+    before = d.execute_script(count)
+    label = next(e for e in d.find_elements(By.CSS_SELECTOR, ".leaflet-control-layers-overlays label")
+                 if e.text.strip() == "监测对象（返贫风险）")
+    box = label.find_element(By.CSS_SELECTOR, "input")
+    box.click()
+    wait.until(lambda drv: drv.execute_script(count) <= before - 16)
+    sec = d.find_element(By.CSS_SELECTOR, ".dx-legend .dx-sec[data-layer='监测对象（返贫风险）']")
+    assert not sec.is_displayed()
+    box.click()
+    wait.until(lambda drv: drv.execute_script(count) == before)
+    assert sec.is_displayed()
+
+    # a real click on the water source W1 opens its popup with the record
+    x, y = d.execute_script("""
+        var hit = null;
+        map_div.eachLayer(function (l) {
+            if (!hit && l.feature && l.feature.properties && l.feature.properties.id === 'W1' && l.getLatLng) hit = l;
+        });
+        var p = map_div.latLngToContainerPoint(hit.getLatLng());
+        return [p.x, p.y];""")
+    container = d.find_element(By.CSS_SELECTOR, "#map_div")
+    w, h = container.size["width"], container.size["height"]
+    ActionChains(d).move_to_element_with_offset(container, int(x - w / 2), int(y - h / 2)).click().perform()
+    popup = wait.until(ec.visibility_of_element_located((By.CSS_SELECTOR, ".leaflet-popup-content")))
+    assert "大河水厂" in popup.text and "集中供水工程" in popup.text and "王水管" in popup.text
+
+    d.switch_to.default_content()
+    ARTIFACTS.mkdir(exist_ok=True)
+    shot = ARTIFACTS / "map_browser.png"
+    d.save_screenshot(str(shot))
+    assert shot.stat().st_size > 20_000
+
+    urls = requested_urls(d)
+    assert any("/app/static/vendor/leaflet/leaflet.js" in u for u in urls), "Leaflet was not loaded from the app"
+    outside = sorted({u for u in urls if not u.startswith(LOCAL_PREFIXES)})
+    assert outside == [], f"requests left the machine: {outside}"
