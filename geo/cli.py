@@ -14,6 +14,7 @@ COMMAND_MODULES = [
     "geo.cmd_check",
     "geo.cmd_import",
     "geo.cmd_export",
+    "geo.cmd_plan",
 ]
 
 

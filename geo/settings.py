@@ -92,6 +92,24 @@ class Settings:
     api_max_body_bytes: int = field(default_factory=lambda: int(_env("DIXIAN_API_MAX_BODY_BYTES",
                                                                      str(25 * 1024 * 1024))))
 
+    # Water bureau's planning (waterplan/): emergency supply, trucks, repair priority, new sources
+    # what a source's own users draw per person per day (spare = capacity − people served × this)
+    plan_users_litres_per_person_day: float = field(default_factory=lambda: float(_env("DIXIAN_PLAN_USERS_LITRES", "20")))
+    plan_dry_capacity_factor: float = field(default_factory=lambda: float(_env("DIXIAN_PLAN_DRY_CAPACITY_FACTOR", "0.6")))
+    plan_truck_m3: float = field(default_factory=lambda: float(_env("DIXIAN_PLAN_TRUCK_M3", "5")))
+    plan_truck_min_width_m: float = field(default_factory=lambda: float(_env("DIXIAN_PLAN_TRUCK_MIN_WIDTH_M", "3.0")))
+    plan_truck_surfaces: tuple = ("asphalt", "cement", "gravel")
+    # truck speed per road class (km/h); "other" for roads of no class
+    plan_truck_kmh: dict = field(default_factory=lambda: {"county": 40.0, "township": 30.0, "village": 20.0,
+                                                          "group": 15.0, "path": 10.0, "other": 20.0})
+    plan_truck_load_min: float = field(default_factory=lambda: float(_env("DIXIAN_PLAN_TRUCK_LOAD_MIN", "30")))
+    plan_working_day_h: float = field(default_factory=lambda: float(_env("DIXIAN_PLAN_WORKING_DAY_H", "8")))
+    plan_drop_spacing_m: float = field(default_factory=lambda: float(_env("DIXIAN_PLAN_DROP_SPACING_M", "50")))
+    plan_source_road_m: float = field(default_factory=lambda: float(_env("DIXIAN_PLAN_SOURCE_ROAD_M", "300")))
+    plan_truck_max_km: float = field(default_factory=lambda: float(_env("DIXIAN_PLAN_TRUCK_MAX_KM", "80")))
+    plan_grid_m: float = field(default_factory=lambda: float(_env("DIXIAN_PLAN_GRID_M", "400")))
+    plan_milp_seconds: float = field(default_factory=lambda: float(_env("DIXIAN_PLAN_MILP_SECONDS", "10")))
+
     @property
     def database_url(self) -> str | None:
         """DATABASE_URL, read when asked (tests point it at a fresh database); unset means the embedded cluster."""

@@ -1,0 +1,132 @@
+"""`python -m geo plan emergency|repair|new-sources`: the water bureau's planning from the command line (waterplan/)."""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+from . import db
+from .cli import CommandError, parse_sets
+
+EMERGENCY_FILES = ("affected.csv", "delivery_points.geojson", "assignments.csv", "unserved.csv", "summary.json")
+
+
+def register(sub) -> None:
+    p = sub.add_parser("plan", help="water bureau planning: emergency supply, repair priority, new sources",
+                       description="emergency: who loses safe water when sources fail (or in a dry season) and how "
+                                   "trucks bring it; repair: failed sources ranked by people regaining compliance "
+                                   "and crucialness; new-sources: candidate sites ranked by people brought into "
+                                   "compliance. Reads only: stored results and sources are left as they are.")
+    p.add_argument("what", choices=["emergency", "repair", "new-sources"])
+    p.add_argument("--failed", metavar="ID[,ID…]", help="emergency: the failed or contaminated sources")
+    p.add_argument("--dry-season", action="store_true", help="emergency: seasonal sources off, capacities cut")
+    p.add_argument("--rules", metavar="NAME", help="rule set (default: the county's default)")
+    p.add_argument("--set", action="append", metavar="KEY=VALUE",
+                   help="override a rule-set setting or a plan setting (litres_per_person_day, truck_m3, "
+                        "dry_capacity_factor, truck_min_width_m, working_day_h, …); repeatable")
+    p.add_argument("--out", metavar="DIR|FILE.csv", required=True,
+                   help="emergency: a folder for the five plan files; repair/new-sources: a .csv file")
+    p.add_argument("--excel", metavar="FILE.xlsx", help="emergency: also write the plan as an Excel workbook")
+    p.add_argument("--map", metavar="FILE.png|.pdf", help="emergency: also write a printable map")
+    p.add_argument("--limit", type=int, help="new-sources: at most this many sites")
+    p.set_defaults(func=run_plan)
+
+
+def _split(conn, args):
+    from waterplan.scenario import split_sets
+    from .checks.rules import RuleError, load_rules
+    try:
+        sets = parse_sets(args.set)
+        over, params = split_sets(sets)
+        load_rules(conn, args.rules, over)
+    except RuleError as err:
+        raise CommandError(str(err), 2) from None
+    return sets, over, params
+
+
+def run_plan(args) -> int:
+    with db.connect() as conn:
+        try:
+            if args.what == "emergency":
+                return _emergency(conn, args)
+            return _ranked(conn, args)
+        finally:
+            conn.rollback()
+
+
+def _atomic_csv(df, path: Path) -> None:
+    tmp = path.with_name(path.name + ".part")
+    try:
+        df.to_csv(tmp, index=False, encoding="utf-8")
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def _ranked(conn, args) -> int:
+    from waterplan import newsources, repair
+    out = Path(args.out)
+    if out.suffix.lower() != ".csv":
+        raise CommandError(f"--out {args.out}: expected a .csv file", 2)
+    sets, over, params = _split(conn, args)
+    if args.what == "repair":
+        df = repair.rank(conn, args.rules, over)
+        _atomic_csv(df, out)
+        top = df.head(1)
+        print(f"{len(df)} failed sources ranked" + (f"; first {top.source_id.iat[0]}: {top.regain_people.iat[0]} people"
+                                                    f" regain compliance, crucialness {top.crucialness.iat[0]:.2f}"
+                                                    if len(df) else ""))
+    else:
+        df = newsources.rank(conn, args.rules, over, params, args.limit)
+        _atomic_csv(df, out)
+        print(f"{len(df)} sites ranked; together they bring {int(df.added_people.sum()) if len(df) else 0} people "
+              f"into compliance")
+    return 0
+
+
+def _emergency(conn, args) -> int:
+    from waterplan import emergency, export
+    from waterplan.scenario import Scenario
+    from .checks.rules import RuleError
+    failed = [s.strip() for s in (args.failed or "").split(",") if s.strip()]
+    sets, over, _params = _split(conn, args)
+    dry = args.dry_season or str(sets.pop("dry_season", "false")).lower() in ("true", "1", "yes", "on")
+    if not failed and not dry:
+        raise CommandError("name the failed sources with --failed ID[,ID…] or declare --dry-season", 2)
+    for f, what in ((args.excel, ".xlsx"), (args.map, (".png", ".pdf"))):
+        if f and not f.lower().endswith(what):
+            raise CommandError(f"{f}: expected a {' or '.join(what) if isinstance(what, tuple) else what} file", 2)
+    try:
+        plan = emergency.plan(conn, Scenario(failed, dry), args.rules, sets)
+    except LookupError as err:
+        raise CommandError(str(err).strip("'\""), 2) from None
+    except RuleError as err:
+        raise CommandError(str(err), 2) from None
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    try:
+        export.write_files(plan, tmp)
+        if args.excel:
+            export.write_excel(plan, Path(args.excel))
+        if args.map:
+            export.write_map(plan, Path(args.map), conn=conn)
+        if out.exists():
+            if not out.is_dir():
+                raise CommandError(f"--out {out}: exists and is not a folder", 2)
+            old = out.with_name(f".{out.name}.old")
+            shutil.rmtree(old, ignore_errors=True)
+            os.replace(out, old)
+            os.replace(tmp, out)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.replace(tmp, out)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    s = plan.summary
+    print(f"affected {s['households']} households, {s['people']} people ({s['vulnerable_households']} vulnerable); "
+          f"{s['delivery_points']} delivery points, {s['m3_per_day']} m³/day, {s['trucks']} trucks, "
+          f"{s['unserved_households']} unserved; {s['seconds']} s → {out}")
+    return 0

@@ -1,0 +1,61 @@
+"""Walking fetch between subjects and any points (drop points, failed sources, candidate sites) measured and judged
+by the water check's own functions: geo.checks.water candidate_pairs, fetch_metrics on the path network, judge."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from geo.checks import network as netmod
+from geo.checks import water
+from geo.checks.rules import RuleSet
+
+
+@dataclass
+class Fetch:
+    """Pairs (subject i, point j) within reach, their metrics and the rule set's judgement."""
+
+    i: np.ndarray
+    j: np.ndarray
+    nearest: np.ndarray
+    straight: np.ndarray
+    m: water.Metrics
+    jd: water.Judgement
+
+    @property
+    def ok(self) -> np.ndarray:
+        return self.jd.compliant == water.T
+
+
+def fetch(conn, hxy: np.ndarray, pxy: np.ndarray, rules: RuleSet, terrain, *, piped: np.ndarray | None = None,
+          guarantee: np.ndarray | None = None) -> Fetch:
+    """Every subject–point pair that could pass (within the rule set's search radius, or within the piped reach of a
+    piped point), plus each subject's nearest point; measured on the path network where the rule set says so.
+    piped / guarantee: per point (default: not piped, guarantee unknown)."""
+    hp = water.Points.of(hxy, terrain)
+    pp = water.Points.of(pxy, terrain)
+    R = rules.search_radius_m()
+    piped = np.zeros(len(pp.xy), bool) if piped is None else np.asarray(piped, bool)
+    guarantee = np.full(len(pp.xy), np.nan) if guarantee is None else np.asarray(guarantee, float)
+    i, j, nearest = water.candidate_pairs(hp.xy, pp.xy, R, [(np.nonzero(piped)[0], rules.piped_reach_m)])
+    ctx = None
+    if rules.distance_basis != "straight" and len(i):
+        allxy = np.vstack([hp.xy, pp.xy])
+        pad = rules.network_search_m
+        ids, lines = netmod.load_roads(conn, bbox=(*(allxy.min(axis=0) - pad), *(allxy.max(axis=0) + pad)))
+        net = netmod.build_network(ids, lines, terrain, rules.profile_step_m)
+        if net is not None:
+            ctx = water.NetworkContext.of(net, hp, pp, terrain, rules.network_snap_m, rules.profile_step_m)
+    straight = np.hypot(*(hp.xy[i] - pp.xy[j]).T) if len(i) else np.zeros(0)
+    pip = piped[j] & (straight <= rules.piped_reach_m)
+    if rules.water_combine == "all":
+        need = (straight <= rules.max_horizontal_m) & ~(np.abs(hp.z[i] - pp.z[j]) > rules.max_vertical_m)
+        if rules.piped_counts_as_compliant:
+            need |= pip
+    else:
+        need = (straight <= R) | pip
+    m = water.fetch_metrics(hp, pp, i, j, terrain, basis=rules.distance_basis,
+                            loaded_speed_factor=rules.loaded_speed_factor, step_m=rules.profile_step_m,
+                            search_m=rules.network_search_m, ctx=ctx, need_time=need | nearest)
+    jd = water.judge(m, pip, guarantee[j], rules)
+    return Fetch(i, j, nearest, straight, m, jd)
