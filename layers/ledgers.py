@@ -3,6 +3,7 @@ office's terms (geo/headers.py), and the Excel workbook of any table."""
 from __future__ import annotations
 
 import io
+from decimal import Decimal
 
 import pandas as pd
 from psycopg2 import sql as psql
@@ -62,6 +63,8 @@ def labelled(layer: str, df: pd.DataFrame, lang: str) -> pd.DataFrame:
     """Coded values as words, yes/no as words, headers as the county office writes them."""
     out = df.copy()
     sep = "、" if lang == "zh" else ", "
+    out = out.astype(object).where(out.notna(), None)
+    out = out.map(lambda x: float(x) if isinstance(x, Decimal) else x)
     for c in out.columns:
         v = vocab.COLUMN_VOCAB.get((layer, c))
         if v is not None:
@@ -71,6 +74,9 @@ def labelled(layer: str, df: pd.DataFrame, lang: str) -> pd.DataFrame:
             out[c] = out[c].map(lambda x: yes_no(x, lang) if x is not None else "")
         elif out[c].map(lambda x: isinstance(x, list)).any():
             out[c] = out[c].map(lambda x: sep.join(map(str, x or [])))
+    for c in out.columns:   # empty text cells as empty, not 'None' (numbers keep their gaps)
+        if out[c].map(lambda x: x is None or isinstance(x, str)).all():
+            out[c] = out[c].fillna("")
     names = {c: headers.label(layer, c, lang) for c in out.columns}
     names.update({"township_name": t("township", lang), "village_name": t("village", lang)})
     return out.rename(columns=names)

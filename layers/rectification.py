@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from geo import vocab
 from geo.settings import settings
 
 from .base import default_rule_set, query
@@ -28,13 +29,29 @@ def items(conn, township=None, village=None, kind=None, show_closed=False) -> pd
                                               "show_closed": bool(show_closed)})
 
 
+_DETAIL_VOCABS = (vocab.HOUSE_GRADE, vocab.RENOVATION_STATE, vocab.MAINTENANCE_STATE)
+
+
+def _words(detail, lang: str) -> str:
+    """Codes inside a detail ('D / under_way') as words."""
+    if detail is None:
+        return ""
+    out = []
+    for token in str(detail).split(" / "):
+        voc = next((v for v in _DETAIL_VOCABS if token in v), None)
+        out.append(vocab.label(voc, token, lang) if voc else token)
+    return " / ".join(out)
+
+
 def labelled(df: pd.DataFrame, lang: str) -> pd.DataFrame:
     """The list with labels for codes and headers in the language asked (what the page shows and Excel gets)."""
     out = pd.DataFrame({
         t("rect_kind", lang): df["kind"].map(lambda k: t(f"kind_{k}", lang)),
         t("rect_subject", lang): df["subject_id"],
-        t("rect_problem", lang): df["problem"].map(lambda p: problem(p, lang)),
-        t("rect_detail", lang): df["detail"],
+        t("rect_problem", lang): df["problem"].map(lambda p: "、".join(problem(c, lang) for c in p.split(","))
+                                                   if lang == "zh" else ", ".join(problem(c, lang)
+                                                                                  for c in p.split(","))),
+        t("rect_detail", lang): df["detail"].map(lambda d: _words(d, lang)),
         t("rect_township", lang): df["township_name"],
         t("rect_village", lang): df["village_name"],
         t("rect_owner", lang): df["owner"],

@@ -233,7 +233,7 @@ def test_rectification_opens_failing_items_and_closes_resolved_ones(db_url):
         a1 = items[items.subject_id == "A1"].iloc[0]
         assert a1.problem == "asset_unregistered" and a1.owner == "张管护" and bool(a1.overdue)
         w = items[items.kind == "water"].iloc[0]
-        assert w.owner == "王水管" and w.problem == "horizontal"
+        assert w.owner == "王水管" and w.problem == "horizontal,time"
         with conn.cursor() as cur:
             cur.execute("UPDATE houses SET renovation_state = 'safe_occupancy' WHERE id = 'HO000'")
             cur.execute("UPDATE water_results SET compliant = true, failed_clauses = '{}' WHERE subject_id = 'H004'")

@@ -6,8 +6,8 @@ WITH water_ran AS (SELECT EXISTS (SELECT 1 FROM water_results WHERE rule_set = %
 road_ran AS (SELECT EXISTS (SELECT 1 FROM road_results WHERE rule_set = %(rule_set)s) AS ran),
 failing AS (
     SELECT 'water'::text AS kind, r.subject_id, a.village_code,
-           coalesce(r.failed_clauses[1], 'no_source') AS problem,
-           array_to_string(r.failed_clauses, ',') || ' | ' || coalesce(r.source_id, '-') || ' '
+           coalesce(nullif(array_to_string(r.failed_clauses, ','), ''), 'no_source') AS problem,
+           coalesce(r.source_id, '-') || ' '
                || coalesce(round(r.horizontal_m)::text, '-') || ' m, ' || coalesce(round(r.vertical_m)::text, '-')
                || ' m, ' || coalesce(round(r.round_trip_min::numeric, 1)::text, '-') || ' min' AS detail,
            coalesce(w.water_manager, a.village_name || ' 村委会') AS owner,
