@@ -249,6 +249,15 @@ def _valleys(rng) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     for code, (lon, lat, elev) in sorted(SEATS.items(), key=lambda kv: kv[1][2]):
         x, y = _grid(lon, lat)
         attach(float(x), float(y), elev, elev - 40)
+        # The seat sits in a small basin with its valley going on upstream.
+        down = parts[-1][-1, :2] - np.array([float(x), float(y)])
+        ang = np.arctan2(-down[1], -down[0]) + rng.uniform(-0.7, 0.7)
+        L = rng.uniform(4_000, 7_000)
+        pts, t = _meander(rng, (x + L * np.cos(ang), y + L * np.sin(ang)), (float(x), float(y)), amp=0.08)
+        parts.append(np.column_stack([pts, elev + L * 0.035 * (1 - t) ** 1.3]))
+        gx, gy = np.meshgrid(np.arange(-1_200, 1_201, 80.0), np.arange(-1_200, 1_201, 80.0))
+        disk = np.hypot(gx, gy) <= 1_200
+        parts.append(np.column_stack([x + gx[disk], y + gy[disk], np.full(int(disk.sum()), float(elev))]))
     ox0, oy0, ox1, oy1 = county_outline().bounds
     for _ in range(170):
         x = rng.uniform(ox0 - 2_000, ox1 + 2_000); y = rng.uniform(oy0 - 2_000, oy1 + 2_000)
@@ -338,7 +347,7 @@ def _village_centres(rng, suit, towns, villages, outline):
     areas = shapely.area(shapely.intersection(np.asarray(shapely.get_parts(regions)), outline))
     out = np.zeros((len(villages), 2))
     for ti, tcode in enumerate(towns.code):
-        idx = np.flatnonzero(villages.township.values == tcode)
+        idx = np.flatnonzero(villages.township.to_numpy() == tcode)
         seat = seat_xy[ti]
         out[idx[0]] = seat
         pool = np.column_stack([cx[lab == ti], cy[lab == ti]])
@@ -346,7 +355,7 @@ def _village_centres(rng, suit, towns, villages, outline):
         accepted = [seat]
         spacing = 0.6 * np.sqrt(areas[ti] / len(idx))
         for k in idx[1:]:
-            community = int(villages.code.values[k][-3:]) < 200
+            community = int(villages.code.to_numpy()[k][-3:]) < 200
             sel = (dseat < 5_000) & (dseat > 700) if community else dseat > 2_000
             sp = 900.0 if community else spacing
             placed = False
@@ -480,13 +489,13 @@ def generate(seed: int = 1, scale: str = "default") -> Demo:
         t = nv_names[i].split("易地")[0]
         seen[t] = seen.get(t, 0) + 1
         nv_names[i] = f"{t}易地扶贫搬迁安置点" + ("" if seen[t] == 1 else f"（{seen[t]}期）")
-    vcode = villages.code.values[all_v]
+    vcode = villages.code.to_numpy()[all_v]
     nv_id = np.char.add(vcode.astype(str), np.char.zfill(group_no.astype(str), 3)).astype(object)
     NVN = len(all_x)
     nv_elev = _sample(E, all_x, all_y)
     # Town-seat communities are big, remote high hamlets small.
-    seat_nv = is_centre & np.isin(villages.township.values[all_v], list(SEATS)) & \
-        np.isin(np.arange(NVN), np.flatnonzero(is_centre)[[np.flatnonzero(villages.township.values == t)[0]
+    seat_nv = is_centre & np.isin(villages.township.to_numpy()[all_v], list(SEATS)) & \
+        np.isin(np.arange(NVN), np.flatnonzero(is_centre)[[np.flatnonzero(villages.township.to_numpy() == t)[0]
                                                            for t in towns.code]])
     rng = _rng(seed, 4)
     wgt = rng.lognormal(0, 0.75, n_reg) * np.where(is_centre[:n_reg], 2.0, 1.0) * np.where(seat_nv[:n_reg], 3.0, 1.0)
@@ -542,12 +551,12 @@ def generate(seed: int = 1, scale: str = "default") -> Demo:
     assets = _assets(rng, villages, centres, all_x, all_y, all_v, nv_names, vcode, households, hx, hy, water, roads)
 
     # Natural villages layer.
-    cat = households["category"].values
+    cat = households["category"].to_numpy()
     mon = np.isin(cat, ["unstable", "marginal", "sudden_hardship"])
     poor = np.isin(cat, ["exited", "unstable"])
-    hh_members = households["members"].values
+    hh_members = households["members"].to_numpy()
     rng = _rng(seed, 11)
-    ethnic_share = np.where(np.isin(villages.township.values[all_v], ["530427205", "530427204", "530427103"])
+    ethnic_share = np.where(np.isin(villages.township.to_numpy()[all_v], ["530427205", "530427204", "530427103"])
                             & (rng.random(NVN) < 0.35), rng.uniform(0.3, 0.95, NVN), 0.0)
     nv = pd.DataFrame({
         "id": nv_id, "name": nv_names, "village_code": vcode,
@@ -562,8 +571,8 @@ def generate(seed: int = 1, scale: str = "default") -> Demo:
     })
 
     # Admin units and seats.
-    pop_v = np.bincount(all_v, weights=nv["population"].values, minlength=V).astype(int)
-    tcode = villages.township.values
+    pop_v = np.bincount(all_v, weights=nv["population"].to_numpy(), minlength=V).astype(int)
+    tcode = villages.township.to_numpy()
     town_polys = [shapely.union_all(vpoly[tcode == t]) for t in towns.code]
     pop_t = [int(pop_v[tcode == t].sum()) for t in towns.code]
     admin = pd.DataFrame({
@@ -602,8 +611,9 @@ def generate(seed: int = 1, scale: str = "default") -> Demo:
     # What the generator planted for the checks to find (natural village ids).
     info = {"outline_km2": round(outline.area / 1e6), "voids": len(pick), "piped_households": int(served_piped),
             "water_far": list(nv_id[stressed["far"]]), "water_steep": list(nv_id[stressed["steep"]]),
-            "road_cutoff": list(nv_id[roads.attrs["cutoff"]]),
-            "road_gaps": list(nv_id[np.setdiff1d(roads.attrs.pop("gaps"), roads.attrs.pop("cutoff"))])}
+            "road_cutoff": list(nv_id[np.asarray(roads.attrs["cutoff"], dtype=int)]),
+            "road_gaps": list(nv_id[np.setdiff1d(np.asarray(roads.attrs.pop("gaps"), dtype=int),
+                                                 np.asarray(roads.attrs.pop("cutoff"), dtype=int))])}
     return Demo(layers=layers, dem_tif=tif, seed=seed, scale=scale, info=info)
 
 
@@ -763,7 +773,7 @@ def _water(rng, elev, outline, nx_, ny_, nv_v, is_site, is_centre, nv_names, vco
     # Schemes: a centralised works per township seat (two for the county seat), a small scheme for every other
     # village committee and every relocation site, an emergency point at every seat.
     vil_nv = np.flatnonzero(is_centre)
-    seat_nv = np.array([vil_nv[np.flatnonzero(villages.township.values[nv_v[vil_nv]] == t)[0]] for t in towns.code])
+    seat_nv = np.array([vil_nv[np.flatnonzero(villages.township.to_numpy()[nv_v[vil_nv]] == t)[0]] for t in towns.code])
     rural = np.r_[np.setdiff1d(vil_nv, seat_nv), np.flatnonzero(is_site)]
     x, y = place(rural, "small_scheme", 150, 600, 10, 40.0)   # the high-level tank above the village
     rows.append(pd.DataFrame({"nv": rural, "kind": "small_scheme", "x": x, "y": y, "v": nv_v[rural]}))
@@ -774,7 +784,7 @@ def _water(rng, elev, outline, nx_, ny_, nv_v, is_site, is_centre, nv_names, vco
                               "v": nv_v[seat_nv]}))
     ws = pd.concat(rows, ignore_index=True)
     n = len(ws)
-    kind = ws.kind.values
+    kind = ws.kind.to_numpy()
     local = np.isin(kind, ["cistern", "spring", "well"])
     status = np.where(local, _choice(rng, ["working", "seasonal", "failed", "contaminated"], [84, 9, 4, 3], n),
                       _choice(rng, ["working", "seasonal", "failed", "contaminated"], [92, 5, 1.5, 1.5], n))
@@ -783,7 +793,7 @@ def _water(rng, elev, outline, nx_, ny_, nv_v, is_site, is_centre, nv_names, vco
 
     # Stressed natural villages: the most isolated regular hamlets away from every scheme. Their own sources fail;
     # their one working source is a spring far away ("far") or far below ("steep").
-    scheme_xy = ws.loc[~local, ["x", "y"]].values
+    scheme_xy = ws.loc[~local, ["x", "y"]].to_numpy()
     tree = cKDTree(np.column_stack([nx_, ny_]))
     iso = tree.query(np.column_stack([nx_, ny_]), k=2)[0][:, 1]
     dscheme = cKDTree(scheme_xy).query(np.column_stack([nx_, ny_]))[0]
@@ -792,7 +802,7 @@ def _water(rng, elev, outline, nx_, ny_, nv_v, is_site, is_centre, nv_names, vco
     cand = np.flatnonzero(elig)
     cand = cand[np.argsort(-iso[cand], kind="stable")][:n_stress]
     far_nv, steep_nv = cand[0::2], cand[1::2]
-    mine = np.isin(ws.nv.values, cand) & local
+    mine = np.isin(ws.nv.to_numpy(), cand) & local
     status[mine] = _choice(rng, ["failed", "seasonal", "contaminated"], [5, 4, 2], int(mine.sum()))
     fx, fy = place(far_nv, "spring", 1_100, 1_700, 10, "min")
     sx_, sy_ = _polar(rng, nx_[steep_nv], ny_[steep_nv], 300, 650, 16)
@@ -805,30 +815,35 @@ def _water(rng, elev, outline, nx_, ny_, nv_v, is_site, is_centre, nv_names, vco
     ws = pd.concat([ws, extra], ignore_index=True)
     status = np.r_[status, np.full(len(extra), "working", dtype=object)]
     n = len(ws)
-    kind = ws.kind.values
+    kind = ws.kind.to_numpy()
     local = np.isin(kind, ["cistern", "spring", "well"])
     stressed_src = np.r_[np.zeros(n - len(extra), bool), np.ones(len(extra), bool)]
 
     # Who each source serves: piped schemes serve their seat / village surroundings; the rest the nearest local one.
     H = len(hh_nv)
-    members = households["members"].values
+    members = households["members"].to_numpy()
     serve = np.full(H, -1)
     loc_idx = np.flatnonzero(local)
-    serve[:] = loc_idx[cKDTree(ws.loc[local, ["x", "y"]].values).query(np.column_stack([hx, hy]))[1]]
-    town_of_hh = villages.township.values[nv_v[hh_nv]]
+    serve[:] = loc_idx[cKDTree(ws.loc[local, ["x", "y"]].to_numpy()).query(np.column_stack([hx, hy]))[1]]
+    town_of_hh = villages.township.to_numpy()[nv_v[hh_nv]]
     for si in np.flatnonzero(kind == "centralised")[: len(towns)]:
-        t = villages.township.values[ws.v.values[si]]
+        t = villages.township.to_numpy()[ws.v.to_numpy()[si]]
         vis = community[nv_v[hh_nv]] | is_site[hh_nv]
         serve[(town_of_hh == t) & vis] = si
     for si in np.flatnonzero(kind == "small_scheme"):
-        c = np.array([nx_[ws.nv.values[si]], ny_[ws.nv.values[si]]])
-        near = (nv_v[hh_nv] == ws.v.values[si]) & (np.hypot(hx - c[0], hy - c[1]) < 2_000) & \
+        c = np.array([nx_[ws.nv.to_numpy()[si]], ny_[ws.nv.to_numpy()[si]]])
+        near = (nv_v[hh_nv] == ws.v.to_numpy()[si]) & (np.hypot(hx - c[0], hy - c[1]) < 2_000) & \
             ~np.isin(hh_nv, cand)
         serve[near] = si
     people = np.bincount(serve, weights=members, minlength=n).astype(int)
+    # Springs, wells and cisterns are shared by the hamlet: each serves part of it (cisterns a few families).
+    nv_pop = np.bincount(hh_nv, weights=members, minlength=NVN)
+    share = np.select([kind == "spring", kind == "well", kind == "cistern"],
+                      [rng.uniform(0.3, 1.0, n), rng.uniform(0.2, 0.8, n), rng.uniform(0.05, 0.3, n)], 0.0)
+    people = np.where(local, np.maximum(np.round(nv_pop[ws.nv.to_numpy()] * share), 3), people).astype(int)
     piped = np.select([kind == "centralised", kind == "small_scheme", kind == "spring", kind == "well"],
                       [np.ones(n, bool), rng.random(n) < 0.85, rng.random(n) < 0.25, rng.random(n) < 0.1], False)
-    piped &= ~stressed_src & ~np.isin(ws.nv.values, cand)
+    piped &= ~stressed_src & ~np.isin(ws.nv.to_numpy(), cand)
     need = people * 0.08
     base_cap = np.select([kind == "centralised", kind == "small_scheme", kind == "emergency", kind == "cistern"],
                          [200.0, 15.0, 20.0, 0.3], 2.0)
@@ -839,14 +854,14 @@ def _water(rng, elev, outline, nx_, ny_, nv_v, is_site, is_centre, nv_names, vco
     guarantee = np.select([status == "working", status == "seasonal", status == "contaminated"],
                           [rng.uniform(0.9, 0.995, n), rng.uniform(0.6, 0.88, n), rng.uniform(0.85, 0.95, n)],
                           rng.uniform(0.0, 0.3, n))
-    nvn = nv_names[ws.nv.values]
-    vname = np.array([short_name(s) for s in villages.name.values], dtype=object)[ws.v.values]
+    nvn = nv_names[ws.nv.to_numpy()]
+    vname = np.array([short_name(s) for s in villages.name.to_numpy()], dtype=object)[ws.v.to_numpy()]
     tname = {t: short_name(nm) for t, nm in zip(towns.code, towns.name)}
     name = np.select([kind == "cistern", kind == "spring", kind == "well", kind == "small_scheme",
                       kind == "emergency"],
                      [nvn + "水窖", nvn + "山箐水源", nvn + "水井", vname + "村饮水工程",
-                      np.array([tname[villages.township.values[v]] for v in ws.v.values], dtype=object) + "应急供水点"],
-                     np.array([tname[villages.township.values[v]] for v in ws.v.values], dtype=object) + "集中供水工程")
+                      np.array([tname[villages.township.to_numpy()[v]] for v in ws.v.to_numpy()], dtype=object) + "应急供水点"],
+                     np.array([tname[villages.township.to_numpy()[v]] for v in ws.v.to_numpy()], dtype=object) + "集中供水工程")
     name = name.astype(object)
     ci = np.flatnonzero(kind == "centralised")
     if len(ci) > len(towns):
@@ -854,7 +869,7 @@ def _water(rng, elev, outline, nx_, ny_, nv_v, is_site, is_centre, nv_names, vco
     zone = np.full(n, None, dtype=object)
     for k, (a, b) in (("centralised", (250, 450)), ("small_scheme", (80, 200))):
         m = kind == k
-        zone[m] = _zones(rng, ws.x.values[m], ws.y.values[m], a, b)
+        zone[m] = _zones(rng, ws.x.to_numpy()[m], ws.y.to_numpy()[m], a, b)
     zone_geo = np.full(n, None, dtype=object)
     zm = np.array([z is not None for z in zone])
     zone_geo[zm] = _to_geo(zone[zm])
@@ -869,12 +884,12 @@ def _water(rng, elev, outline, nx_, ny_, nv_v, is_site, is_centre, nv_names, vco
         "disinfection": np.isin(kind, ["centralised"]) | ((kind == "small_scheme") & (rng.random(n) < 0.6)),
         "guarantee_rate": np.round(guarantee, 3),
         "water_manager": _names(rng, n),
-        "village_code": vcode[ws.nv.values],
-        "elevation_m": np.round(_sample(elev, ws.x.values, ws.y.values), 1),
+        "village_code": vcode[ws.nv.to_numpy()],
+        "elevation_m": np.round(_sample(elev, ws.x.to_numpy(), ws.y.to_numpy()), 1),
         "protection_zone": zone_geo,
     })
-    gdf = _points(df, ws.x.values, ws.y.values)
-    gdf.attrs["nv"] = ws.nv.values
+    gdf = _points(df, ws.x.to_numpy(), ws.y.to_numpy())
+    gdf.attrs["nv"] = ws.nv.to_numpy()
     served_piped = int(np.isin(serve, np.flatnonzero(piped)).sum())
     return gdf, served_piped, {"far": far_nv, "steep": steep_nv}
 
@@ -1035,16 +1050,16 @@ def _roads(rng, elev, outline, nx_, ny_, counts, is_site, is_centre, seat_nv, nv
     bus = (cls == "county") | ((cls == "township") & (rng.random(n) < 0.85) & np.isin(surface, ["asphalt", "cement"]))
     tname = {t: short_name(nm) for t, nm in zip(towns.code, towns.name)}
     tgt_nv = np.minimum(etarget, NVN - 1)
-    vil = np.array([short_name(s) for s in villages.name.values], dtype=object)[nv_v[tgt_nv]]
-    twn = np.array([tname[t] for t in villages.township.values], dtype=object)[nv_v[tgt_nv]]
+    vil = np.array([short_name(s) for s in villages.name.to_numpy()], dtype=object)[nv_v[tgt_nv]]
+    twn = np.array([tname[t] for t in villages.township.to_numpy()], dtype=object)[nv_v[tgt_nv]]
     nvn = nv_names[tgt_nv]
     name = np.select([cls == "county", cls == "township", cls == "village", cls == "group"],
                      ["新平—" + twn + "公路", twn + "—" + vil + "公路", vil + "—" + nvn + "村道", nvn + "组道"], None)
     name = np.where((cls == "county") & (twn == "桂山"), "新平县城区道路", name).astype(object)
     # Footpaths from each hamlet straight to its springs and wells (取水便道), starting where its road ends.
-    wsel = np.isin(water["kind"].values, ["spring", "well"])
+    wsel = np.isin(water["kind"].to_numpy(), ["spring", "well"])
     wnv = water.attrs["nv"][wsel]
-    wx, wy = _grid(water.geometry.x.values[wsel], water.geometry.y.values[wsel])
+    wx, wy = _grid(water.geometry.x.to_numpy()[wsel], water.geometry.y.to_numpy()[wsel])
     m = len(wnv)
     ax_, ay_ = nx_[wnv], ny_[wnv]
     bend = rng.normal(0, 0.08, m)
@@ -1115,11 +1130,11 @@ def _relocation(rng, site_ids, sx, sy, site_town, cap, occupied, nv_names, n_reg
     site_of = (hh_nv[on_site] - n_reg)
     remote = np.flatnonzero(~is_site & ~is_centre & (np.nan_to_num(nv_elev) > np.nanpercentile(nv_elev[~is_site], 60)))
     origin = nv_id[rng.choice(remote, size=len(hh))] if len(remote) else nv_id[0]
-    members = hh["members"].values
+    members = hh["members"].to_numpy()
     workers = np.minimum(members, rng.choice([0, 1, 2, 3], size=len(hh), p=[0.04, 0.46, 0.38, 0.12]))
     workers = np.where((members >= 2) & (workers == 0) & (rng.random(len(hh)) < 0.5), 1, workers)
     relocated = pd.DataFrame({
-        "household_id": hh["id"].values, "site_id": site_ids[site_of], "origin_natural_village_id": origin,
+        "household_id": hh["id"].to_numpy(), "site_id": site_ids[site_of], "origin_natural_village_id": origin,
         "relocated_on": _dates(rng.integers(2_150, 3_200, len(hh))),  # 2018–2020
         "members": members, "workers_employed": workers,
     })
@@ -1130,7 +1145,7 @@ def _houses(rng, households, hx, hy, hh_nv, relocated, nv_id, nx_, ny_):
     """A house per household (grade, appraisal, renovation), plus the old houses left behind by relocated
     households: idle and dangerous, a few still lived in."""
     H = len(households)
-    cat = households["category"].values
+    cat = households["category"].to_numpy()
     poorish = cat != "general"
     grade = np.where(poorish, _choice(rng, list("ABCD"), [48, 42, 7, 3], H), _choice(rng, list("ABCD"), [55, 39, 4.5, 1.5], H))
     cd = np.isin(grade, ["C", "D"])
@@ -1142,12 +1157,12 @@ def _houses(rng, households, hx, hy, hh_nv, relocated, nv_id, nx_, ny_):
     # Old houses of relocated households, back in the hamlet they left.
     old = relocated[rng.random(len(relocated)) < 0.35]
     m = len(old)
-    pos = pd.Index(nv_id).get_indexer(old["origin_natural_village_id"].values)
+    pos = pd.Index(nv_id).get_indexer(old["origin_natural_village_id"].to_numpy())
     ox = nx_[pos] + rng.normal(0, 90, m); oy = ny_[pos] + rng.normal(0, 90, m)
     df = pd.DataFrame({
-        "id": np.r_[np.char.add("F", households["id"].values.astype(str)),
-                    np.char.add("FO", old["household_id"].values.astype(str))].astype(object),
-        "household_id": np.r_[households["id"].values, old["household_id"].values],
+        "id": np.r_[np.char.add("F", households["id"].to_numpy().astype(str)),
+                    np.char.add("FO", old["household_id"].to_numpy().astype(str))].astype(object),
+        "household_id": np.r_[households["id"].to_numpy(), old["household_id"].to_numpy()],
         "grade": np.r_[grade, _choice(rng, ["C", "D"], [3, 7], m)].astype(object),
         "appraised_on": _dates(np.r_[appraised, rng.integers(200, 2_000, m)]),
         "renovation_state": np.r_[ren, np.full(m, "none", dtype=object)],
@@ -1161,7 +1176,7 @@ def _assets(rng, villages, centres, nx_, ny_, nv_v, nv_names, vcode, households,
     """Poverty-alleviation project assets of the three types, with values, fund sources and dates; some registered
     late or not at all."""
     V = len(villages)
-    vname = np.array([short_name(s) for s in villages.name.values], dtype=object)
+    vname = np.array([short_name(s) for s in villages.name.to_numpy()], dtype=object)
     parts = []
     # Village-level assets: 2–6 per village committee near its centre.
     k = rng.integers(2, 7, V)
@@ -1179,19 +1194,19 @@ def _assets(rng, villages, centres, nx_, ny_, nv_v, nv_names, vcode, households,
     value = np.where(typ == "operating", rng.lognormal(np.log(600_000), 0.8, n), rng.lognormal(np.log(300_000), 0.9, n))
     parts.append(pd.DataFrame({"name": vname[vi] + np.array([label[c] for c in category], dtype=object),
                                "type": typ, "category": category, "value": value, "x": x[:, 0], "y": y[:, 0],
-                               "code": villages.code.values[vi], "owner": vname[vi] + "村股份经济合作社"}))
+                               "code": villages.code.to_numpy()[vi], "owner": vname[vi] + "村股份经济合作社"}))
     # Household assets (到户类): a cow, fruit seedlings, a rebuilt kitchen, for some exited and monitored families.
-    cat = households["category"].values
+    cat = households["category"].to_numpy()
     hsel = np.flatnonzero((cat != "general") & (rng.random(len(cat)) < 0.12))
     m = len(hsel)
     hc = _choice(rng, ["livestock", "fruit_trees", "kitchen_toilet"], [45, 35, 20], m)
     hl = {"livestock": "能繁母牛", "fruit_trees": "沃柑种苗", "kitchen_toilet": "厨厕改造"}
-    nvidx = households["natural_village_id"].values[hsel]
-    parts.append(pd.DataFrame({"name": households["head_name"].values[hsel] + "户" +
+    nvidx = households["natural_village_id"].to_numpy()[hsel]
+    parts.append(pd.DataFrame({"name": households["head_name"].to_numpy()[hsel] + "户" +
                                np.array([hl[c] for c in hc], dtype=object),
                                "type": "household", "category": hc, "value": rng.lognormal(np.log(8_000), 0.5, m),
                                "x": hx[hsel] + 15, "y": hy[hsel] - 10, "code": np.array([s[:12] for s in nvidx]),
-                               "owner": households["head_name"].values[hsel]}))
+                               "owner": households["head_name"].to_numpy()[hsel]}))
     a = pd.concat(parts, ignore_index=True)
     n = len(a)
     completed = rng.integers(60, 3_600, n).astype(float)     # 2017–2026
@@ -1203,15 +1218,15 @@ def _assets(rng, villages, centres, nx_, ny_, nv_v, nv_names, vcode, households,
     accepted = np.maximum(accepted, 0)
     df = pd.DataFrame({
         "id": np.char.add("A", np.char.zfill(np.arange(1, n + 1).astype(str), 6)).astype(object),
-        "name": a["name"].values, "type": a["type"].values, "category": a["category"].values,
-        "value_yuan": np.round(a["value"].values, -2),
+        "name": a["name"].to_numpy(), "type": a["type"].to_numpy(), "category": a["category"].to_numpy(),
+        "value_yuan": np.round(a["value"].to_numpy(), -2),
         "fund_source": _choice(rng, _FUNDS, [35, 15, 8, 15, 10, 7, 6, 4], n),
         "completed_on": _dates(completed), "accepted_on": _dates(accepted), "registered_on": _dates(registered),
-        "owner": a["owner"].values, "custodian": _names(rng, n),
+        "owner": a["owner"].to_numpy(), "custodian": _names(rng, n),
         "maintenance_state": _choice(rng, ["good", "needs_repair", "broken", "idle"], [76, 15, 5, 4], n),
-        "village_code": a["code"].values,
+        "village_code": a["code"].to_numpy(),
     })
-    return _points(df, a["x"].values, a["y"].values)
+    return _points(df, a["x"].to_numpy(), a["y"].to_numpy())
 
 
 # ----------------------------------------------------------------------------------------------------- output
@@ -1225,12 +1240,12 @@ def layer_digest(frame: pd.DataFrame) -> str:
     else:
         attrs = frame
     for col in attrs.columns:
-        vals = attrs[col].values
+        vals = attrs[col].to_numpy()
         h.update(col.encode())
-        if vals.dtype == object:
-            h.update("\x1f".join(repr(v) for v in vals).encode())
-        else:
-            h.update(np.ascontiguousarray(vals).tobytes())
+        if vals.dtype.kind in "biuf":
+            h.update(str(vals.dtype).encode() + np.ascontiguousarray(vals).tobytes())
+        else:  # text, lists, dates, geometries: by their printed value, never by object address
+            h.update("\x1f".join(repr(v.wkt if isinstance(v, shapely.Geometry) else v) for v in vals).encode())
     return h.hexdigest()
 
 
@@ -1240,7 +1255,7 @@ def _flat(frame: pd.DataFrame) -> pd.DataFrame:
     for col in out.columns:
         if col == getattr(out, "_geometry_column_name", None):
             continue
-        vals = out[col].values
+        vals = out[col].to_numpy()
         if vals.dtype == object and len(vals):
             sample = next((v for v in vals if v is not None), None)
             if isinstance(sample, list):
