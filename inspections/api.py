@@ -178,8 +178,9 @@ async def get_tasks(request: Request):
         except ValueError:
             return _problem(422, "near must be lon,lat in degrees", [("near", near)])
     df = await run_in_threadpool(_with_conn, lambda conn: schedule.tasks(conn, who, lon, lat))
-    return Response(df.to_json(orient="records", date_format="iso", force_ascii=False),
-                    media_type="application/json")
+    for col in ("due_on", "last_on"):  # dates as dates, not midnights
+        df[col] = df[col].map(lambda d: d.isoformat() if d is not None and d == d else None)
+    return Response(df.to_json(orient="records", force_ascii=False), media_type="application/json")
 
 
 async def get_form(request: Request):

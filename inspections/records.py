@@ -89,7 +89,8 @@ def parse(sub) -> dict:
     off = sub.get("utc_offset_min")
     if off is None and out["started_at"] is not None:
         off = int(out["started_at"].utcoffset() / timedelta(minutes=1))
-    out["utc_offset_min"] = _number(off, "utc_offset_min", -720, 840, problems)
+    if off is not None or out["started_at"] is not None:  # else started_at's problem says it already
+        out["utc_offset_min"] = _number(off, "utc_offset_min", -720, 840, problems)
     loc = sub.get("location")
     if not isinstance(loc, dict):
         problems.append(("location", "required: {lon, lat, accuracy_m}"))

@@ -40,15 +40,39 @@ def test_capture_page_lists_due_checks_and_prefills_the_form(tokens):
 
 def test_review_page_moves_an_inspection_along(tokens, conn, world):
     res = records.submit(conn, world["insp"], w.submission("H1", w.H1), [])
-    at = AppTest.from_file(str(ROOT / "views" / "inspect_review.py"), default_timeout=30)
-    at.run()
-    at.text_input(key="reviewer_token").input(tokens["village"]).run()
-    assert not at.exception
+
+    def review_as(who):
+        at = AppTest.from_file(str(ROOT / "views" / "inspect_review.py"), default_timeout=30)
+        at.run()
+        at.text_input(key="reviewer_token").input(tokens[who]).run()
+        at.selectbox(key="review_pick").set_value(res.id).run()
+        assert not at.exception, at.exception
+        return at
+
+    def state():
+        with conn.cursor() as cur:
+            s = records.get(cur, res.id)["review_state"]
+        conn.rollback()
+        return s
+
+    at = review_as("village")
+    assert any("无现场照片" in x.value for x in at.warning)  # the flag, shown to the reviewer
+    next(b for b in at.button if b.label == "村级已核实").click().run()
+    assert state() == "village_verified"
+    at = review_as("township")
+    at.text_input(key=f"reason:{res.id}").input("家庭人口有误").run()
+    next(b for b in at.button if b.label == "已退回").click().run()
+    assert state() == "returned"
     with conn.cursor() as cur:
-        assert records.get(cur, res.id)["review_state"] == "submitted"
+        assert records.get(cur, res.id)["history"][-1]["reason"] == "家庭人口有误"
     conn.rollback()
-    from inspections import workflow
-    workflow.transition(conn, res.id, world["village"], "village_verified")
-    at.text_input(key="reviewer_token").input(tokens["county"]).run()
+
+
+def test_capture_page_in_english(tokens):
+    at = AppTest.from_file(str(ROOT / "views" / "inspect_capture.py"), default_timeout=30)
+    at.session_state["lang"] = "en"
+    at.run()
+    at.text_input(key="inspector_token").input(tokens["insp"]).run()
     assert not at.exception
-    assert "县级抽查" in [t.label for t in at.tabs]
+    assert "Log an inspection" in [x.value for x in at.title]
+    assert any("Household visit" in o and "overdue" in o for o in at.radio(key="task_pick").options)

@@ -5,7 +5,10 @@ from datetime import datetime, timedelta, timezone
 import streamlit as st
 
 from geo import db
+from geo.settings import settings
 from inspections import auth, forms, geolocate, records, schedule, validation
+
+TASKS_SHOWN = 15  # a phone screen's worth; the rest by id below or from the map
 
 L = {
     "title": ("巡查录入", "Log an inspection"),
@@ -41,11 +44,11 @@ L = {
 
 def t(key: str) -> str:
     zh, en = L[key]
-    return en if st.session_state.get("lang") == "en" else zh
+    return en if lang == "en" else zh
 
 
-lang = "en" if st.toggle("English", key="lang_en") else "zh"
-st.session_state["lang"] = lang
+# the app's sidebar sets the language (session_state["lang"]); run alone, the page follows the setting
+lang = st.session_state.get("lang") or settings.language
 st.title(t("title"))
 
 token = st.text_input(t("token"), type="password", key="inspector_token", help=t("token_help"))
@@ -71,7 +74,7 @@ else:
 
 # the target: from the due list, from a map link (?target_kind=…&target_id=…), or typed
 st.subheader(t("due"))
-tasks = schedule.tasks(conn, who, fix["lon"] if fix else None, fix["lat"] if fix else None)
+tasks = schedule.tasks(conn, who, fix["lon"] if fix else None, fix["lat"] if fix else None).head(TASKS_SHOWN)
 conn.rollback()
 qp = st.query_params
 choice = None

@@ -3,6 +3,7 @@ reason; open rectification items, overdue checks per village, county spot checks
 import streamlit as st
 
 from geo import db
+from geo.settings import settings
 from inspections import auth, forms, photos, records, schedule, spotcheck, validation, workflow
 
 L = {
@@ -35,11 +36,11 @@ L = {
 
 def t(key: str) -> str:
     zh, en = L[key]
-    return en if st.session_state.get("lang_review") == "en" else zh
+    return en if lang == "en" else zh
 
 
-lang = "en" if st.toggle("English", key="lang_review_en") else "zh"
-st.session_state["lang_review"] = lang
+# the app's sidebar sets the language (session_state["lang"]); run alone, the page follows the setting
+lang = st.session_state.get("lang") or settings.language
 st.title(t("title"))
 token = st.text_input(t("token"), type="password", key="reviewer_token")
 if not token:
@@ -70,11 +71,11 @@ with tab_list:
             review_state=df["review_state"].map(lambda s: workflow.state_label(s, lang)),
             result=df["result"].map(t),
             flags=df["flags"].map(lambda fs: "、".join(validation.label(f, lang) for f in fs)))
-        sel = st.dataframe(view.drop(columns=["id"]), hide_index=True, on_select="rerun",
-                           selection_mode="single-row", key="review_table")
-        rows = sel.selection.rows if sel and sel.selection else []
-        if rows:
-            iid = df.iloc[rows[0]]["id"]
+        st.dataframe(view.drop(columns=["id"]), hide_index=True, key="review_table")
+        labels = {r.id: f"{r.target_id} · {r.kind} · {r.review_state} · {r.result}" + (f" · ⚠ {r.flags}" if r.flags else "")
+                  for r in view.itertuples()}
+        iid = st.selectbox(t("pick"), list(labels), index=None, format_func=labels.get, key="review_pick")
+        if iid is not None:
             with conn.cursor() as cur:
                 rec = records.get(cur, iid)
             conn.rollback()
