@@ -20,12 +20,21 @@ def subject_kind(conn, subject_id: str) -> str | None:
         return cur.fetchone()[0]
 
 
+def _text(v, lang: str) -> str:
+    """A clause's value or threshold as text (they mix numbers, yes/no and unknown)."""
+    if v is None:
+        return "—"
+    if isinstance(v, bool):
+        return yes_no(v, lang)
+    return f"{v:g}" if isinstance(v, float) else str(v)
+
+
 def clauses_table(d: dict, lang: str) -> pd.DataFrame:
     rows = []
     for c in d.get("clauses") or []:
         ok = c.get("ok")
         rows.append({t("rect_problem", lang): t(CLAUSE_LABEL.get(c["clause"], c["clause"]), lang),
-                     t("value", lang): c.get("value"), t("target", lang): c.get("threshold"),
+                     t("value", lang): _text(c.get("value"), lang), t("target", lang): _text(c.get("threshold"), lang),
                      "": "✔" if ok is True else ("✘" if ok is False else "？")})
     return pd.DataFrame(rows)
 

@@ -28,7 +28,8 @@ def _symbol(color: str, shape: str) -> str:
 
 
 def legend_html(legends: list[Legend], title: str) -> str:
-    parts = [f'<div class="dx-legend-title">{html.escape(title)}</div>']
+    parts = ['<style>.dx-legend .dx-folded{display:none}.dx-legend-title{cursor:pointer;font-weight:bold}</style>'
+             f'<div class="dx-legend-title">{html.escape(title)} ▾</div>']
     for lg in legends:
         rows = "".join(f'<div class="dx-row">{_symbol(c, s)} {html.escape(label)}</div>' for c, label, s in lg.rows)
         note = f'<div class="dx-note">{html.escape(lg.note)}</div>' if lg.note else ""
@@ -55,6 +56,19 @@ class MapLegend(MacroElement):
                 return div;
             };
             legend.addTo(map);
+            // the legend folds to its title (a click toggles it) and folds while a popup is open, so that it
+            // never hides a popup's record
+            var folded = false;
+            function fold(f) {
+                document.querySelectorAll('.dx-legend .dx-sec').forEach(function (el) {
+                    el.classList.toggle('dx-folded', f);
+                });
+            }
+            document.querySelector('.dx-legend .dx-legend-title').addEventListener('click', function () {
+                folded = !folded; fold(folded);
+            });
+            map.on('popupopen', function () { fold(true); });
+            map.on('popupclose', function () { fold(folded); });
             function toggle(name, show) {
                 document.querySelectorAll('.dx-legend .dx-sec').forEach(function (el) {
                     if (el.getAttribute('data-layer') === name) { el.style.display = show ? '' : 'none'; }

@@ -129,7 +129,27 @@ def test_map_page_layers_popup_screenshot_and_nothing_leaves_localhost(server, b
     popup = wait.until(ec.visibility_of_element_located((By.CSS_SELECTOR, ".leaflet-popup-content")))
     assert "大河水厂" in popup.text and "集中供水工程" in popup.text and "王水管" in popup.text
 
+    # a click on a household failing the water rule tells the page which one (its tooltip), and only that
+    # reruns the page: the panel beside the map explains the check for it
+    d.find_element(By.CSS_SELECTOR, ".leaflet-popup-close-button").click()
+    x, y = d.execute_script("""
+        var hit = null;
+        map_div.eachLayer(function (l) {
+            if (!hit && l.feature && l.feature.properties && l.feature.properties.id === 'H004'
+                && l.feature.properties.clauses_l !== undefined) hit = l;
+        });
+        var p = map_div.latLngToContainerPoint(hit.getLatLng());
+        return [p.x, p.y];""")
+    ActionChains(d).move_to_element_with_offset(container, int(x - w / 2), int(y - h / 2)).click().perform()
+    popup = wait.until(ec.visibility_of_element_located((By.CSS_SELECTOR, ".leaflet-popup-content")))
+    assert "取水水平距离超限" in popup.text and "950" in popup.text
     d.switch_to.default_content()
+    wait.until(lambda drv: "H004" in drv.find_element(By.CSS_SELECTOR, "[data-testid='stMain']").text)
+    panel = d.find_element(By.CSS_SELECTOR, "[data-testid='stMain']").text
+    assert "饮水安全：水源" in panel and "大河水厂" in panel
+    # let the rerun finish (the status widget goes away) so the screenshot shows the page at rest
+    wait.until(lambda drv: not drv.find_elements(By.CSS_SELECTOR, "[data-testid='stStatusWidget']"))
+    time.sleep(1)
     ARTIFACTS.mkdir(exist_ok=True)
     shot = ARTIFACTS / "map_browser.png"
     d.save_screenshot(str(shot))
