@@ -78,7 +78,9 @@ def candidate_pairs(subj_xy: np.ndarray, src_xy: np.ndarray, radius_m: float,
             parts_i.append(i2); parts_j.append(idx[j2])
     _, near = ts.query(subj_xy, k=1, workers=-1)
     parts_i.append(np.arange(len(subj_xy))); parts_j.append(near)
-    key = np.unique(np.concatenate(parts_i).astype(np.int64) * len(src_xy) + np.concatenate(parts_j))
+    key = np.concatenate(parts_i).astype(np.int64) * len(src_xy) + np.concatenate(parts_j)
+    key.sort()  # a sort and a diff: far faster than np.unique's hashing on millions of pairs
+    key = key[np.r_[True, key[1:] != key[:-1]]]
     i, j = key // len(src_xy), key % len(src_xy)
     return i, j, near[i] == j
 
@@ -389,61 +391,129 @@ def _fetch(conn, sql: str, params: dict) -> pd.DataFrame:
         return pd.DataFrame(cur.fetchall(), columns=[d.name for d in cur.description])
 
 
+CLAUSE_BITS = {"horizontal": 1, "vertical": 2, "time": 4, "guarantee": 8, "piped": 16, "no_source": 32}
+_MASK_LISTS: dict[int, list[str]] = {}
+
+
+def failed_list(mask: int) -> list[str]:
+    """Failed clause names of a bitmask (CLAUSE_BITS), in the order the rule sets list them."""
+    if mask not in _MASK_LISTS:
+        _MASK_LISTS[mask] = [n for n, b in CLAUSE_BITS.items() if mask & b]
+    return list(_MASK_LISTS[mask])
+
+
 def _rows(subj, src, i, j, pick, m: Metrics, jd: Judgement, hp: Points, sp: Points) -> pd.DataFrame:
     n = len(subj)
     has = pick >= 0
     p = np.where(has, pick, 0)
+    P = len(i)
 
-    def at(a, fill=np.nan):
-        a = np.asarray(a)
-        if len(a) == 0:
-            return np.full(n, fill, dtype=object if fill is None else float)
-        return np.where(has, a[p], fill)
+    def at(a):
+        return np.where(has, np.asarray(a)[p], np.nan) if P else np.full(n, np.nan)
 
-    src_ids = src.id.to_numpy(object)
+    def code(a):
+        return np.where(has, a[p], U).astype(np.int8) if P else np.full(n, U, dtype=np.int8)
+
     out = pd.DataFrame({
         "subject": subj.subject.to_numpy(object),
         "subject_id": subj.subject_id.to_numpy(object),
         "natural_village_id": subj.natural_village_id.to_numpy(object),
         "people": subj.people.to_numpy(),
     })
-    out["source_id"] = np.where(has, src_ids[j[p]] if len(j) else None, None)
+    out["source_row"] = np.where(has, j[p] if P else -1, -1)
+    src_ids = src.id.to_numpy(object)
+    out["source_id"] = np.where(has, src_ids[j[p]] if P else None, None)
     out["horizontal_m"] = at(m.horizontal_m)
     out["vertical_m"] = at(m.vertical_m)
     out["round_trip_min"] = at(m.round_trip_min)
-    basis = np.where(m.network, "network", "straight").astype(object) if len(i) else np.zeros(0, dtype=object)
-    out["distance_basis"] = np.where(has, basis[p] if len(i) else None, None)
-    codes = {}
-    for name, arr in (("horizontal_ok", jd.horizontal), ("vertical_ok", jd.vertical), ("time_ok", jd.time),
-                      ("piped", jd.piped), ("compliant", jd.compliant)):
-        c = np.where(has, arr[p] if len(i) else U, U).astype(np.int8)
-        codes[name] = c
-        out[name] = tv_to_object(c)
+    net = np.where(has, m.network[p] if P else False, False)
+    out["distance_basis"] = np.where(has, np.where(net, "network", "straight"), None)
+    codes = {name: code(arr) for name, arr in (("horizontal_ok", jd.horizontal), ("vertical_ok", jd.vertical),
+                                                ("time_ok", jd.time), ("piped", jd.piped),
+                                                ("compliant", jd.compliant))}
     # No source that counts anywhere: nothing to fetch from, so not compliant whatever else.
-    out.loc[~has, "compliant"] = False
-    out.loc[~has, "piped"] = False
-    failed = []
-    for k in range(n):
-        if not has[k]:
-            failed.append(["no_source"])
-        elif codes["compliant"][k] == T:
-            failed.append([])
-        else:
-            failed.append([name for name, arr in jd.failed if arr[p[k]] == F])
-    out["failed_clauses"] = failed
+    codes["compliant"][~has] = F
+    codes["piped"][~has] = F
+    mask = np.zeros(n, dtype=np.int16)
+    for name, arr in jd.failed:
+        mask |= np.where(code(arr) == F, CLAUSE_BITS[name], 0).astype(np.int16)
+    mask[codes["compliant"] == T] = 0
+    mask[~has] = CLAUSE_BITS["no_source"]
+    for name, c in codes.items():
+        out[name] = tv_to_object(c)
+        out[name + "_code"] = c
+    out["failed_mask"] = mask
+    out["failed_clauses"] = pd.Series(mask).map(failed_list).to_numpy(object) if n else []
     # Detail for explanations (not part of the results table).
     out["straight_m"] = at(m.straight_m)
     out["out_min"] = at(m.out_min)
     out["back_min"] = at(m.back_min)
     out["subject_elevation_m"] = hp.z
-    out["source_elevation_m"] = at(sp.z[j] if len(j) else np.zeros(0))
+    out["source_elevation_m"] = at(sp.z[j] if P else np.zeros(0))
     out["x"] = hp.xy[:, 0]; out["y"] = hp.xy[:, 1]
-    out["candidates"] = np.bincount(i, minlength=n) if len(i) else 0
+    out["candidates"] = np.bincount(i, minlength=n) if P else 0
     return out
 
 
+def _copy_text(cur, label: str, version: int, rows: pd.DataFrame) -> None:
+    """Small writes (a few subjects): COPY as text."""
+    df = rows[RESULT_COLUMNS].copy()
+    df.insert(0, "rule_version", version)
+    df.insert(0, "rule_set", label)
+    for c in ("horizontal_ok", "vertical_ok", "time_ok", "piped", "compliant"):
+        df[c] = df[c].map({True: "t", False: "f", None: None})
+    df["people"] = df["people"].astype("Int64")
+    df["failed_clauses"] = ["{" + ",".join(f) + "}" for f in df["failed_clauses"]]
+    buf = io.StringIO()
+    df.to_csv(buf, sep="\t", header=False, index=False, na_rep="\\N")
+    buf.seek(0)
+    cur.copy_expert(f"COPY water_results ({', '.join(df.columns)}) FROM STDIN", buf)
+
+
+_STAGE_DTYPE = np.dtype([("n", ">i2"),
+                         ("l_h", ">i4"), ("h", ">i4"), ("l_s", ">i4"), ("s", ">i4"),
+                         ("l_hm", ">i4"), ("hm", ">f8"), ("l_vm", ">i4"), ("vm", ">f8"), ("l_rt", ">i4"), ("rt", ">f8"),
+                         ("l_net", ">i4"), ("net", ">i2"), ("l_ho", ">i4"), ("ho", ">i2"), ("l_vo", ">i4"), ("vo", ">i2"),
+                         ("l_to", ">i4"), ("to", ">i2"), ("l_pi", ">i4"), ("pi", ">i2"), ("l_co", ">i4"), ("co", ">i2"),
+                         ("l_fm", ">i4"), ("fm", ">i2")])
+
+
+def _copy_binary(cur, label: str, version: int, rows: pd.DataFrame, use_households: bool, dry_season: bool) -> None:
+    """Whole-table writes: the numbers go by binary COPY into a staging table as fixed-width rows (row numbers of
+    the subject and source in id order, no text), then one INSERT … SELECT joins the ids back on the server."""
+    n = len(rows)
+    a = np.zeros(n, dtype=_STAGE_DTYPE)
+    a["n"] = 12
+    for f, size in (("h", 4), ("s", 4), ("hm", 8), ("vm", 8), ("rt", 8), ("net", 2), ("ho", 2), ("vo", 2),
+                    ("to", 2), ("pi", 2), ("co", 2), ("fm", 2)):
+        a["l_" + f] = size
+    a["h"] = np.arange(n)
+    a["s"] = rows.source_row.to_numpy()
+    a["hm"] = rows.horizontal_m.to_numpy(float)
+    a["vm"] = rows.vertical_m.to_numpy(float)
+    a["rt"] = rows.round_trip_min.to_numpy(float)
+    a["net"] = (rows.distance_basis == "network").to_numpy()
+    for f, c in (("ho", "horizontal_ok"), ("vo", "vertical_ok"), ("to", "time_ok"), ("pi", "piped"),
+                 ("co", "compliant")):
+        a[f] = rows[c + "_code"].to_numpy()
+    a["fm"] = rows.failed_mask.to_numpy()
+    buf = io.BytesIO()
+    buf.write(b"PGCOPY\n\xff\r\n\x00" + (0).to_bytes(4, "big") + (0).to_bytes(4, "big"))
+    buf.write(a.tobytes())
+    buf.write((-1).to_bytes(2, "big", signed=True))
+    buf.seek(0)
+    cur.execute("""CREATE TEMP TABLE water_stage (h int4, s int4, hm float8, vm float8, rt float8, net int2,
+                   ho int2, vo int2, t_o int2, pi int2, co int2, fm int2) ON COMMIT DROP""")
+    cur.copy_expert("COPY water_stage FROM STDIN (FORMAT binary)", buf)
+    cur.execute("ANALYZE water_stage")
+    cur.execute("SET LOCAL jit = off")  # compiling this plain join costs more than running it
+    cur.execute((SQL / "water_insert.sql").read_text(), {"label": label, "version": version,
+                                                        "use_households": use_households, "dry_season": dry_season})
+    cur.execute("DROP TABLE water_stage")
+
+
 def write(conn, run: WaterRun, *, only_subjects: bool = False) -> int:
-    """Replace the rule set's results (or only the rows of the subjects in `run`) with `run`, via COPY."""
+    """Replace the rule set's results (or only the rows of the subjects in `run`) with `run`."""
     label = result_label(run.rules)
     rows = run.rows
     with conn.cursor() as cur:
@@ -455,17 +525,11 @@ def write(conn, run: WaterRun, *, only_subjects: bool = False) -> int:
             cur.execute("DELETE FROM water_results WHERE rule_set = %s", (label,))
         if rows.empty:
             return 0
-        df = rows[RESULT_COLUMNS].copy()
-        df.insert(0, "rule_version", run.rules.version)
-        df.insert(0, "rule_set", label)
-        for c in ("horizontal_ok", "vertical_ok", "time_ok", "piped", "compliant"):
-            df[c] = df[c].map({True: "t", False: "f", None: None})
-        df["people"] = df["people"].astype("Int64")
-        df["failed_clauses"] = ["{" + ",".join(f) + "}" for f in df["failed_clauses"]]
-        buf = io.StringIO()
-        df.to_csv(buf, sep="\t", header=False, index=False, na_rep="\\N")
-        buf.seek(0)
-        cur.copy_expert(f"COPY water_results ({', '.join(df.columns)}) FROM STDIN", buf)
+        if only_subjects or len(rows) < 5000:
+            _copy_text(cur, label, run.rules.version, rows)
+        else:
+            _copy_binary(cur, label, run.rules.version, rows, bool((rows.subject == "household").all()),
+                         run.rules.dry_season)
     return len(rows)
 
 
