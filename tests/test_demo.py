@@ -31,6 +31,11 @@ def town():
 
 
 @pytest.fixture(scope="module")
+def other():
+    return demo.generate(8, "town")
+
+
+@pytest.fixture(scope="module")
 def default():
     return demo.generate(1, "default")
 
@@ -40,13 +45,12 @@ def _xy(frame):
     return np.column_stack([x, y])
 
 
-def test_same_seed_same_bytes_other_seed_other_data(town):
+def test_same_seed_same_bytes_other_seed_other_data(town, other):
     again = demo.generate(7, "town")
-    assert set(again.layers) == set(town.layers) == set(demo.SCALES and again.layers)
+    assert set(again.layers) == set(town.layers) and len(town.layers) == 10
     for name in town.layers:
         assert demo.layer_digest(again.layers[name]) == demo.layer_digest(town.layers[name]), name
     assert hashlib.sha256(again.dem_tif).digest() == hashlib.sha256(town.dem_tif).digest()
-    other = demo.generate(8, "town")
     for name in ("households", "natural_villages", "roads", "water_sources"):
         assert demo.layer_digest(other.layers[name]) != demo.layer_digest(town.layers[name]), name
     assert other.dem_tif != town.dem_tif
@@ -268,7 +272,7 @@ def _counts(url):
         conn.close()
 
 
-def test_cli_loads_replaces_and_keeps_if_empty(db_url, town, capsys, monkeypatch):
+def test_cli_loads_replaces_and_keeps_if_empty(db_url, town, other, capsys, monkeypatch):
     assert cli(["demo", "--scale", "town", "--seed", "7"]) == 0
     first = _counts(db_url)
     assert first["households"] == len(town.layers["households"]) and first["dem"] == 1
@@ -278,7 +282,7 @@ def test_cli_loads_replaces_and_keeps_if_empty(db_url, town, capsys, monkeypatch
     assert "nothing loaded" in capsys.readouterr().out
     assert _counts(db_url) == first
     # A load that fails half way leaves the database exactly as it was.
-    from geo import store
+    from geo import cmd_demo, store
     real = store.write_layer
 
     def failing(cur, layer, frame, **kw):
@@ -287,20 +291,26 @@ def test_cli_loads_replaces_and_keeps_if_empty(db_url, town, capsys, monkeypatch
         return real(cur, layer, frame, **kw)
 
     monkeypatch.setattr(store, "write_layer", failing)
-    assert cli(["demo", "--scale", "town", "--seed", "8"]) == 1
+    with pytest.raises(RuntimeError):
+        cmd_demo.load(other, db_url)
     assert _counts(db_url) == first
     monkeypatch.setattr(store, "write_layer", real)
-    assert cli(["demo", "--scale", "town", "--seed", "8"]) == 0
+    cmd_demo.load(other, db_url)
     second = _counts(db_url)
-    assert second["natural_villages"] == len(demo.generate(8, "town").layers["natural_villages"])
-    assert second != first
+    assert second["natural_villages"] == len(other.layers["natural_villages"])
+    assert second["households"] == len(other.layers["households"]) and second != first
+    conn = db.connect(db_url)
+    with conn.cursor() as cur:
+        cur.execute("SELECT source_name FROM dem")
+        assert cur.fetchone()[0] == "demo seed 8 scale town"
+        cur.execute("SELECT count(*) FROM households h JOIN natural_villages n ON n.id = h.natural_village_id")
+        assert cur.fetchone()[0] == second["households"]
+    conn.close()
 
 
-def test_out_writes_a_dataset_folder(tmp_path, town):
+def test_out_folder_reads_back_and_imports(tmp_path, town, db_url):
     out = tmp_path / "xinping"
-    r = subprocess.run([sys.executable, "-m", "geo", "demo", "--scale", "town", "--seed", "7", "--out", str(out)],
-                       cwd=ROOT, capture_output=True, text=True, timeout=120)
-    assert r.returncode == 0, r.stderr
+    demo.write_folder(town, out)
     names = sorted(p.name for p in out.iterdir())
     assert names == sorted([f"{k}.gpkg" for k in town.layers if k != "relocated_households"]
                            + ["relocated_households.csv", "dem.tif"])
@@ -311,3 +321,10 @@ def test_out_writes_a_dataset_folder(tmp_path, town):
     ws = gpd.read_file(out / "water_sources.gpkg")
     assert ws.protection_zone.dropna().str.startswith("POLYGON").all()
     assert (out / "dem.tif").read_bytes() == town.dem_tif
+    # The folder is what `python -m geo import` reads: it loads whole, with no problem reported.
+    r = subprocess.run([sys.executable, "-m", "geo", "import", str(out)], cwd=ROOT, capture_output=True, text=True,
+                       timeout=300)
+    assert r.returncode == 0, r.stderr
+    got = _counts(db_url)
+    assert got["households"] == len(town.layers["households"]) and got["roads"] == len(town.layers["roads"])
+    assert got["relocated_households"] == len(town.layers["relocated_households"]) and got["dem"] == 1
