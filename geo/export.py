@@ -66,7 +66,7 @@ def read_layer(conn, layer: str) -> pd.DataFrame:
             if k not in frame.columns:
                 frame[k] = [d.get(k) for d in parsed]
     if "geom" in frame:
-        geoms = shapely.from_wkb(frame.pop("geom").to_numpy(dtype=object))
+        geoms = shapely.from_wkb(np.array([None if v is None else bytes(v) for v in frame.pop("geom")], dtype=object))
         return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geoms, crs=frames.STORAGE_SRID),
                                 crs=frames.STORAGE_SRID)
     return frame

@@ -43,6 +43,8 @@ class Settings:
     import_problem_lines: int = field(default_factory=lambda: int(_env("DIXIAN_IMPORT_PROBLEM_LINES", "20")))
     import_china_box: tuple = (73.0, 3.0, 136.0, 54.0)
     import_swap_margin_deg: float = field(default_factory=lambda: float(_env("DIXIAN_IMPORT_SWAP_MARGIN", "0.5")))
+    # A layer with at least this many rows is loaded with its secondary indexes dropped and built again afterwards.
+    import_bulk_rows: int = field(default_factory=lambda: int(_env("DIXIAN_IMPORT_BULK_ROWS", "50000")))
 
     # Field inspections (inspections/): photo store, upload limit, validation thresholds, schedule intervals
     photo_dir: Path = field(default_factory=lambda: Path(_env("DIXIAN_PHOTO_DIR", str(PROJECT_ROOT / "var" / "photos"))))

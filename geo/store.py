@@ -1,17 +1,20 @@
 """Write whole layers (GeoDataFrames in CGCS2000) into their tables with COPY, metric copies beside them."""
 from __future__ import annotations
 
+import io
 import json
 from datetime import date, datetime
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 import shapely
 from pyproj import Transformer
 
 from . import frames
-from .db import copy_rows
+from .db import _copy_value
 
 LAYERS = ("admin_units", "seats", "natural_villages", "households", "houses", "water_sources", "roads",
           "relocation_sites", "relocated_households", "assets")
@@ -124,15 +127,55 @@ def write_layer(cur, layer: str, frame: pd.DataFrame, *, replace: bool = False, 
     for c in cols:
         if c in out or c == "extra" or c not in frame.columns:
             continue
-        out[c] = [_plain(v) for v in frame[c].tolist()]
+        out[c] = frame[c]
     if extra_cols or "extra" in frame.columns:
         records = frame[extra_cols].to_dict("records") if extra_cols else [{} for _ in range(len(frame))]
         base = frame["extra"].tolist() if "extra" in frame.columns else [{} for _ in range(len(frame))]
         out["extra"] = [json.dumps({**(b or {}), **{k: _plain(v) for k, v in r.items() if _plain(v) is not None}},
                                    ensure_ascii=False, default=str)
                         for b, r in zip(base, records)]
+    return _copy_columns(cur, layer, out, len(frame))
+
+
+def _encode(values) -> pa.Array:
+    """A column as COPY text in an Arrow string array (escaped, \\N for NULL), vectorised for plain types; other
+    values (lists, dates, mixed objects) go through the same _plain/_copy_value path as copy_rows."""
+    s = values.reset_index(drop=True) if isinstance(values, pd.Series) else pd.Series(values, dtype=object)
+    kind = pd.api.types.infer_dtype(s, skipna=True) if s.dtype == object else None
+    if pd.api.types.is_bool_dtype(s.dtype) or kind == "boolean":
+        obj = s.to_numpy(dtype=object)
+        arr = pa.array(np.where(obj == True, "t", "f"), type=pa.large_string())  # noqa: E712 (elementwise)
+        arr = pc.if_else(pa.array(s.isna().to_numpy()), pa.scalar(None, pa.large_string()), arr)
+    elif pd.api.types.is_integer_dtype(s.dtype):
+        arr = pc.cast(pa.array(s.astype("Int64"), from_pandas=True), pa.large_string())
+    elif pd.api.types.is_float_dtype(s.dtype):
+        v = s.to_numpy(dtype=float, na_value=np.nan)
+        arr = pc.cast(pa.array(v, mask=~np.isfinite(v)), pa.large_string())
+    elif kind in ("string", "empty") or (s.dtype != object and pd.api.types.is_string_dtype(s.dtype)):
+        arr = pa.array(s.astype(object).where(s.notna(), None).to_numpy(dtype=object), type=pa.large_string())
+        for a, b in (("\\", "\\\\"), ("\t", "\\t"), ("\n", "\\n"), ("\r", "\\r")):
+            arr = pc.replace_substring(arr, a, b)
+    else:
+        return pa.array([r"\N" if v is None else ("{}" if type(v) is list and not v else
+                                                    _copy_value(v if type(v) is list else _plain(v)))
+                         for v in s.tolist()], type=pa.large_string())
+    return pc.fill_null(arr, r"\N")
+
+
+def _copy_columns(cur, table: str, out: dict, n: int) -> int:
+    """COPY whole columns: each encoded at once, joined into tab-separated lines by Arrow, sent as one buffer."""
     names = list(out)
-    return copy_rows(cur, layer, names, zip(*(out[n] for n in names)))
+    encoded = [_encode(out[c]) for c in names]
+    lines = (pc.binary_join_element_wise(*encoded, pa.scalar("\t", pa.large_string())) if len(encoded) > 1
+             else encoded[0])
+    lines = pc.binary_join_element_wise(lines, pa.scalar("\n", pa.large_string()), pa.scalar("", pa.large_string()))
+    if isinstance(lines, pa.ChunkedArray):
+        lines = lines.combine_chunks()
+    # Every line ends in a newline, so the array's data buffer is the COPY stream itself.
+    offsets = np.frombuffer(lines.buffers()[1], dtype=np.int64)[lines.offset:lines.offset + n + 1]
+    data = memoryview(lines.buffers()[2])[offsets[0]:offsets[-1]]
+    cur.copy_expert(f"COPY {table} ({', '.join(names)}) FROM STDIN", io.BytesIO(data))
+    return n
 
 
 def _clear(cur, layer: str) -> None:

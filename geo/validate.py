@@ -194,8 +194,9 @@ def coerce_columns(raw: RawLayer, columns: dict[str, str], defaults: dict[str, o
             values = np.full(len(s), None, dtype=object)
             bad = np.zeros(len(s), dtype=bool)
             unknown: dict[int, str] = {}
+            cells = text.to_numpy(dtype=object, na_value=None)
             for i in np.flatnonzero(present):
-                items = split_list(text.iloc[i])
+                items = split_list(cells[i])
                 if lookup is not None:
                     codes = [lookup.get(v, lookup.get(v.lower())) for v in items]
                     if None in codes:
@@ -210,7 +211,10 @@ def coerce_columns(raw: RawLayer, columns: dict[str, str], defaults: dict[str, o
             text = as_text(s)
             if vocab:
                 lookup = _vocab_lookup(vocab)
-                codes = text.map(lambda v: lookup.get(v, lookup.get(v.lower())) if isinstance(v, str) else None)
+                codes = text.map(lookup)
+                miss = codes.isna() & text.notna()
+                if miss.any():
+                    codes[miss] = text[miss].str.lower().map(lookup)
                 bad = present & codes.isna().to_numpy()
                 problems.rows(raw, bad, col, lambda i, s=s: f"unknown value {s.iloc[i]!r}; expected one of "
                                                             f"{_expected(vocab)}")

@@ -308,3 +308,44 @@ def test_cli_exit_codes_in_a_real_process(loaded, tmp_path):
     proc = subprocess.run([sys.executable, "-m", "geo", "import", str(tmp_path / "nowhere")], cwd=ROOT,
                           capture_output=True, text=True, timeout=60)
     assert proc.returncode == 2 and "not a folder" in proc.stderr
+
+
+def test_bulk_path_rebuilds_indexes_and_keys(db_url, tmp_path, capsys, monkeypatch):
+    import dataclasses
+
+    import psycopg2
+
+    from geo import importer
+    monkeypatch.setattr(importer, "settings", dataclasses.replace(importer.settings, import_bulk_rows=1))
+
+    def catalog():
+        conn = db.connect(db_url)
+        with conn.cursor() as cur:
+            cur.execute("SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = 'dixian' ORDER BY 1")
+            indexes = cur.fetchall()
+            cur.execute("""SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint
+                           WHERE connamespace = 'dixian'::regnamespace ORDER BY 1""")
+            keys = cur.fetchall()
+        conn.close()
+        return indexes, keys
+
+    before = catalog()
+    assert run(capsys, dataset(tmp_path))[0] == 0
+    assert catalog() == before
+    conn = db.connect(db_url)
+    with pytest.raises(psycopg2.errors.ForeignKeyViolation), conn.cursor() as cur:
+        cur.execute("INSERT INTO households (id, natural_village_id, geom, geom_m) VALUES "
+                    "('X', 'nowhere', 'SRID=4490;POINT(101.9 24.05)', 'POINT(0 0)')")
+        conn.commit()
+    conn.close()
+    # Appending households in bulk while replacing their villages away is still a problem line, not a crash.
+    (tmp_path / "more").mkdir()
+    (tmp_path / "more" / "natural_villages.csv").write_text("id,name,households,lon,lat\nNV5,新村,3,101.9,24.05\n")
+    (tmp_path / "more" / "households.csv").write_text("id,natural_village_id,lon,lat\nH5,NV5,101.9,24.05\n")
+    code, out, err = run(capsys, tmp_path / "more", "--replace")
+    assert code == 0, err   # households replaced too: nothing dangles
+    (tmp_path / "more" / "households.csv").unlink()
+    (tmp_path / "more" / "natural_villages.csv").write_text("id,name,households,lon,lat\nNV6,新村,3,101.9,24.05\n")
+    code, out, err = run(capsys, tmp_path / "more", "--replace")
+    assert code == 2 and "households (database): id H5: natural_village_id: points at 'NV5'" in err
+    assert catalog() == before
