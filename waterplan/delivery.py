@@ -60,11 +60,14 @@ def _why(jd: water.Judgement, m: water.Metrics, k: int, rules: RuleSet) -> tuple
             elif name == "time":
                 en.append(f"round trip {t:.1f} min > {rules.max_round_trip_min:.0f} min")
                 zh.append(f"往返 {t:.1f} 分钟 > {rules.max_round_trip_min:.0f} 分钟")
-        elif arr[k] == water.U and name in ("horizontal", "vertical", "time"):
+    if en:
+        return "nearest drop point fails: " + "; ".join(en), "最近的送水点不达标：" + "；".join(zh)
+    for name, arr in jd.failed:  # nothing fails outright: say what could not be judged
+        if arr[k] == water.U and name in ("horizontal", "vertical", "time"):
             en.append(f"{name} unknown (no DEM or off the path network)")
             zh.append({"horizontal": "水平距离", "vertical": "垂直距离", "time": "往返时间"}[name] + "无法判定（无高程或不在路网上）")
-    return ("nearest drop point fails: " + "; ".join(en or ["not within the rule set's limits"]),
-            "最近的送水点不达标：" + "；".join(zh or ["不满足规则"]))
+    return ("nearest drop point cannot be judged: " + "; ".join(en or ["not within the rule set's limits"]),
+            "最近的送水点无法判定：" + "；".join(zh or ["不满足规则"]))
 
 
 def _set_cover(A: csr_matrix, tie: np.ndarray, seconds: float) -> tuple[np.ndarray, str]:
@@ -153,10 +156,11 @@ def plan_points(conn, aff: pd.DataFrame, rules: RuleSet, tn: TruckNet | None, re
     pid = {c: f"dp{n + 1}" for n, c in enumerate(order)}
     people = aff.people.to_numpy(int)
     asg = pd.DataFrame({
-        "subject_id": aff.subject_id.to_numpy(object)[i[k]], "delivery_point_id": [pid[c] for c in j[k]],
+        "subject_id": aff.subject_id.to_numpy(object)[i[k]],
+        "delivery_point_id": pd.Series([pid[c] for c in j[k]], dtype=object),
         "horizontal_m": m.horizontal_m[k], "vertical_m": m.vertical_m[k], "round_trip_min": m.round_trip_min[k],
         "distance_basis": np.where(m.network[k], "network", "straight"), "people": people[i[k]], "_cand": j[k]})
-    pts = pd.DataFrame({"id": [pid[c] for c in order], "_cand": order,
+    pts = pd.DataFrame({"id": pd.Series([pid[c] for c in order], dtype=object), "_cand": order,
                         "x": cand[order, 0] if order else [], "y": cand[order, 1] if order else []})
     g = asg.groupby("delivery_point_id").agg(households=("subject_id", "size"), people=("people", "sum"))
     pts = pts.join(g, on="id")

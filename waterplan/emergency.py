@@ -94,8 +94,9 @@ def plan(conn, scenario: Scenario, rules_name: str | None = None, sets: dict[str
 
     t4 = time.perf_counter()
     use = flow > 1e-9
-    legs = pd.DataFrame({"delivery_point_id": pts.id.to_numpy(object)[pp[use]] if len(pts) else [],
-                         "source_id": src.id.to_numpy(object)[ps[use]],
+    legs = pd.DataFrame({"delivery_point_id": pd.Series(pts.id.to_numpy(object)[pp[use]] if len(pts) else [],
+                                                        dtype=object),
+                         "source_id": pd.Series(src.id.to_numpy(object)[ps[use]], dtype=object),
                          "m3_per_day": flow[use], "route_km": route_m[use] / 1000.0, "travel_min": travel[use]})
     legs["trips_per_day"] = trucks.trips(legs.m3_per_day, params.truck_m3)
     n_trucks, legs = trucks.fleet(legs, params)
@@ -114,6 +115,8 @@ def plan(conn, scenario: Scenario, rules_name: str | None = None, sets: dict[str
     per = pd.DataFrame({"source_id": g.source_id.agg(";".join), "m3_per_day": g.m3_per_day.sum(),
                         "trips_per_day": g.trips_per_day.sum(), "route_km": g.route_km.max(),
                         "travel_min": g.travel_min.max()})
+    per.index = per.index.astype(object)
+    pts["id"] = pts.id.astype(object)
     pts = pts.join(per, on="id")
     pts["demand_m3_per_day"] = demand
     pts["shortfall_m3_per_day"] = short
@@ -123,7 +126,7 @@ def plan(conn, scenario: Scenario, rules_name: str | None = None, sets: dict[str
         pts["lon"] = pts["lat"] = np.nan
     load = legs.groupby("source_id").m3_per_day.sum()
     src["load_m3_per_day"] = src.id.map(load).fillna(0.0)
-    asg = dl.assignments.drop(columns=["_cand", "people"]).reset_index(drop=True)
+    asg = dl.assignments.drop(columns=["_cand", "people"], errors="ignore").reset_index(drop=True)
     a = a.copy()
     if to_ll is not None and len(a) and ("lon" not in a or a.lon.isna().any()):
         a["lon"], a["lat"] = to_ll.transform(a.x.to_numpy(), a.y.to_numpy())

@@ -44,6 +44,10 @@ class PlanParams:
             else float(rules.emergency_litres_per_person_day)
 
 
+AFFECTED_COLUMNS = {"subject_id": object, "subject": object, "natural_village_id": object, "people": int,
+                    "source_before": object, "x": float, "y": float, "source_now": object, "failed_now": object,
+                    "reason": object, "name": object, "monitored": bool, "elderly_alone": bool, "disabled": bool,
+                    "lon": float, "lat": float, "vulnerable": bool, "vulnerable_kinds": object}
 PARAM_KEYS = {f.name for f in fields(PlanParams)}
 
 
@@ -130,7 +134,7 @@ def affected(conn, scenario: Scenario, rules_name: str | None = None, overrides:
     use_h = water.uses_households(conn)
     radius = float(max(rules_before.search_radius_m(), rules_before.piped_reach_m))
     ids = list(query(conn, "subjects_near_sources", {"ids": out, "radius": radius, "use_households": use_h}).id)
-    empty = pd.DataFrame(columns=["subject_id", "people", "vulnerable", "reason"])
+    empty = pd.DataFrame({c: pd.Series(dtype=t) for c, t in AFFECTED_COLUMNS.items()})
     if not ids:
         return Affected(rules_before, rules_now, empty, empty, empty, out)
     # Before: the named sources as they were before they failed (working, or seasonal if they are seasonal).
