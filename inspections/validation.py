@@ -31,6 +31,29 @@ def label(code: str, lang: str = "zh") -> str:
     return en if lang == "en" else zh
 
 
+def describe(code: str, detail: dict, lang: str = "zh") -> str:
+    """A flag as a reviewer reads it: its label and the numbers behind it."""
+    en = lang == "en"
+    d = detail or {}
+    bits = []
+    if "distance_m" in d:
+        bits.append(f"{'distance' if en else '距离'} {float(d['distance_m']):,.0f} m")
+    if "limit_m" in d:
+        bits.append(f"{'limit' if en else '限'} {float(d['limit_m']):,.0f} m")
+    if "accuracy_m" in d:
+        bits.append(f"{'accuracy' if en else '精度'} {float(d['accuracy_m']):,.0f} m")
+    if "minutes" in d:
+        bits.append(f"{d['minutes']} {'min' if en else '分钟'} · {'limit' if en else '限'} {d['limit_kmh']:.0f} km/h")
+    if "photo_time" in d:
+        bits.append(f"{'photo' if en else '拍摄'} {d['photo_time']} · {'visit' if en else '走访'} "
+                    f"{d['started_at']} – {d['submitted_at']}")
+    if "match" in d:
+        bits.append(("exact copy" if en else "完全相同") if d["match"] == "exact" else ("looks the same" if en else "画面相同"))
+    if "other" in d or "same_as" in d:
+        bits.append(f"{'see' if en else '参见'} {str(d.get('other') or d.get('same_as'))[:8]}")
+    return label(code, lang) + ("（" + "，".join(bits) + "）" if bits and not en else f" ({'; '.join(bits)})" if bits else "")
+
+
 def compute(cur, inspection_id, target_kind: str) -> list[tuple[str, dict]]:
     """The flags of one stored inspection (its photos stored too), from the database as it stands."""
     cur.execute(sql.load("flags"), {

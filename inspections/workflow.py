@@ -13,6 +13,14 @@ STATE_LABELS = {
     "county_confirmed": ("县级已确认", "County confirmed"),
     "returned": ("已退回", "Returned"),
 }
+# what the button that takes a step says
+ACTION_LABELS = {
+    "village_verified": ("村级核实通过", "Verify (village)"),
+    "township_reviewed": ("乡镇审核通过", "Approve (township)"),
+    "county_confirmed": ("县级确认", "Confirm (county)"),
+    "returned": ("退回", "Return"),
+    "submitted": ("改正后重新提交", "Resubmit after correction"),
+}
 # the next step forward from each state, and the roles that may take it (or return the item from that state)
 FORWARD = {
     "submitted": ("village_verified", {"village", "township", "county", "admin"}),
@@ -31,6 +39,11 @@ class WorkflowError(ValueError):
 
 def state_label(state: str, lang: str = "zh") -> str:
     zh, en = STATE_LABELS.get(state, (state, state))
+    return en if lang == "en" else zh
+
+
+def action_label(to_state: str, lang: str = "zh") -> str:
+    zh, en = ACTION_LABELS.get(to_state, (to_state, to_state))
     return en if lang == "en" else zh
 
 

@@ -53,6 +53,8 @@ def test_far_from_target_uses_max_of_radius_and_accuracy(conn, world):
     assert codes(far) == {"far_from_target"}
     d = far.flags[0]["detail"]
     assert d["limit_m"] == 100.0 and 495 < d["distance_m"] < 505
+    from inspections.validation import describe
+    assert describe("far_from_target", {"distance_m": 500.4, "limit_m": 100.0}) == "位置离对象过远（距离 500 m，限 100 m）"
     # 150 m away but the fix is only good to 160 m: not far (though the accuracy itself is flagged)
     fuzzy = records.submit(conn, world["insp2"], w.submission("H2", w.offset(w.H2, 150), accuracy=160),
                            [good_photo(2, w.H2)])

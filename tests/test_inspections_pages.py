@@ -57,11 +57,11 @@ def test_review_page_moves_an_inspection_along(tokens, conn, world):
 
     at = review_as("village")
     assert any("无现场照片" in x.value for x in at.warning)  # the flag, shown to the reviewer
-    next(b for b in at.button if b.label == "村级已核实").click().run()
+    next(b for b in at.button if b.label == "村级核实通过").click().run()
     assert state() == "village_verified"
     at = review_as("township")
     at.text_input(key=f"reason:{res.id}").input("家庭人口有误").run()
-    next(b for b in at.button if b.label == "已退回").click().run()
+    next(b for b in at.button if b.label == "退回").click().run()
     assert state() == "returned"
     with conn.cursor() as cur:
         assert records.get(cur, res.id)["history"][-1]["reason"] == "家庭人口有误"

@@ -162,8 +162,9 @@ if st.button(t("submit"), type="primary", disabled=fix is None, help=None if fix
         res = records.submit(conn, who, submission, files)
     except records.BadInput as err:
         st.error(t("fix"))
-        for field, message in err.problems:
-            st.write(f"- **{field}**: {message}")
+        for field, message in err.problems:  # name the question as the form shows it
+            q = next((q for q in form.questions if f"answers.{q.name}" == field), None)
+            st.write(f"- **{q.label(lang) if q else field}**: {message}")
     else:
         st.session_state["last_result"] = res
 

@@ -71,7 +71,13 @@ with tab_list:
             review_state=df["review_state"].map(lambda s: workflow.state_label(s, lang)),
             result=df["result"].map(t),
             flags=df["flags"].map(lambda fs: "、".join(validation.label(f, lang) for f in fs)))
-        st.dataframe(view.drop(columns=["id"]), hide_index=True, key="review_table")
+        heads = dict(zip(["kind", "target_kind", "target_id", "village_code", "result", "review_state", "inspector",
+                          "submitted_at", "flags"],
+                         ["检查类型", "对象类别", "对象", "村", "结论", "状态", "监测员", "提交时间", "提示"]
+                         if lang == "zh" else
+                         ["Check", "Target kind", "Target", "Village", "Result", "State", "Inspector", "Submitted",
+                          "Flags"]))
+        st.dataframe(view.drop(columns=["id"]).rename(columns=heads), hide_index=True, key="review_table")
         labels = {r.id: f"{r.target_id} · {r.kind} · {r.review_state} · {r.result}" + (f" · ⚠ {r.flags}" if r.flags else "")
                   for r in view.itertuples()}
         iid = st.selectbox(t("pick"), list(labels), index=None, format_func=labels.get, key="review_pick")
@@ -84,17 +90,18 @@ with tab_list:
             st.caption(f"{rec['inspector']} · {rec['submitted_at']} · {rec['lat']:.6f}, {rec['lon']:.6f} "
                        f"±{rec['accuracy_m'] if rec['accuracy_m'] is not None else '?'} m")
             st.markdown(f"**{t('answers')}** · {t('result')}: {t(rec['result'])}")
-            by_name = {q.name: q for q in form.questions}
-            for name, value in rec["answers"].items():
-                q = by_name.get(name)
-                if q and q.list_name:
+            for q in form.questions:  # in the form's order
+                if q.name not in rec["answers"]:
+                    continue
+                value = rec["answers"][q.name]
+                if q.list_name:
                     vals = value if isinstance(value, list) else [value]
                     value = "、".join(form.choice_label(q.list_name, v, lang) for v in vals)
-                st.write(f"- {q.label(lang) if q else name}: {value}")
+                st.write(f"- {q.label(lang)}: {value}")
             st.markdown(f"**{t('flags')}**")
             if rec["flags"]:
                 for f in rec["flags"]:
-                    st.warning(f"{f['label_en' if lang == 'en' else 'label_zh']} · {f['detail']}")
+                    st.warning(validation.describe(f["code"], f["detail"], lang))
             else:
                 st.caption(t("no_flags"))
             if rec["photos"]:
@@ -106,13 +113,16 @@ with tab_list:
                         cols[i % len(cols)].image(photos.display_jpeg(data),
                                                   caption=f"{p['time_local'] or '—'} · {p['make'] or ''} {p['model'] or ''}")
             st.markdown(f"**{t('history')}**")
-            st.table([{k: h[k] for k in ("at", "actor", "role", "from", "to", "reason")} for h in rec["history"]])
+            st.table([{"时间 / at": h["at"][:19], "人 / who": f"{h['actor']} ({h['role']})",
+                       "从 / from": workflow.state_label(h["from"], lang) if h["from"] else "",
+                       "到 / to": workflow.state_label(h["to"], lang), "理由 / why": h["reason"] or ""}
+                      for h in rec["history"]])
             options = workflow.allowed(rec["review_state"], who, rec["inspector_id"] == who.id)
             if options:
                 reason = st.text_input(t("reason"), key=f"reason:{iid}")
                 cols = st.columns(len(options))
                 for col, to in zip(cols, options):
-                    if col.button(workflow.state_label(to, lang), key=f"go:{iid}:{to}",
+                    if col.button(workflow.action_label(to, lang), key=f"go:{iid}:{to}",
                                   type="secondary" if to == "returned" else "primary"):
                         try:
                             workflow.transition(conn, iid, who, to, reason)
