@@ -66,7 +66,8 @@ class Settings:
     spotcheck_rate: float = field(default_factory=lambda: float(_env("DIXIAN_SPOTCHECK_RATE", "0.1")))
 
     # Planner's map and dashboard (layers/, views/): payload guard, geometry detail, basemaps, cache
-    map_max_features: int = field(default_factory=lambda: int(_env("DIXIAN_MAP_MAX_FEATURES", "8000")))
+    map_max_features: int = field(default_factory=lambda: int(_env("DIXIAN_MAP_MAX_FEATURES", "3000")))
+    map_grid_deg: float = field(default_factory=lambda: float(_env("DIXIAN_MAP_GRID_DEG", "0.02")))
     map_simplify_deg: float = field(default_factory=lambda: float(_env("DIXIAN_MAP_SIMPLIFY_DEG", "0.0002")))
     map_coord_decimals: int = field(default_factory=lambda: int(_env("DIXIAN_MAP_COORD_DECIMALS", "5")))
     map_cache_ttl_s: int = field(default_factory=lambda: int(_env("DIXIAN_MAP_CACHE_TTL_S", "600")))

@@ -5,8 +5,8 @@ import folium
 
 from geo import vocab
 
-from .base import (Filters, Legend, LayerResult, feature_collection, fmt_date, fmt_num, geojson_layer, labelled,
-                   query, tip)
+from .base import (Filters, Legend, LayerResult, feature_collection, fmt_date, fmt_num, geojson_layer, grid_counts,
+                   grid_layer, labelled, over_cap, query, tip)
 from .i18n import t
 
 KEY = "assets"
@@ -18,8 +18,16 @@ UNREGISTERED = "#e7298a"
 def build(conn, f: Filters, lang: str, shift=None) -> LayerResult:
     res = LayerResult()
     df = query(conn, "assets", f.params())
-    # assets are few (hundreds to a few thousand per county); the SQL cap still bounds them
-    df = df.head(int(f.params()["cap"]))
+    g = folium.FeatureGroup(name=t("layer_assets", lang), show=True)
+    if over_cap(df):
+        res.aggregated = True
+        layer, n = grid_layer(grid_counts(query(conn, "assets", f.params(cap=10 ** 9)), ("unregistered",)),
+                              TYPE_COLOR["operating"], lang, shift, {"unregistered": t("unregistered", lang)})
+        layer.add_to(g)
+        res.add(g, n)
+        res.legends.append(Legend(t("layer_assets", lang), [(TYPE_COLOR["operating"], t("count", lang), "circle")],
+                                  t("aggregated_note", lang)))
+        return res
     labelled(df, "type", vocab.ASSET_TYPE, lang)
     labelled(df, "maintenance_state", vocab.MAINTENANCE_STATE, lang)
     fmt_num(df, "value_yuan")
@@ -36,7 +44,6 @@ def build(conn, f: Filters, lang: str, shift=None) -> LayerResult:
         return {"color": ring, "weight": 3 if pr["unregistered"] else 2,
                 "fillColor": TYPE_COLOR.get(pr["type"], "#999999"), "fillOpacity": 0.9, "radius": 6}
 
-    g = folium.FeatureGroup(name=t("layer_assets", lang), show=True)
     geojson_layer(fc, style=style,
                   fields=["id", "name", "type_l", "maintenance_state_l", "value_yuan", "accepted_on", "registered_on",
                           "owner", "custodian", "village_name"],

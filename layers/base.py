@@ -3,6 +3,8 @@ shifted to a basemap's frame), the GeoJSON folium layer with popup and tooltip, 
 from __future__ import annotations
 
 import json
+from datetime import date, datetime
+from decimal import Decimal
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -83,11 +85,27 @@ def geometries(df: pd.DataFrame, shift: Shift | None = None) -> np.ndarray:
     return shapely.transform(geoms, lambda xy: _round_shift(xy, shift))
 
 
+def _plain(v):
+    """A value as JSON has it (numbers from NUMERIC columns, numpy scalars, dates, NaN as null)."""
+    if v is None or (isinstance(v, float) and v != v):
+        return None
+    if isinstance(v, Decimal):
+        return float(v)
+    if isinstance(v, np.generic):
+        return v.item()
+    if isinstance(v, (date, datetime)):
+        return v.isoformat()
+    if isinstance(v, (list, tuple, np.ndarray)):
+        return [_plain(x) for x in v]
+    return v
+
+
 def feature_collection(df: pd.DataFrame, props: list[str], shift: Shift | None = None) -> dict:
     """A GeoJSON FeatureCollection of the rows, with only the properties named (the payload stays small)."""
     geoms = geometries(df, shift)
     texts = shapely.to_geojson(geoms)
-    records = df[props].astype(object).where(df[props].notna(), None).to_dict("records") if props else [{}] * len(df)
+    records = [{k: _plain(v) for k, v in r.items()} for r in df[props].to_dict("records")] if props \
+        else [{}] * len(df)
     feats = []
     for i, (g, rec) in enumerate(zip(texts, records)):
         if g is None:
@@ -194,3 +212,28 @@ def checks_run(conn, rule_set: str | None) -> dict[str, bool]:
             cur.execute(f"SELECT EXISTS (SELECT 1 FROM {table} WHERE rule_set = %s)", (rule_set,))
             out[table] = bool(cur.fetchone()[0])
     return out
+
+
+def grid_counts(df: pd.DataFrame, flags: tuple[str, ...] = ()) -> pd.DataFrame:
+    """Points counted per grid cell (settings.map_grid_deg, about 2 km), each cell at the mean position of its
+    points, with the number of points where each boolean column in `flags` is true: the fallback aggregate of a
+    layer that has no better one (per village) when it has too many features to send."""
+    g = settings.map_grid_deg
+    cells = pd.DataFrame({"gx": np.floor(df["lon"].to_numpy(float) / g), "gy": np.floor(df["lat"].to_numpy(float) / g),
+                          "lon": df["lon"].to_numpy(float), "lat": df["lat"].to_numpy(float)})
+    for col in flags:
+        cells[col] = df[col].fillna(False).astype(bool).to_numpy()
+    agg = {"lon": ("lon", "mean"), "lat": ("lat", "mean"), "n": ("lon", "size")}
+    agg.update({col: (col, "sum") for col in flags})
+    return cells.groupby(["gx", "gy"]).agg(**agg).reset_index(drop=True)
+
+
+def grid_layer(df: pd.DataFrame, color: str, lang: str, shift, labels: dict[str, str]) -> tuple[folium.GeoJson, int]:
+    """Grid-cell aggregates as circles sized by count, with a popup of the counts."""
+    from .i18n import t
+    fields = ["n", *labels]
+    fc = feature_collection(df, fields, shift)
+    layer = geojson_layer(fc, style=lambda ft: {"color": "#333333", "weight": 1, "fillColor": color,
+                                                "fillOpacity": 0.75, "radius": count_radius(ft["properties"]["n"])},
+                          fields=fields, aliases=[t("count", lang), *labels.values()])
+    return layer, len(fc["features"])

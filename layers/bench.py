@@ -38,7 +38,8 @@ def measure(url: str, township: str | None) -> list[dict]:
             out.append({"scope": name, "households": hh, "natural_villages": nv, "roads": roads,
                         "sources": sources, "payload_bytes": p["bytes"], "cold_build_s": round(cold, 2),
                         "max_layer_features": max(info.features.values()), "features": info.features,
-                        "aggregated": info.aggregated})
+                        "aggregated": info.aggregated, "layer_s": info.layer_s,
+                        "render_s": round(cold - info.build_s, 2)})
     return out
 
 

@@ -99,6 +99,7 @@ UI = {
     "vertical_m": ("垂直距离（米）", "Vertical (m)"), "round_trip_min": ("往返时间（分钟）", "Round trip (min)"),
     "distance_basis": ("距离依据", "Distance basis"), "failed_clauses": ("不达标条款", "Failed clauses"),
     "compliant": ("达标", "Compliant"),
+    "not_working": ("非正常（季节性缺水、断水、污染）", "not working (seasonal, failed, contaminated)"),
     "surface": ("路面", "Surface"), "class": ("等级", "Class"), "bus": ("通客车", "Bus"),
     "all_season": ("全天候", "All-season"),
     "households": ("户数", "Households"), "population": ("人口", "Population"),

@@ -8,7 +8,7 @@ import shapely
 
 from geo import frames
 
-from .base import Filters, Legend, LayerResult, feature_collection, geojson_layer
+from .base import Filters, Legend, LayerResult, feature_collection, geojson_layer, grid_counts
 from .i18n import t
 
 KEY = "inspections"
@@ -32,9 +32,14 @@ def _frame(gdf) -> pd.DataFrame:
 def build(conn, f: Filters, lang: str, shift=None) -> LayerResult:
     from inspections import mapdata  # the inspections capability; missing means that capability is not installed
     res = LayerResult()
-    for name_key, gdf, color in (("inspection_open", mapdata.map_features(conn, township_code=f.township), OPEN_COLOR),
-                                 ("inspection_overdue", mapdata.overdue_features(conn), OVERDUE_COLOR)):
-        df = _frame(gdf).head(int(f.params()["cap"]))
+    cap = int(f.params()["cap"])
+    for name_key, gdf, color in (
+            ("inspection_open", mapdata.map_features(conn, township_code=f.township), OPEN_COLOR),
+            ("inspection_overdue", mapdata.overdue_features(conn, township_code=f.township), OVERDUE_COLOR)):
+        df = _frame(gdf)
+        if len(df) > cap:   # too many to send one by one: counts per grid cell of about 2 km
+            res.aggregated = True
+            df = grid_counts(df).rename(columns={"n": t("count", lang)})
         cols = [c for c in df.columns if c not in _HIDDEN][:10]
         fc = feature_collection(df, cols, shift)
         g = folium.FeatureGroup(name=f"{t('layer_inspections', lang)}：{t(name_key, lang)}", show=True)
@@ -43,5 +48,6 @@ def build(conn, f: Filters, lang: str, shift=None) -> LayerResult:
                       fields=cols, aliases=cols).add_to(g)
         res.add(g, len(fc["features"]))
     res.legends.append(Legend(t("layer_inspections", lang), [(OPEN_COLOR, t("inspection_open", lang), "circle"),
-                                                             (OVERDUE_COLOR, t("inspection_overdue", lang), "circle")]))
+                                                             (OVERDUE_COLOR, t("inspection_overdue", lang), "circle")],
+                              t("aggregated_note", lang) if res.aggregated else None))
     return res

@@ -3,11 +3,13 @@ strings streamlit-folium sends to the browser (cached), and show it so that a pa
 from __future__ import annotations
 
 import hashlib
+import json
 import time
 from contextlib import closing
 from dataclasses import dataclass, field
 
 import folium
+import folium.template
 import numpy as np
 import streamlit as st
 
@@ -18,6 +20,11 @@ from . import admin, assets, basemaps, housing, inspections, relocation, risk, r
 from .base import Filters, default_rule_set, query
 from .i18n import t
 from .legend import MapLegend
+
+# Folium writes every property through Jinja's tojson, which escapes each Chinese character as \\uXXXX; the
+# component's own JSON then escapes the backslash again (7 bytes a character on the wire instead of 6). Folium's
+# templates share one environment: ask it for plain UTF-8 JSON (still HTML-safe: <, >, & and ' stay escaped).
+folium.template.Template("").environment.policies["json.dumps_kwargs"] = {"sort_keys": True, "ensure_ascii": False}
 
 # Drawing order: areas first, points last (on top).
 LAYERS = {
@@ -39,6 +46,7 @@ class MapInfo:
     unavailable: dict[str, str] = field(default_factory=dict)  # layer key -> why it could not be drawn
     rule_set: str | None = None
     build_s: float = 0.0
+    layer_s: dict[str, float] = field(default_factory=dict)   # layer key -> seconds to query and draw it
 
 
 def bounds(conn, f: Filters):
@@ -86,6 +94,7 @@ def build_map(conn, f: Filters, layers, lang: str = "zh", basemap_key: str = "pl
     for key in LAYERS:
         if key not in layers:
             continue
+        t0 = time.perf_counter()
         try:
             res = LAYERS[key].build(conn, f, lang, shift)
         except ModuleNotFoundError as err:
@@ -97,6 +106,7 @@ def build_map(conn, f: Filters, layers, lang: str = "zh", basemap_key: str = "pl
         info.features.update(res.features)
         if res.aggregated:
             info.aggregated.append(key)
+        info.layer_s[key] = round(time.perf_counter() - t0, 2)
     MapLegend(legends, t("legend", lang)).add_to(m)
     folium.LayerControl(collapsed=False, position="topright").add_to(m)
     vendor.localize(m)
@@ -109,8 +119,7 @@ def payload(m: folium.Map) -> dict:
     here once per filter set so that a rerun only re-sends cached strings. Mirrors streamlit_folium.st_folium
     (streamlit-folium 0.27.4, pinned; tests/test_app_pages.py fails if that changes under us)."""
     import streamlit_folium as sf
-    m.get_root().render()
-    m.render()
+    m.get_root().render()      # renders the map and its children once; st_folium renders the map a second time
     html = sf._get_html(m)
     header = sf._get_header(m)
     script = sf._get_map_string(m)
@@ -134,7 +143,9 @@ def payload(m: folium.Map) -> dict:
         b = [[None, None], [None, None]]
     return {"script": script, "header": header, "html": html, "id": sf.get_full_id(m), "css_links": css,
             "js_links": js, "bounds": b, "zoom": m.options.get("zoom"),
-            "bytes": len(script.encode()) + len(header.encode()) + len(html.encode())}
+            # what the browser receives for the map: the component's arguments as Streamlit serialises them
+            "bytes": len(json.dumps({"script": script, "header": header, "html": html, "css_links": css,
+                                     "js_links": js}))}
 
 
 def data_stamp(conn) -> int:

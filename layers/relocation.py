@@ -6,8 +6,8 @@ import folium
 
 from geo import vocab
 
-from .base import (Filters, Legend, LayerResult, count_radius, feature_collection, geojson_layer, labelled_list,
-                   query, tip)
+from .base import (Filters, Legend, LayerResult, count_radius, feature_collection, geojson_layer, grid_counts,
+                   grid_layer, labelled_list, over_cap, query, tip)
 from .i18n import t
 
 KEY = "relocation"
@@ -22,7 +22,18 @@ def occ_color(v) -> str:
 
 def build(conn, f: Filters, lang: str, shift=None) -> LayerResult:
     res = LayerResult()
-    df = query(conn, "relocation_sites", f.params()).head(int(f.params()["cap"]))
+    # sites are a handful per county (18 in the county demo); more than the cap would be a prefecture's worth
+    df = query(conn, "relocation_sites", f.params())
+    if over_cap(df):
+        g = folium.FeatureGroup(name=t("layer_relocation", lang), show=True)
+        layer, n = grid_layer(grid_counts(query(conn, "relocation_sites", f.params(cap=10 ** 9))), OCC[-1][1], lang,
+                              shift, {})
+        layer.add_to(g)
+        res.add(g, n)
+        res.aggregated = True
+        res.legends.append(Legend(t("layer_relocation", lang), [(OCC[-1][1], t("count", lang), "circle")],
+                                  t("aggregated_note", lang)))
+        return res
     labelled_list(df, "facilities", vocab.FACILITY, lang)
     df["occ_txt"] = df["occupancy"].map(lambda v: "" if v is None or v != v else f"{100 * v:.0f}%")
     df["color"] = df["occupancy"].map(occ_color)

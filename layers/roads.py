@@ -6,8 +6,8 @@ import folium
 
 from geo import vocab
 
-from .base import (Filters, Legend, LayerResult, feature_collection, fmt_num, geojson_layer, labelled, over_cap,
-                   query, tip)
+from .base import (Filters, Legend, LayerResult, feature_collection, fmt_num, geojson_layer, grid_counts, grid_layer,
+                   labelled, over_cap, query, tip)
 from .i18n import t, yes_no
 
 KEY = "roads"
@@ -60,7 +60,17 @@ def build(conn, f: Filters, lang: str, shift=None) -> LayerResult:
                                                        (SOFT, t("not_hardened", lang), "dash")],
                               t("aggregated_note", lang) if res.aggregated else None))
 
-    nv = query(conn, "nv_roads", p).head(int(p["cap"]))
+    nv = query(conn, "nv_roads", p)
+    if over_cap(nv):   # a prefecture's worth of natural villages: counts per cell, gaps among them
+        res.aggregated = True
+        nv = query(conn, "nv_roads", {**p, "cap": 10 ** 9})
+        g = folium.FeatureGroup(name=t("layer_nv_roads", lang), show=True)
+        layer, n = grid_layer(grid_counts(nv, ("gap",)), NV_COLOR["gap"], lang, shift, {"gap": t("road_gap", lang)})
+        layer.add_to(g)
+        res.add(g, n)
+        res.legends.append(Legend(t("layer_nv_roads", lang), [(NV_COLOR["gap"], t("road_gap", lang), "circle")],
+                                  t("aggregated_note", lang)))
+        return res
     fmt_num(nv, "road_distance_m")
     fmt_num(nv, "network_km_to_seat", 1)
     for col in ("required", "has_hardened_road", "gap"):

@@ -6,8 +6,8 @@ import folium
 
 from geo import vocab
 
-from .base import (Filters, Legend, LayerResult, feature_collection, fmt_num, geojson_layer, labelled, over_cap,
-                   query, tip)
+from .base import (Filters, Legend, LayerResult, feature_collection, fmt_num, geojson_layer, grid_counts, grid_layer,
+                   labelled, over_cap, query, tip)
 from .i18n import clauses, t, yes_no
 
 KEY = "water"
@@ -24,6 +24,37 @@ def nv_color(v) -> str:
     return next(c for top, c, _ in NV_SHARE if v < top)
 
 
+def _sources(conn, p: dict, lang: str, shift) -> tuple[folium.FeatureGroup, int]:
+    g = folium.FeatureGroup(name=t("layer_water", lang), show=True)
+    src = query(conn, "water_sources", p)
+    if over_cap(src):
+        src = query(conn, "water_sources", {**p, "cap": 10 ** 9})
+        src["failing"] = src["status"] != "working"
+        layer, n = grid_layer(grid_counts(src, ("failing",)), STATUS_COLOR["working"], lang, shift,
+                              {"failing": t("not_working", lang)})
+        layer.add_to(g)
+        return g, n
+    labelled(src, "kind", vocab.WATER_KIND, lang)
+    labelled(src, "status", vocab.WATER_STATUS, lang)
+    src["piped_l"] = src["piped_to_home"].map(lambda v: yes_no(v, lang))
+    src["disinf_l"] = src["disinfection"].map(lambda v: yes_no(v, lang))
+    fmt_num(src, "capacity_m3_per_day", 1)
+    src["tip"] = tip(src["name"], src["id"])
+    sfc = feature_collection(src, ["id", "name", "kind", "status", "kind_l", "status_l", "capacity_m3_per_day",
+                                   "people_served", "piped_l", "disinf_l", "water_manager", "village_name", "tip"],
+                             shift)
+    geojson_layer(sfc, style=lambda ft: {"color": "#ffffff", "weight": 1.5, "fillOpacity": 0.95,
+                                         "fillColor": STATUS_COLOR.get(ft["properties"]["status"], "#999999"),
+                                         "radius": KIND_RADIUS.get(ft["properties"]["kind"], 5)},
+                  fields=["id", "name", "kind_l", "status_l", "capacity_m3_per_day", "people_served", "piped_l",
+                          "disinf_l", "water_manager", "village_name"],
+                  aliases=[t("id", lang), t("name", lang), t("kind", lang), t("status", lang),
+                           t("capacity_m3_per_day", lang), t("people_served", lang), t("piped_to_home", lang),
+                           t("disinfection", lang), t("water_manager", lang), t("village", lang)],
+                  tooltip="tip").add_to(g)
+    return g, len(sfc["features"])
+
+
 def build(conn, f: Filters, lang: str, shift=None) -> LayerResult:
     res = LayerResult()
     p = f.params()
@@ -36,28 +67,8 @@ def build(conn, f: Filters, lang: str, shift=None) -> LayerResult:
                    interactive=False).add_to(g)
     res.add(g, len(zfc["features"]))
 
-    # sources
-    src = query(conn, "water_sources", p).head(int(p["cap"]))
-    labelled(src, "kind", vocab.WATER_KIND, lang)
-    labelled(src, "status", vocab.WATER_STATUS, lang)
-    src["piped_l"] = src["piped_to_home"].map(lambda v: yes_no(v, lang))
-    src["disinf_l"] = src["disinfection"].map(lambda v: yes_no(v, lang))
-    fmt_num(src, "capacity_m3_per_day", 1)
-    src["tip"] = tip(src["name"], src["id"])
-    sfc = feature_collection(src, ["id", "name", "kind", "status", "kind_l", "status_l", "capacity_m3_per_day",
-                                   "people_served", "piped_l", "disinf_l", "water_manager", "village_name", "tip"],
-                             shift)
-    g = folium.FeatureGroup(name=t("layer_water", lang), show=True)
-    geojson_layer(sfc, style=lambda ft: {"color": "#ffffff", "weight": 1.5, "fillOpacity": 0.95,
-                                         "fillColor": STATUS_COLOR.get(ft["properties"]["status"], "#999999"),
-                                         "radius": KIND_RADIUS.get(ft["properties"]["kind"], 5)},
-                  fields=["id", "name", "kind_l", "status_l", "capacity_m3_per_day", "people_served", "piped_l",
-                          "disinf_l", "water_manager", "village_name"],
-                  aliases=[t("id", lang), t("name", lang), t("kind", lang), t("status", lang),
-                           t("capacity_m3_per_day", lang), t("people_served", lang), t("piped_to_home", lang),
-                           t("disinfection", lang), t("water_manager", lang), t("village", lang)],
-                  tooltip="tip").add_to(g)
-    res.add(g, len(sfc["features"]))
+    # sources, one by one, or counted per grid cell when too many
+    res.add(*_sources(conn, p, lang, shift))
     res.legends.append(Legend(t("layer_water", lang),
                               [(c, vocab.label(vocab.WATER_STATUS, k, lang), "circle") for k, c in STATUS_COLOR.items()]
                               + [("#a6bddb", t("layer_water_zones", lang), "box")]))
