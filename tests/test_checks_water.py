@@ -259,7 +259,7 @@ def test_commands_end_to_end(conn, tmp_path):
     assert p.returncode == 2 and not (tmp_path / "x.shp").exists()
 
 
-def test_pruned_straight_check_equals_the_exhaustive_one(conn):
+def test_pruned_straight_check_equals_the_exhaustive_one(conn, monkeypatch):
     """With basis 'straight' walking times are computed only where they can change the answer; with 'auto' and no
     network every candidate's time is computed. Both must name the same source with the same figures."""
     import numpy as np
@@ -278,3 +278,14 @@ def test_pruned_straight_check_equals_the_exhaustive_one(conn):
         assert np.allclose(a.round_trip_min.astype(float), b.round_trip_min.astype(float), equal_nan=True)
         assert (a.compliant.astype(str) == b.compliant.astype(str)).all()
         assert a.compliant.eq(True).sum() > 20 and a.compliant.eq(False).sum() > 20  # both outcomes exercised
+    # Whole-table writes go by binary COPY and a server-side join: the stored rows must equal the text COPY's.
+    monkeypatch.setattr(water, "BINARY_COPY_MIN_ROWS", 0)
+    run(conn, "national-2018", distance_basis="straight", piped_reach_m=300)
+    cols = ", ".join(water.RESULT_COLUMNS)
+    got = db.fetch_df(f"SELECT {cols} FROM water_results WHERE rule_set LIKE 'national-2018?distance_basis=s%%' "
+                      "ORDER BY subject_id", conn=conn)
+    ref = db.fetch_df(f"SELECT {cols} FROM water_results WHERE rule_set LIKE 'national-2018?distance_basis=a%%' "
+                      "ORDER BY subject_id", conn=conn)
+    assert len(got) == n_h and got.drop(columns=["horizontal_m", "vertical_m", "round_trip_min"]).equals(
+        ref.drop(columns=["horizontal_m", "vertical_m", "round_trip_min"]))
+    assert np.allclose(got.round_trip_min.astype(float), ref.round_trip_min.astype(float), equal_nan=True)

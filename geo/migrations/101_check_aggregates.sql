@@ -96,3 +96,7 @@ SELECT r.rule_set, r.township_code, a.name,
 FROM road_coverage_rollup r
 LEFT JOIN admin_units a ON a.code = r.township_code
 GROUP BY r.rule_set, r.township_code, a.name;
+
+-- When a source comes back, households not compliant whose named source is farther than it are recomputed; this
+-- index answers "how far is the farthest of them" without reading every result.
+CREATE INDEX water_results_open ON water_results (rule_set, horizontal_m) WHERE compliant IS NOT TRUE;

@@ -2,9 +2,10 @@
 -- those within %(radius)s m of it, those that name it, and those not compliant now whose named source is farther
 -- than it (it may become their nearest, or their compliant one). Households or natural villages, as in the results.
 WITH s AS (SELECT geom_m FROM water_sources WHERE id = %(source_id)s),
-far AS (
-    SELECT coalesce(max(horizontal_m), 0) AS m FROM water_results
-    WHERE rule_set = %(label)s AND compliant IS NOT TRUE
+far AS (  -- water_results_open answers this from the end of the index
+    SELECT coalesce((SELECT horizontal_m FROM water_results
+                     WHERE rule_set = %(label)s AND compliant IS NOT TRUE AND horizontal_m IS NOT NULL
+                     ORDER BY horizontal_m DESC LIMIT 1), 0) AS m
 )
 SELECT h.id FROM households h, s
 WHERE %(use_households)s AND ST_DWithin(h.geom_m, s.geom_m, %(radius)s)
