@@ -12,7 +12,7 @@ from .i18n import clauses, t, yes_no
 
 KEY = "water"
 STATUS_COLOR = {"working": "#2c7bb6", "seasonal": "#fdae61", "failed": "#d7191c", "contaminated": "#7b3294"}
-KIND_RADIUS = {"centralised": 9, "small_scheme": 7, "well": 5, "spring": 5, "cistern": 4, "emergency": 6}
+KIND_RADIUS = {"centralised": 7, "small_scheme": 5, "well": 3.5, "spring": 3.5, "cistern": 3, "emergency": 5}
 FAIL_COLOR = "#e31a1c"
 NV_SHARE = [(0.5, "#d7191c", "< 50%"), (0.8, "#fdae61", "50–80%"), (1.0, "#a6d96a", "80–99%"),
             (9.9, "#1a9641", "100%")]
@@ -80,7 +80,7 @@ def build(conn, f: Filters, lang: str, shift=None) -> LayerResult:
     nv["tip"] = tip(nv["name"], nv["id"])
     nfc = feature_collection(nv, ["id", "name", "village_name", "n", "fail_n", "fail_people", "share_txt", "color",
                                   "tip"], shift)
-    g = folium.FeatureGroup(name=t("layer_water_nv", lang), show=False)
+    g = g_nv = folium.FeatureGroup(name=t("layer_water_nv", lang), show=False)
     geojson_layer(nfc, style=lambda ft: {"color": "#333333", "weight": 1, "fillColor": ft["properties"]["color"],
                                          "fillOpacity": 0.85, "radius": 8},
                   fields=["name", "village_name", "n", "fail_n", "fail_people", "share_txt"],
@@ -95,8 +95,9 @@ def build(conn, f: Filters, lang: str, shift=None) -> LayerResult:
     bad = query(conn, "water_failing", p)
     g = folium.FeatureGroup(name=t("layer_water_hh", lang), show=True)
     if over_cap(bad):
-        res.aggregated = True   # the per-village layer above already carries the failing counts
+        res.aggregated = True   # the per-village layer above carries the failing counts: show it instead
         g.show = False
+        g_nv.show = True
         n = 0
     else:
         for col, d in (("horizontal_m", 0), ("vertical_m", 0), ("round_trip_min", 1)):
