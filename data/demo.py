@@ -131,7 +131,8 @@ def _grid(lon, lat):
 
 def _cells(x, y):
     """Row and column of the DEM cell under metric points (may be out of range)."""
-    return np.floor((Y1 - np.asarray(y)) / CELL).astype(np.int64), np.floor((np.asarray(x) - X0) / CELL).astype(np.int64)
+    row = np.floor((Y1 - np.asarray(y)) / CELL).astype(np.int64)
+    return row, np.floor((np.asarray(x) - X0) / CELL).astype(np.int64)
 
 
 def _sample(elev: np.ndarray, x, y) -> np.ndarray:
@@ -463,7 +464,8 @@ def generate(seed: int = 1, scale: str = "default") -> Demo:
     st_xy = np.array([_grid(*SEATS[c][:2]) for c in site_town])
     sx, sy = _polar(rng, st_xy[:, 0], st_xy[:, 1], 600, 2_500, 16)
     # low and gentle: the valley floor near the seat
-    score = _sample(E, sx, sy) + 25 * _sample(slope, sx, sy) + np.where(_sample(np.where(inner, 1.0, np.nan), sx, sy) > 0, 0, np.nan)
+    ok_site = _sample(np.where(inner, 1.0, np.nan), sx, sy) > 0
+    score = _sample(E, sx, sy) + 25 * _sample(slope, sx, sy) + np.where(ok_site, 0, np.nan)
     j = _pick(score, "min")
     site_x, site_y = sx[np.arange(n_sites), j], sy[np.arange(n_sites), j]
     site_v = ctree.query(np.column_stack([site_x, site_y]))[1]
@@ -529,7 +531,8 @@ def generate(seed: int = 1, scale: str = "default") -> Demo:
     off = np.clip(rng.normal(size=(H, 2)), -2.5, 2.5) * sigma[:, None]
     hx = all_x[hh_nv] + off[:, 0]; hy = all_y[hh_nv] + off[:, 1]
     bad = ~shapely.contains_xy(outline, hx, hy) | ~np.isfinite(_sample(elev, hx, hy))
-    hx[bad] = all_x[hh_nv[bad]] + rng.normal(0, 12, bad.sum()); hy[bad] = all_y[hh_nv[bad]] + rng.normal(0, 12, bad.sum())
+    hx[bad] = all_x[hh_nv[bad]] + rng.normal(0, 12, bad.sum())
+    hy[bad] = all_y[hh_nv[bad]] + rng.normal(0, 12, bad.sum())
     bad = ~shapely.contains_xy(outline, hx, hy) | ~np.isfinite(_sample(elev, hx, hy))
     hx[bad] = all_x[hh_nv[bad]]; hy[bad] = all_y[hh_nv[bad]]
     households = _households(rng, H, hh_nv, nv_id, nv_elev, is_site)
@@ -656,7 +659,8 @@ def _households(rng, H, hh_nv, nv_id, nv_elev, is_site) -> pd.DataFrame:
     """Household attributes: members, category with believable shares, monitoring details, names and contacts."""
     members = rng.choice(np.arange(1, 8), size=H, p=[0.09, 0.16, 0.22, 0.25, 0.16, 0.08, 0.04])
     # Poverty leans on the remote and high; normalised so the county-wide shares stay as intended.
-    f_nv = rng.lognormal(0, 0.45, len(nv_id)) * (1 + np.clip((np.nan_to_num(nv_elev, nan=1500) - 1200) / 2000, -0.3, 0.6))
+    height = np.clip((np.nan_to_num(nv_elev, nan=1500) - 1200) / 2000, -0.3, 0.6)
+    f_nv = rng.lognormal(0, 0.45, len(nv_id)) * (1 + height)
     f_nv = np.where(is_site, 3.0, f_nv)
     f = f_nv[hh_nv]
     f = f / f.mean()
@@ -692,7 +696,8 @@ def _households(rng, H, hh_nv, nv_id, nv_elev, is_site) -> pd.DataFrame:
     contact = np.full(H, None, dtype=object)
     has_contact = mon | ((cat == "exited") & (rng.random(H) < 0.6))
     nc = int(has_contact.sum())
-    contact[has_contact] = [f"{n}（{u}）" for n, u in zip(_names(rng, nc), _choice(rng, _UNITS, np.ones(len(_UNITS)), nc))]
+    units = _choice(rng, _UNITS, np.ones(len(_UNITS)), nc)
+    contact[has_contact] = [f"{n}（{u}）" for n, u in zip(_names(rng, nc), units)]
     elderly = ((members == 1) & (rng.random(H) < 0.6)) | ((members == 2) & (rng.random(H) < 0.08))
     disabled = np.where(rng.random(H) < 0.05, 1, 0) + np.where(rng.random(H) < 0.01, 1, 0)
     dis_risk = np.zeros(H, bool)
@@ -829,16 +834,28 @@ def _water(rng, elev, outline, nx_, ny_, nv_v, is_site, is_centre, nv_names, vco
     serve = np.full(H, -1)
     loc_idx = np.flatnonzero(local)
     serve[:] = loc_idx[cKDTree(ws.loc[local, ["x", "y"]].to_numpy()).query(np.column_stack([hx, hy]))[1]]
-    town_of_hh = villages.township.to_numpy()[nv_v[hh_nv]]
-    for si in np.flatnonzero(kind == "centralised")[: len(towns)]:
-        t = villages.township.to_numpy()[ws.v.to_numpy()[si]]
-        vis = community[nv_v[hh_nv]] | is_site[hh_nv]
-        serve[(town_of_hh == t) & vis] = si
-    for si in np.flatnonzero(kind == "small_scheme"):
-        c = np.array([nx_[ws.nv.to_numpy()[si]], ny_[ws.nv.to_numpy()[si]]])
-        near = (nv_v[hh_nv] == ws.v.to_numpy()[si]) & (np.hypot(hx - c[0], hy - c[1]) < 2_000) & \
-            ~np.isin(hh_nv, cand)
-        serve[near] = si
+    # Town communities and relocation sites drink from their township's works.
+    town_ix = pd.Index(towns.code.to_numpy()).get_indexer(villages.township.to_numpy())   # village -> township
+    src_nv, src_v = ws.nv.to_numpy(), ws.v.to_numpy()
+    cent_idx = np.flatnonzero(kind == "centralised")[: len(towns)]
+    works_of_town = np.full(len(towns), -1)
+    works_of_town[town_ix[src_v[cent_idx]]] = cent_idx
+    hv = nv_v[hh_nv]
+    vis = community[hv] | is_site[hh_nv]
+    serve[vis] = np.where(works_of_town[town_ix[hv[vis]]] >= 0, works_of_town[town_ix[hv[vis]]], serve[vis])
+    # A village's small scheme serves its households within 2 km of the village centre; a site's, the site.
+    small = np.flatnonzero(kind == "small_scheme")
+    at_site = is_site[src_nv[small]]
+    scheme_of_village = np.full(len(villages), -1)
+    scheme_of_village[src_v[small[~at_site]]] = small[~at_site]
+    sv = scheme_of_village[hv]
+    c = np.maximum(sv, 0)
+    near = (sv >= 0) & (np.hypot(hx - nx_[src_nv[c]], hy - ny_[src_nv[c]]) < 2_000) & ~np.isin(hh_nv, cand)
+    serve[near] = sv[near]
+    scheme_of_site = np.full(NVN, -1)
+    scheme_of_site[src_nv[small[at_site]]] = small[at_site]
+    on_site = scheme_of_site[hh_nv] >= 0
+    serve[on_site] = scheme_of_site[hh_nv[on_site]]
     people = np.bincount(serve, weights=members, minlength=n).astype(int)
     # Springs, wells and cisterns are shared by the hamlet: each serves part of it (cisterns a few families).
     nv_pop = np.bincount(hh_nv, weights=members, minlength=NVN)
@@ -860,12 +877,12 @@ def _water(rng, elev, outline, nx_, ny_, nv_v, is_site, is_centre, nv_names, vco
                           rng.uniform(0.0, 0.3, n))
     nvn = nv_names[ws.nv.to_numpy()]
     vname = np.array([short_name(s) for s in villages.name.to_numpy()], dtype=object)[ws.v.to_numpy()]
-    tname = {t: short_name(nm) for t, nm in zip(towns.code, towns.name)}
-    name = np.select([kind == "cistern", kind == "spring", kind == "well", kind == "small_scheme",
-                      kind == "emergency"],
-                     [nvn + "水窖", nvn + "山箐水源", nvn + "水井", vname + "村饮水工程",
-                      np.array([tname[villages.township.to_numpy()[v]] for v in ws.v.to_numpy()], dtype=object) + "应急供水点"],
-                     np.array([tname[villages.township.to_numpy()[v]] for v in ws.v.to_numpy()], dtype=object) + "集中供水工程")
+    town_short = np.array([short_name(nm) for nm in towns.name], dtype=object)[town_ix[ws.v.to_numpy()]]
+    name = np.select([kind == "cistern", kind == "spring", kind == "well", (kind == "small_scheme") & is_site[src_nv],
+                      kind == "small_scheme", kind == "emergency"],
+                     [nvn + "水窖", nvn + "山箐水源", nvn + "水井", nvn + "供水工程", vname + "村饮水工程",
+                      town_short + "应急供水点"],
+                     town_short + "集中供水工程")
     name = name.astype(object)
     ci = np.flatnonzero(kind == "centralised")
     if len(ci) > len(towns):
@@ -1151,7 +1168,8 @@ def _houses(rng, households, hx, hy, hh_nv, relocated, nv_id, nx_, ny_):
     H = len(households)
     cat = households["category"].to_numpy()
     poorish = cat != "general"
-    grade = np.where(poorish, _choice(rng, list("ABCD"), [48, 42, 7, 3], H), _choice(rng, list("ABCD"), [55, 39, 4.5, 1.5], H))
+    grade = np.where(poorish, _choice(rng, list("ABCD"), [48, 42, 7, 3], H),
+                     _choice(rng, list("ABCD"), [55, 39, 4.5, 1.5], H))
     cd = np.isin(grade, ["C", "D"])
     ren = np.where(cd, _choice(rng, ["planned", "under_way", "done", "safe_occupancy", "none"], [24, 22, 20, 26, 8], H),
                    np.where(rng.random(H) < 0.06, "safe_occupancy", "none")).astype(object)
@@ -1215,7 +1233,8 @@ def _assets(rng, villages, centres, nx_, ny_, nv_v, nv_names, vcode, households,
     n = len(a)
     completed = rng.integers(60, 3_600, n).astype(float)     # 2017–2026
     accepted = completed - rng.integers(5, 60, n)
-    reg_delay = np.select([rng.random(n) < 0.8, rng.random(n) < 0.6], [rng.integers(10, 85, n), rng.integers(100, 420, n)],
+    reg_delay = np.select([rng.random(n) < 0.8, rng.random(n) < 0.6],
+                          [rng.integers(10, 85, n), rng.integers(100, 420, n)],
                           -1).astype(float)
     registered = np.where(reg_delay < 0, np.nan, accepted - reg_delay)
     registered = np.where(registered < 0, np.nan, registered)  # not yet due or not yet done
