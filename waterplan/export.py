@@ -26,6 +26,33 @@ WORDS = {  # key -> (zh, en)
     "summary": ("汇总", "Summary"),
     "legs": ("运水任务", "Truck legs"),
     "assignments": ("农户分配", "Assignments"),
+    # the water bureau's page
+    "page_title": ("县水利局 · 应急供水与规划", "Water bureau · emergency supply and planning"),
+    "tab_emergency": ("应急送水", "Emergency supply"),
+    "tab_repair": ("维修优先", "Repair priority"),
+    "tab_new": ("新水源选址", "New source sites"),
+    "form_failed": ("失效或污染的水源", "Failed or contaminated sources"),
+    "form_dry": ("枯水期（季节性水源停用，供水能力按系数折减）", "Dry season (seasonal sources off, capacities cut)"),
+    "form_litres": ("人均日供水（升）", "Litres per person per day"),
+    "form_truck": ("送水车容量（立方米）", "Truck capacity (m³)"),
+    "form_day": ("每日工作时长（小时）", "Working day (hours)"),
+    "form_dry_factor": ("枯水期能力系数", "Dry-season capacity factor"),
+    "form_go": ("计算方案", "Compute the plan"),
+    "form_need": ("请选择失效水源或勾选枯水期。", "Choose the failed sources or tick the dry season."),
+    "basemap": ("底图", "Basemap"),
+    "download_excel": ("下载方案（Excel）", "Download the plan (Excel)"),
+    "download_png": ("下载挂图（PNG）", "Download the map (PNG)"),
+    "download_pdf": ("下载挂图（PDF）", "Download the map (PDF)"),
+    "download_csv": ("下载排序（CSV）", "Download the ranking (CSV)"),
+    "rank_go": ("计算排序", "Rank"),
+    "computed_in": ("计算用时 {s} 秒", "computed in {s} s"),
+    "repair_note": ("按修复后可恢复达标的人口排序；关键度 = 其用户中无其他达标水源者的比例。",
+                    "Ranked by people who regain compliance if repaired; crucialness = share of its users with no "
+                    "other compliant source."),
+    "new_note": ("候选点为自然村及网格点，按可新增达标人口依次排序（不重复计算）。",
+                 "Candidate sites at natural villages and on a grid, ranked by people newly brought into compliance "
+                 "(nobody counted twice)."),
+    "none": ("无", "none"),
 }
 
 HEADERS_ZH = {
@@ -48,8 +75,9 @@ SUMMARY_ZH = {"households": "受影响户数", "people": "受影响人口", "vul
               "shortfall_m3_per_day": "供水缺口(立方米/日)", "rule_set": "规则", "seconds": "计算用时(秒)"}
 
 
-def w(key: str, lang: str = "zh") -> str:
-    return WORDS[key][0 if lang == "zh" else 1]
+def w(key: str, lang: str = "zh", **fmt) -> str:
+    text = WORDS[key][0 if lang == "zh" else 1]
+    return text.format(**fmt) if fmt else text
 
 
 # ------------------------------------------------------------------------------------------ the command's files
@@ -99,7 +127,7 @@ def excel_bytes(plan) -> bytes:
     """The plan as an Excel workbook, one sheet per table, Chinese headers."""
     s = plan.summary
     summ = pd.DataFrame([(SUMMARY_ZH.get(k, k), s[k]) for k in SUMMARY_ZH if k in s], columns=["item", "value"])
-    summ.loc[len(summ)] = ("情景", plan.scenario.describe())
+    summ.loc[len(summ)] = ("情景", plan.scenario.describe(full=True))
     aff = plan.affected.reindex(columns=["subject_id", "name", "natural_village_id", "people", "vulnerable",
                                          "vulnerable_kinds", "reason", "source_before", "source_now", "failed_now"])
     pts = plan.points.reindex(columns=["id", "source_id", "m3_per_day", "trips_per_day", "route_km", "travel_min",
@@ -148,7 +176,6 @@ def map_bytes(plan, fmt: str = "png", lang: str = "zh", conn=None, dpi: int = 15
     ax = fig.add_axes([0.03, 0.08, 0.66, 0.82])
     a, pts, src = plan.affected, plan.points, plan.sources
     used = src[src.load_m3_per_day > 0]
-    out = src.iloc[0:0]
     xs = [a.x.to_numpy(float) if len(a) else np.zeros(0), pts.x.to_numpy(float) if len(pts) else np.zeros(0),
           used.x.to_numpy(float)]
     ys = [a.y.to_numpy(float) if len(a) else np.zeros(0), pts.y.to_numpy(float) if len(pts) else np.zeros(0),
@@ -160,7 +187,6 @@ def map_bytes(plan, fmt: str = "png", lang: str = "zh", conn=None, dpi: int = 15
     if conn is not None and plan.scenario.failed:
         from .scenario import query
         fs = query(conn, "failed_positions", {"ids": list(plan.scenario.failed)})
-        out = fs
         ax.scatter(fs.x, fs.y, s=120, marker="X", c="#b2182b", edgecolors="white", lw=0.8, zorder=7)
         xs.append(fs.x.to_numpy(float)); ys.append(fs.y.to_numpy(float))
     served = set(plan.assignments.subject_id)
@@ -200,7 +226,10 @@ def map_bytes(plan, fmt: str = "png", lang: str = "zh", conn=None, dpi: int = 15
     ax.add_patch(FancyArrow(nx, ny, 0, 0.08 * full, width=0.012 * full, head_width=0.035 * full,
                             head_length=0.035 * full, length_includes_head=True, color="black", zorder=9))
     ax.text(nx, ny + 0.09 * full, w("north", lang), fontsize=14, ha="center", va="bottom", weight="bold", zorder=9)
-    fig.text(0.03, 0.93, f"{w('title', lang)} · {plan.scenario.describe() if lang == 'zh' else ', '.join(plan.scenario.failed) or 'dry season'}",
+    what = plan.scenario.describe() if lang == "zh" else \
+        (", ".join(plan.scenario.failed[:4]) + (f" and {len(plan.scenario.failed) - 4} more" if
+                                                 len(plan.scenario.failed) > 4 else "") or "dry season")
+    fig.text(0.03, 0.93, f"{w('title', lang)} · {what}",
              fontsize=18, weight="bold")
     handles = [
         Line2D([], [], marker="o", color="#fdae61", lw=0, ms=5, label=w("affected", lang)),
@@ -219,7 +248,6 @@ def map_bytes(plan, fmt: str = "png", lang: str = "zh", conn=None, dpi: int = 15
     fig.text(0.71, 0.50, "\n".join(lines), fontsize=9, va="top", linespacing=1.6)
     today = datetime.now(ZoneInfo("Asia/Shanghai")).strftime("%Y-%m-%d %H:%M %Z")
     fig.text(0.03, 0.03, f"{w('made_on', lang)}：{today}    {s['rule_set']}", fontsize=8, color="#333333")
-    del out
     buf = io.BytesIO()
     fig.savefig(buf, format=fmt, dpi=dpi)
     plt.close(fig)

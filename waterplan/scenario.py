@@ -79,8 +79,9 @@ class Scenario:
     failed: list[str] = field(default_factory=list)
     dry_season: bool = False
 
-    def describe(self) -> str:
-        parts = [f"失效水源 {', '.join(self.failed)}"] if self.failed else []
+    def describe(self, full: bool = False) -> str:
+        names = self.failed if full or len(self.failed) <= 4 else [*self.failed[:4], f"等 {len(self.failed)} 处"]
+        parts = [f"失效水源 {', '.join(names)}"] if self.failed else []
         if self.dry_season:
             parts.append("枯水期（季节性水源停用）")
         return "；".join(parts) or "无"

@@ -1,0 +1,111 @@
+"""县水利局 Water bureau: emergency supply plan (scenario form, plan on the map, tables, Excel and printable map),
+repair priority and new-source sites. Thin: every answer comes from waterplan/."""
+import streamlit as st
+
+from layers import basemaps, mapview, ui
+from waterplan import emergency, export, newsources, planmap, repair
+from waterplan.export import HEADERS_ZH, w
+from waterplan.scenario import Scenario, query
+
+lg = ui.lang()
+st.header(w("page_title", lg))
+
+
+def heads(df):
+    return df.rename(columns=HEADERS_ZH) if lg == "zh" else df
+
+
+with ui.connection() as conn:
+    if ui.has_data(conn):
+        rule_set = ui.rule_set_choice(conn, "wp_rule")
+        maps = basemaps.available()
+        basemap = st.sidebar.selectbox(w("basemap", lg), list(maps), format_func=lambda k: maps[k].label(lg),
+                                       key="wp_base")
+        tab_e, tab_r, tab_n = st.tabs([w("tab_emergency", lg), w("tab_repair", lg), w("tab_new", lg)])
+        with tab_e:
+            srcs = query(conn, "source_options", {})
+            label = {r.id: f"{r.id} {r.name or ''} · {r.kind} · {r.status} · "
+                           f"{'' if r.capacity_m3_per_day is None else f'{r.capacity_m3_per_day:g} m³/d'}"
+                     for r in srcs.itertuples()}
+            with st.form("wp_form"):
+                failed = st.multiselect(w("form_failed", lg), list(srcs.id), format_func=label.get, key="wp_failed")
+                dry = st.checkbox(w("form_dry", lg), key="wp_dry")
+                c1, c2, c3, c4 = st.columns(4)
+                litres = c1.number_input(w("form_litres", lg), 1.0, 200.0, 20.0, 5.0)
+                truck = c2.number_input(w("form_truck", lg), 0.5, 50.0, 5.0, 0.5)
+                day = c3.number_input(w("form_day", lg), 1.0, 24.0, 8.0, 0.5)
+                factor = c4.number_input(w("form_dry_factor", lg), 0.0, 1.0, 0.6, 0.05)
+                go = st.form_submit_button(w("form_go", lg), type="primary")
+            if go:
+                if not failed and not dry:
+                    st.warning(w("form_need", lg))
+                else:
+                    sets = {"litres_per_person_day": str(litres), "truck_m3": str(truck), "working_day_h": str(day),
+                            "dry_capacity_factor": str(factor)}
+                    with st.spinner("…"):
+                        try:
+                            plan = emergency.plan(conn, Scenario(list(failed), dry), rule_set, sets)
+                        except (LookupError, ValueError) as err:
+                            st.error(str(err))
+                            plan = None
+                        finally:
+                            conn.rollback()
+                    if plan is not None:
+                        st.session_state["wp_plan"] = plan
+                        st.session_state["wp_out"] = query(conn, "failed_positions", {"ids": list(failed)})
+            plan = st.session_state.get("wp_plan")
+            if plan is not None:
+                s = plan.summary
+                st.caption(f"{plan.scenario.describe()} · {s['rule_set']} · {w('computed_in', lg, s=s['seconds'])}")
+                cols = st.columns(6)
+                for c, key in zip(cols, ("households", "people", "vulnerable_households", "delivery_points",
+                                         "trucks", "unserved_households")):
+                    c.metric(export.SUMMARY_ZH[key] if lg == "zh" else key, s[key])
+                st.caption(f"{export.SUMMARY_ZH['m3_per_day'] if lg == 'zh' else 'm³/day'}: {s['m3_per_day']} · "
+                           f"{export.SUMMARY_ZH['trips_per_day'] if lg == 'zh' else 'trips/day'}: {s['trips_per_day']}"
+                           f" · {export.SUMMARY_ZH['shortfall_m3_per_day'] if lg == 'zh' else 'shortfall'}: "
+                           f"{s['shortfall_m3_per_day']}")
+                m = planmap.build(plan, st.session_state.get("wp_out"), lg, basemap)
+                mapview.show(mapview.payload(m), key="water_plan_map", height=560)
+                d1, d2, d3 = st.columns(3)
+                d1.download_button(w("download_excel", lg), export.excel_bytes(plan), "应急送水方案.xlsx",
+                                   "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+                d2.download_button(w("download_png", lg), export.map_bytes(plan, "png", lg, conn), "应急送水挂图.png",
+                                   "image/png")
+                d3.download_button(w("download_pdf", lg), export.map_bytes(plan, "pdf", lg, conn), "应急送水挂图.pdf",
+                                   "application/pdf")
+                st.subheader(w("affected", lg))
+                st.dataframe(heads(plan.affected.reindex(columns=["subject_id", "name", "people", "vulnerable",
+                                                                  "vulnerable_kinds", "reason", "natural_village_id"])),
+                             hide_index=True)
+                st.subheader(w("points", lg))
+                st.dataframe(heads(plan.points.reindex(columns=["id", "source_id", "m3_per_day", "trips_per_day",
+                                                                "route_km", "travel_min", "households", "people"])),
+                             hide_index=True)
+                st.subheader(w("unserved", lg))
+                st.dataframe(heads(plan.unserved.reindex(columns=["subject_id", "why_zh" if lg == "zh" else "why"])),
+                             hide_index=True)
+                st.subheader(w("sources_used", lg))
+                st.dataframe(heads(plan.sources[plan.sources.load_m3_per_day > 0].reindex(
+                    columns=["id", "name", "capacity_m3_per_day", "spare_m3_per_day", "load_m3_per_day"])),
+                    hide_index=True)
+        with tab_r:
+            st.caption(w("repair_note", lg))
+            if st.button(w("rank_go", lg), key="wp_repair_go"):
+                st.session_state["wp_repair"] = repair.rank(conn, rule_set)
+                conn.rollback()
+            df = st.session_state.get("wp_repair")
+            if df is not None:
+                st.dataframe(heads(df), hide_index=True)
+                st.download_button(w("download_csv", lg), df.to_csv(index=False).encode("utf-8"), "repair.csv",
+                                   "text/csv")
+        with tab_n:
+            st.caption(w("new_note", lg))
+            if st.button(w("rank_go", lg), key="wp_new_go"):
+                st.session_state["wp_new"] = newsources.rank(conn, rule_set, limit=200)
+                conn.rollback()
+            df = st.session_state.get("wp_new")
+            if df is not None:
+                st.dataframe(heads(df), hide_index=True)
+                st.download_button(w("download_csv", lg), df.to_csv(index=False).encode("utf-8"), "new_sources.csv",
+                                   "text/csv")
