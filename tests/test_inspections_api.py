@@ -128,36 +128,6 @@ def test_concurrent_submits_at_the_database(world, db_url):
     assert sorted(r.created for r in out) == [False, True] and {r.id for r in out} == {sub["id"]}
 
 
-BAD = [
-    ("malformed JSON", None, "{not json", 400, "submission"),
-    ("missing id", {"id": None}, None, 422, "id"),
-    ("unknown kind", {"kind": "picnic"}, None, 422, "kind"),
-    ("no target", {"target_id": ""}, None, 422, "target_id"),
-    ("unknown target", {"target_id": "H999"}, None, 422, "target_id"),
-    ("target outside scope", {"target_id": "H3"}, None, 403, "target_id"),
-    ("no zone on time", {"started_at": "2026-11-23T10:00:00"}, None, 422, "started_at"),
-    ("end before start", {"submitted_at": "2026-11-23T09:00:00+08:00"}, None, 422, "submitted_at"),
-    ("latitude out of range", {"location": {"lon": 101.95, "lat": 95.0, "accuracy_m": 5}}, None, 422, "location.lat"),
-    ("longitude not a number", {"location": {"lon": "east", "lat": 24.0}}, None, 422, "location.lon"),
-    ("no location", {"location": None}, None, 422, "location"),
-    ("answer missing", {"answers": {"members": 4}}, None, 422, "answers.food_clothing"),
-    ("answer out of constraint", {"answers": {**w.household_answers(), "members": 99}}, None, 422, "answers.members"),
-    ("answer of wrong type", {"answers": {**w.household_answers(), "medical": "maybe"}}, None, 422, "answers.medical"),
-    ("unknown question", {"answers": {**w.household_answers(), "colour": "red"}}, None, 422, "answers.colour"),
-]
-
-
-@pytest.mark.parametrize("case,change,raw,status,field", BAD, ids=[b[0] for b in BAD])
-def test_bad_input_names_the_field_and_stores_nothing(client, conn, photo_dir, case, change, raw, status, field):
-    sub = {**w.submission("H1", w.H1), **(change or {})}
-    photo = w.jpeg(seed=3, lat=w.H1[1], lon=w.H1[0], when="2026:11:23 10:05:00", tz="+08:00")
-    r = post(client, sub, [("ok.jpg", photo)], raw=raw)
-    assert r.status_code == status, r.text
-    assert field in [p["field"] for p in r.json()["problems"]], r.json()
-    assert set(w.counts(conn).values()) == {0}
-    assert photo_files(photo_dir) == []
-
-
 def test_photo_that_is_not_an_image_stores_nothing(client, conn, photo_dir):
     good = w.jpeg(seed=4, lat=w.H1[1], lon=w.H1[0], when="2026:11:23 10:05:00", tz="+08:00")
     r = post(client, w.submission("H1", w.H1), [("ok.jpg", good), ("virus.jpg", b"MZ\x90\x00not a picture")])
