@@ -99,7 +99,8 @@ def test_households_no_truck_passable_point_can_serve(conn):
             roads=[ROAD, {"id": "earth", "surface": "earth", "class": "village", "xy": [(-500, 2050), (500, 2050)]},
                    {"id": "narrow", "surface": "gravel", "class": "group", "width_m": 2.5,
                     "xy": [(-500, 1950), (500, 1950)]}],
-            households=[hh("ok", 0, 0), hh("far", 0, 2000), hh("low", 3000, 150)],
+            households=[hh("ok", 0, 0, head_name="李四"), hh("far", 0, 2000, head_name="张三"),
+                        hh("low", 3000, 150, head_name="王五")],
             sources=[src("s_ok", 0, 100), src("s_far", 0, 2100), src("s_low", 3000, 100),
                      src("supply", 5000, 300, cap=100, served=0)])
     plan = emergency.plan(conn, Scenario(["s_ok", "s_far", "s_low"]))
@@ -107,6 +108,7 @@ def test_households_no_truck_passable_point_can_serve(conn):
     assert list(plan.assignments.subject_id) == ["ok"]
     why = plan.unserved.set_index("subject_id").why.to_dict()
     assert why["far"] == "no truck-passable road within 800 m"
+    assert plan.unserved.set_index("subject_id").name.to_dict() == {"far": "张三", "low": "王五"}  # by name
     assert why["low"] == "nearest drop point fails: climb 100 m > 80 m"
     zh = plan.unserved.set_index("subject_id").why_zh.to_dict()
     assert zh["low"] == "最近的送水点不达标：垂直距离 100 米 > 80 米"

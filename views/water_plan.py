@@ -83,7 +83,8 @@ with ui.connection() as conn:
                                                                 "route_km", "travel_min", "households", "people"])),
                              hide_index=True)
                 st.subheader(w("unserved", lg))
-                st.dataframe(heads(plan.unserved.reindex(columns=["subject_id", "why_zh" if lg == "zh" else "why"])),
+                st.dataframe(heads(plan.unserved.reindex(columns=["subject_id", "name", "people", "vulnerable",
+                                                                  "why_zh" if lg == "zh" else "why"])),
                              hide_index=True)
                 st.subheader(w("sources_used", lg))
                 st.dataframe(heads(plan.sources[plan.sources.load_m3_per_day > 0].reindex(

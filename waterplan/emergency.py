@@ -28,7 +28,7 @@ class EmergencyPlan:
     points: pd.DataFrame         # id, source_id, m3_per_day, trips_per_day, route_km, households, people, lon, lat
     legs: pd.DataFrame           # delivery_point_id, source_id, m3_per_day, trips_per_day, route_km, travel_min, …
     assignments: pd.DataFrame    # subject_id, delivery_point_id, horizontal_m, vertical_m, round_trip_min
-    unserved: pd.DataFrame       # subject_id, why, why_zh
+    unserved: pd.DataFrame       # subject_id, why, why_zh, name, natural_village_id, people, vulnerable
     sources: pd.DataFrame        # candidate supply sources: id, capacity, own_users, spare, load, lon, lat
     routes: list                 # shapely LineStrings (lon/lat), one per leg, in legs' order
     routes_m: list               # … the same in the metric frame
@@ -102,9 +102,9 @@ def plan(conn, scenario: Scenario, rules_name: str | None = None, sets: dict[str
     n_trucks, legs = trucks.fleet(legs, params)
     to_ll = _to_lonlat(conn)
     routes_m = []
-    sxy = src[["x", "y"]].to_numpy(float)
+    sxy, pxy = src[["x", "y"]].to_numpy(float), pts[["x", "y"]].to_numpy(float)
     for p_, s_ in zip(pp[use], ps[use]):
-        line = trucks.route_line(tn, S, int(s_), sxy[s_], dl.attachment, int(p_), pts[["x", "y"]].to_numpy(float)[p_])
+        line = trucks.route_line(tn, S, int(s_), sxy[s_], dl.attachment, int(p_), pxy[p_])
         routes_m.append(line)
     legs = legs.sort_values(["delivery_point_id", "m3_per_day"], ascending=[True, False], kind="stable")
     routes_m = [routes_m[k] for k in legs.index]
@@ -130,6 +130,9 @@ def plan(conn, scenario: Scenario, rules_name: str | None = None, sets: dict[str
     a = a.copy()
     if to_ll is not None and len(a) and ("lon" not in a or a.lon.isna().any()):
         a["lon"], a["lat"] = to_ll.transform(a.x.to_numpy(), a.y.to_numpy())
+    # Unserved households by name, as the bureau calls them.
+    unserved = dl.unserved.merge(a[["subject_id", "name", "natural_village_id", "people", "vulnerable"]],
+                                 on="subject_id", how="left")
     used = src[src.load_m3_per_day > 0]
     summary = {
         "scenario": {"failed": list(scenario.failed), "dry_season": scenario.dry_season},
@@ -157,4 +160,4 @@ def plan(conn, scenario: Scenario, rules_name: str | None = None, sets: dict[str
     tm["trucks"] = time.perf_counter() - t4
     tm["total"] = time.perf_counter() - t0
     summary["seconds"] = round(tm["total"], 2)
-    return EmergencyPlan(scenario, rules, params, a, pts, legs, asg, dl.unserved, src, routes, routes_m, summary, tm)
+    return EmergencyPlan(scenario, rules, params, a, pts, legs, asg, unserved, src, routes, routes_m, summary, tm)

@@ -139,7 +139,8 @@ def excel_bytes(plan) -> bytes:
     sheets = [(w("summary"), summ), (w("affected"), aff), (w("points"), pts), (w("legs"), legs),
               (w("assignments"), plan.assignments.reindex(columns=["subject_id", "delivery_point_id", "horizontal_m",
                                                                    "vertical_m", "round_trip_min", "distance_basis"])),
-              (w("unserved"), plan.unserved.reindex(columns=["subject_id", "why_zh", "why"])),
+              (w("unserved"), plan.unserved.reindex(columns=["subject_id", "name", "natural_village_id", "people",
+                                                            "vulnerable", "why_zh", "why"])),
               (w("sources_used"), src)]
     buf = io.BytesIO()
     with pd.ExcelWriter(buf, engine="openpyxl") as xw:
