@@ -30,7 +30,7 @@ WHERE EXISTS (SELECT 1 FROM admin_units WHERE level = 'county')
 UNION ALL
 SELECT 'position_repeated', jsonb_build_object('same_as', o.id) FROM i
 JOIN LATERAL (SELECT o.id FROM inspections o
-              WHERE o.id <> i.id AND o.submitted_at <= i.submitted_at
+              WHERE o.geom ~= i.geom AND o.id <> i.id AND o.submitted_at <= i.submitted_at
                 AND ST_X(o.geom) = ST_X(i.geom) AND ST_Y(o.geom) = ST_Y(i.geom)
               ORDER BY o.submitted_at LIMIT 1) o ON true
 UNION ALL
