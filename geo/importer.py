@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import numpy as np
+import psycopg2.errors
 import pandas as pd
 import shapely
 from tqdm import tqdm
@@ -240,21 +241,35 @@ def _bulk(cur, table: str, rows: int, problems: validate.Problems):
                                    WHERE c.conindid = (quote_ident(i.schemaname) || '.' || quote_ident(i.indexname))::regclass)""",
                 (table,))
     indexes = cur.fetchall()
-    cur.execute("""SELECT conname, condeferred FROM pg_constraint
+    cur.execute("""SELECT conname, condeferred, pg_get_constraintdef(oid) FROM pg_constraint
                    WHERE conrelid = %s::regclass AND contype = 'f' AND condeferrable""", (table,))
     keys = cur.fetchall()
     # Names and definitions come from the catalog, never from the input.
     for name, _ in indexes:
         cur.execute(f"DROP INDEX {name}")
+    # Foreign keys: dropped and added back (one set-based check) where the table they point at has no pending
+    # trigger events; otherwise kept, and checked straight after the COPY.
+    dropped = []
+    for name, _, definition in keys:
+        cur.execute("SAVEPOINT bulk_key")
+        try:
+            cur.execute(f"ALTER TABLE {table} DROP CONSTRAINT {name}")
+            cur.execute("RELEASE SAVEPOINT bulk_key")
+            dropped.append((name, definition))
+        except psycopg2.errors.ObjectInUse:
+            cur.execute("ROLLBACK TO SAVEPOINT bulk_key")
     yield
     _check_orphans(cur, problems, only=table)  # a dangling row is a problem line, not a crash below
     if problems:
         return
-    for name, _ in keys:
+    kept = [(name, deferred) for name, deferred, _ in keys if name not in dict(dropped)]
+    for name, _ in kept:
         cur.execute(f"SET CONSTRAINTS {name} IMMEDIATE")  # runs the pending key checks now
     for _, definition in indexes:
         cur.execute(definition)
-    for name, deferred in keys:
+    for name, definition in dropped:
+        cur.execute(f"ALTER TABLE {table} ADD CONSTRAINT {name} {definition}")
+    for name, deferred in kept:
         if deferred:
             cur.execute(f"SET CONSTRAINTS {name} DEFERRED")
 

@@ -54,7 +54,21 @@ def _project(geoms: np.ndarray, srid: int) -> np.ndarray:
     return shapely.transform(geoms, fn)
 
 
-def _ewkb(geoms: np.ndarray, srid: int) -> list[str | None]:
+_POINT_EWKB = np.dtype([("order", "u1"), ("type", "<u4"), ("srid", "<u4"), ("x", "<f8"), ("y", "<f8")])
+
+
+def _ewkb(geoms: np.ndarray, srid: int) -> list[str | None] | pa.Array:
+    """Hex EWKB of each geometry. All-point columns (a million households) are packed by numpy straight into an
+    Arrow string array: the same bytes GEOS writes, without a Python object per point."""
+    geoms = np.asarray(geoms, dtype=object)
+    if len(geoms) and (shapely.get_type_id(geoms) == 0).all() and not shapely.is_empty(geoms).any():
+        rec = np.empty(len(geoms), dtype=_POINT_EWKB)
+        rec["order"], rec["type"], rec["srid"] = 1, 0x20000001, srid  # little-endian Point with SRID flag
+        rec["x"], rec["y"] = shapely.get_x(geoms), shapely.get_y(geoms)
+        data = rec.tobytes().hex().upper().encode("ascii")
+        width = 2 * _POINT_EWKB.itemsize
+        offsets = np.arange(len(geoms) + 1, dtype=np.int64) * width
+        return pa.Array.from_buffers(pa.large_string(), len(geoms), [None, pa.py_buffer(offsets), pa.py_buffer(data)])
     out = shapely.to_wkb(shapely.set_srid(geoms, srid), hex=True, include_srid=True)
     return [None if g is None else g for g in out]
 
@@ -111,7 +125,8 @@ def write_layer(cur, layer: str, frame: pd.DataFrame, *, replace: bool = False, 
         if gdf.crs is None or gdf.crs.to_epsg() != frames.STORAGE_SRID:
             raise ValueError(f"{layer}: geometry must be in EPSG:{frames.STORAGE_SRID}, got {gdf.crs}")
         geoms = np.asarray(gdf.geometry.array, dtype=object)
-        srid = srid or metric_srid(cur, float(np.nanmedian(shapely.get_x(shapely.centroid(geoms)))))
+        points = len(geoms) and (shapely.get_type_id(geoms) == 0).all()
+        srid = srid or metric_srid(cur, float(np.nanmedian(shapely.get_x(geoms if points else shapely.centroid(geoms)))))
         if layer == "admin_units":
             geoms = _as_multi(geoms)
         out["geom"] = _ewkb(geoms, frames.STORAGE_SRID)
@@ -140,6 +155,8 @@ def write_layer(cur, layer: str, frame: pd.DataFrame, *, replace: bool = False, 
 def _encode(values) -> pa.Array:
     """A column as COPY text in an Arrow string array (escaped, \\N for NULL), vectorised for plain types; other
     values (lists, dates, mixed objects) go through the same _plain/_copy_value path as copy_rows."""
+    if isinstance(values, pa.Array):  # already text that needs no escaping (hex EWKB)
+        return pc.fill_null(values, r"\N")
     s = values.reset_index(drop=True) if isinstance(values, pd.Series) else pd.Series(values, dtype=object)
     kind = pd.api.types.infer_dtype(s, skipna=True) if s.dtype == object else None
     if pd.api.types.is_bool_dtype(s.dtype) or kind == "boolean":
