@@ -4,14 +4,15 @@ from pathlib import Path
 import streamlit as st
 
 from geo.settings import settings
+from layers import ui
 from layers.i18n import t
 
 st.set_page_config(page_title="底线 Dixian", layout="wide")
 HERE = Path(__file__).resolve().parent
 lang = st.sidebar.radio(t("language", "zh"), ["zh", "en"], format_func={"zh": "中文", "en": "English"}.get,
                         index=0 if settings.language == "zh" else 1, horizontal=True, key="lang")
-role = st.sidebar.selectbox(t("role", lang), ["planner", "inspector", "water"],
-                            format_func=lambda r: t(f"role_{r}", lang), key="role")
+role = ui.keep(st.sidebar.selectbox, t("role", lang), ["planner", "inspector", "water"], "role", "planner",
+               format_func=lambda r: t(f"role_{r}", lang))
 
 
 def water_later():

@@ -19,6 +19,30 @@ def lang() -> str:
     return st.session_state.get("lang", settings.language)
 
 
+ALL = ""   # the 'all' choice of a selector (None would read as 'nothing chosen')
+
+
+def keep(widget, label: str, options: list | None, key: str, default, **kw):
+    """A widget whose choice survives a change of language. Streamlit resets a widget whose label or option
+    labels change, so the choice lives in session_state[key] and the widget itself is keyed per language.
+    `widget` is st.selectbox, st.multiselect, st.checkbox or st.radio (or their st.sidebar forms)."""
+    if key not in st.session_state:
+        st.session_state[key] = default
+    value = st.session_state[key]
+    name = getattr(widget, "__name__", "")
+    if name == "multiselect":
+        kw["default"] = [v for v in (value or []) if v in options]
+    elif name == "checkbox":
+        kw["value"] = bool(value)
+    else:
+        kw["index"] = options.index(value) if value in options else 0
+    wkey = f"{key}__{lang()}"
+    args = (label,) if name == "checkbox" else (label, options)
+    out = widget(*args, key=wkey, **kw)
+    st.session_state[key] = out
+    return out
+
+
 @contextmanager
 def connection():
     with closing(db.connect()) as conn:
@@ -44,7 +68,8 @@ def rule_set_choice(conn, key: str) -> str | None:
     col = "title_zh" if lang() == "zh" else "title_en"
     names = rs["name"].tolist()
     titles = dict(zip(rs["name"], rs[col]))
-    return st.sidebar.selectbox(t("rule_set", lang()), names, format_func=lambda n: titles.get(n, n), key=key)
+    return keep(st.sidebar.selectbox, t("rule_set", lang()), names, key, names[0],
+                format_func=lambda n: titles.get(n, n))
 
 
 def scope(conn, key: str, *, village: bool = True, category: bool = False) -> Filters:
@@ -53,23 +78,19 @@ def scope(conn, key: str, *, village: bool = True, category: bool = False) -> Fi
     s = stamp(conn)
     tw = _options(settings.url, s, "townships", None)
     tw_names = dict(zip(tw["code"], tw["name"]))
-    township = st.sidebar.selectbox(t("township", lg), [None] + tw["code"].tolist(),
-                                    format_func=lambda c: t("all", lg) if c is None else f"{tw_names[c]} {c}",
-                                    key=f"{key}_township")
-    vil_code = None
+    township = keep(st.sidebar.selectbox, t("township", lg), [ALL] + tw["code"].tolist(), f"{key}_township", ALL,
+                    format_func=lambda c: t("all", lg) if c == ALL else f"{tw_names[c]} {c}")
+    vil_code = ALL
     if village and township:
         vl = _options(settings.url, s, "villages", township)
         vl_names = dict(zip(vl["code"], vl["name"]))
-        vil_code = st.sidebar.selectbox(t("village", lg), [None] + vl["code"].tolist(),
-                                        format_func=lambda c: t("all", lg) if c is None else vl_names[c],
-                                        key=f"{key}_village")
-    cat = None
+        vil_code = keep(st.sidebar.selectbox, t("village", lg), [ALL] + vl["code"].tolist(), f"{key}_village", ALL,
+                        format_func=lambda c: t("all", lg) if c == ALL else vl_names[c])
+    cat = ALL
     if category:
-        cat = st.sidebar.selectbox(t("category", lg), [None, *vocab.MONITORED],
-                                   format_func=lambda c: t("all", lg) if c is None else vocab.label(vocab.CATEGORY,
-                                                                                                   c, lg),
-                                   key=f"{key}_category")
-    return Filters(township=township, village=vil_code, category=cat)
+        cat = keep(st.sidebar.selectbox, t("category", lg), [ALL, *vocab.MONITORED], f"{key}_category", ALL,
+                   format_func=lambda c: t("all", lg) if c == ALL else vocab.label(vocab.CATEGORY, c, lg))
+    return Filters(township=township or None, village=vil_code or None, category=cat or None)
 
 
 def checks_notice(conn, rule_set: str | None) -> dict[str, bool]:

@@ -79,7 +79,7 @@ def test_overview_township_drills_down_to_its_villages(county):
     towns = df_of(at, "ov_townships")
     assert set(towns["乡镇"]) == {"甲镇", "乙乡"}
     assert dict(zip(towns["乡镇"], towns["监测对象户数"])) == {"甲镇": 8, "乙乡": 8}
-    at.selectbox(key="ov_drill").set_value(pdata.T1).run()
+    at.selectbox(key="ov_drill__zh").set_value(pdata.T1).run()
     no_errors(at)
     vil = df_of(at, "ov_villages")
     assert list(vil["行政村"]) == ["大河村", "小河村"]
@@ -285,7 +285,7 @@ def test_app_navigation_by_role():
     assert at.title[0].value == "底线 · 防止返贫监测"
     at.radio(key="lang").set_value("en").run()
     assert at.title[0].value.startswith("Dixian")
-    at.selectbox(key="role").set_value("water").run()
+    at.selectbox(key="role__en").set_value("water").run()
     assert not at.exception
 
 
@@ -296,3 +296,17 @@ def test_indicator_sql_reads_results_not_recomputation(mconn):
         after = indicators.villages(mconn)
         mconn.rollback()
     assert vil["water_fail_hh"].sum() - after["water_fail_hh"].sum() == 1
+
+
+def test_choices_survive_a_change_of_language(county):
+    at = page("map")
+    at.multiselect(key="map_layers__zh").set_value(["admin", "assets"])
+    at.selectbox(key="map_township__zh").set_value(pdata.T2).run()
+    no_errors(at)
+    at.session_state["lang"] = "en"
+    at.run()
+    no_errors(at)
+    assert at.multiselect(key="map_layers__en").value == ["admin", "assets"]
+    assert at.selectbox(key="map_township__en").value == pdata.T2
+    caption = " ".join(c.value for c in at.caption)
+    assert "Poverty-alleviation assets 2" in caption    # A2 and A3 lie in township 2

@@ -8,8 +8,8 @@ lg = ui.lang()
 st.header(t("page_ledgers", lg))
 with ui.connection() as conn:
     if ui.has_data(conn):
-        layer = st.sidebar.selectbox(t("ledger_layer", lg), list(ledgers.LEDGERS),
-                                     format_func=lambda k: ledgers.title(k, lg), key="led_layer")
+        layer = ui.keep(st.sidebar.selectbox, t("ledger_layer", lg), list(ledgers.LEDGERS), "led_layer",
+                        "households", format_func=lambda k: ledgers.title(k, lg))
         f = ui.scope(conn, "led", category=layer == "households")
         df = ledgers.labelled(layer, ledgers.query_ledger(conn, layer, f.township, f.village, f.category), lg)
         st.subheader(f"{ledgers.title(layer, lg)} · {len(df):,} {t('rows', lg)}")

@@ -11,10 +11,11 @@ st.header(t("page_map", lg))
 with ui.connection() as conn:
     if ui.has_data(conn):
         sb = st.sidebar
-        layer_keys = sb.multiselect(t("layers", lg), list(mapview.LAYERS), default=list(mapview.DEFAULT_LAYERS),
-                                    format_func=lambda k: t(mapview.LAYER_TITLES[k], lg), key="map_layers")
+        layer_keys = ui.keep(sb.multiselect, t("layers", lg), list(mapview.LAYERS), "map_layers",
+                             list(mapview.DEFAULT_LAYERS), format_func=lambda k: t(mapview.LAYER_TITLES[k], lg))
         maps = basemaps.available()
-        basemap = sb.selectbox(t("basemap", lg), list(maps), format_func=lambda k: maps[k].label(lg), key="map_base")
+        basemap = ui.keep(sb.selectbox, t("basemap", lg), list(maps), "map_base", "plain",
+                          format_func=lambda k: maps[k].label(lg))
         f = ui.scope(conn, "map", category=True)
         rule_set = ui.rule_set_choice(conn, "map_rule")
         f = type(f)(f.township, f.village, f.category, rule_set)

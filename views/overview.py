@@ -28,10 +28,11 @@ with ui.connection() as conn:
         st.caption(t("drill_hint", lg))
         rows = event.selection.rows if event is not None and hasattr(event, "selection") else []
         names = dict(zip(tw["code"], tw["name"]))
-        picked = tw["code"].iloc[rows[0]] if rows else None
-        township = st.selectbox(t("township", lg), [None] + tw["code"].tolist(),
-                                index=(tw["code"].tolist().index(picked) + 1) if picked is not None else 0,
-                                format_func=lambda c: t("all", lg) if c is None else names.get(c, c), key="ov_drill")
+        if rows and rows != st.session_state.get("ov_rows"):   # a click on a township's row drills down to it
+            st.session_state["ov_drill"] = tw["code"].iloc[rows[0]]
+        st.session_state["ov_rows"] = rows
+        township = ui.keep(st.selectbox, t("township", lg), [ui.ALL] + tw["code"].tolist(), "ov_drill", ui.ALL,
+                           format_func=lambda c: t("all", lg) if c == ui.ALL else names.get(c, c)) or None
         scope = vil if township is None else vil[vil["township_code"] == township]
         st.subheader(t("per_village", lg) + ("" if township is None else f"：{names.get(township, township)}"))
         villages = indicators.labelled_table(scope, lg, "village")

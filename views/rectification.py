@@ -13,11 +13,10 @@ with ui.connection() as conn:
         ui.checks_notice(conn, rule_set)
         ui.refreshed_rectification(settings.url, ui.stamp(conn), rule_set)
         f = ui.scope(conn, "rect")
-        kind = st.sidebar.selectbox(t("rect_kind", lg), [None, *rectification.KINDS],
-                                    format_func=lambda k: t("all", lg) if k is None else t(f"kind_{k}", lg),
-                                    key="rect_kind")
-        show_closed = st.sidebar.checkbox(t("show_closed", lg), key="rect_closed")
-        items = rectification.items(conn, f.township, f.village, kind, show_closed)
+        kind = ui.keep(st.sidebar.selectbox, t("rect_kind", lg), [ui.ALL, *rectification.KINDS], "rect_kind", ui.ALL,
+                       format_func=lambda k: t("all", lg) if k == ui.ALL else t(f"kind_{k}", lg))
+        show_closed = ui.keep(st.sidebar.checkbox, t("show_closed", lg), None, "rect_closed", False)
+        items = rectification.items(conn, f.township, f.village, kind or None, show_closed)
         c1, c2, c3 = st.columns(3)
         c1.metric(t("rect_open_n", lg), int(items["closed_on"].isna().sum()))
         c2.metric(t("rect_overdue", lg), int(items["overdue"].sum()))
