@@ -310,3 +310,19 @@ def test_choices_survive_a_change_of_language(county):
     assert at.selectbox(key="map_township__en").value == pdata.T2
     caption = " ".join(c.value for c in at.caption)
     assert "Poverty-alleviation assets 2" in caption    # A2 and A3 lie in township 2
+
+
+def test_search_by_name_or_code(mconn):
+    from layers import search
+    hits = search.find(mconn, "530427100201")
+    assert hits.iloc[0]["kind"] == "admin" and hits.iloc[0]["name"] == "大河村" and bool(hits.iloc[0]["exact"])
+    hits = search.find(mconn, "大河")
+    assert {"admin", "natural_village", "water_source"} <= set(hits["kind"])
+    assert search.find(mconn, "H004").iloc[0]["kind"] == "household"
+    assert search.find(mconn, "不存在的地方").empty
+
+
+def test_map_page_search_centres_on_the_hit(county):
+    at = page("map", map_search="大河水厂")
+    no_errors(at)
+    assert at.selectbox(key="map_hit").value is not None
