@@ -960,6 +960,20 @@ def _roads(rng, elev, outline, nx_, ny_, counts, is_site, is_centre, seat_nv, nv
     tx, ty, tlevel = nx_, ny_, level_nv
     T = len(tx)
     tnode = reach[rtree.query(np.column_stack([tx, ty]))[1]]
+    # Roads share their way: route the trunk first, make its edges cheap, then route the villages along it, and
+    # the rest along both (otherwise the tree runs county roads side by side down the same valley).
+    for lv, discount in ((5, 0.3), (4, 0.5)):
+        on = np.zeros(N, bool)
+        cur = np.unique(tnode[tlevel >= lv])
+        while len(cur):
+            cur = cur[~on[cur]]
+            on[cur] = True
+            cur = pred[cur]
+            cur = cur[cur >= 0]
+        shared = on[A] & on[B] & ((pred[B] == A) | (pred[A] == B))
+        W = np.where(shared, W * discount, W)
+        graph = coo_matrix((W, (A, B)), shape=(N, N)).tocsr()
+        dist, pred = dijkstra(graph, directed=False, indices=root, return_predecessors=True)
     P = np.r_[pred, tnode].astype(np.int64)
     P[P < 0] = -1
     X = np.r_[nodes_xy[:, 0], tx]; Y = np.r_[nodes_xy[:, 1], ty]
