@@ -28,7 +28,7 @@ SCHEMA: dict[str, tuple[type, Any, float | None, float | None]] = {
     "emergency_litres_per_person_day": (float, 20.0, 0.0, None),
     # How the checks measure (kept in the rule set so that a result can be reproduced from it).
     "network_snap_m": (float, 150.0, 0.0, None),      # a point farther than this from every path is off the network
-    "network_search_m": (float, 5000.0, 0.0, None),   # network routes longer than this are not searched
+    "network_search_m": (float, 3000.0, 0.0, None),   # network routes longer than this are not searched
     "profile_step_m": (float, 30.0, 1.0, None),       # spacing of DEM samples along a route
     "piped_reach_m": (float, 3000.0, 0.0, None),      # a piped scheme serves homes within this distance of it
 }

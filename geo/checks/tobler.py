@@ -31,6 +31,22 @@ class Terrain:
         if dem is not None and not dem.crs.equals(CRS.from_epsg(metric_srid)):
             self._t = Transformer.from_crs(CRS.from_epsg(metric_srid), dem.crs, always_xy=True)
 
+    @property
+    def cell_m(self) -> float:
+        """The DEM's cell size in metres (0 without a DEM): profiles are not sampled finer than this."""
+        if self.dem is None:
+            return 0.0
+        size = min(abs(self.dem.transform.a), abs(self.dem.transform.e))
+        if self.dem.crs.is_geographic:
+            lat = float(np.clip(abs((self.dem.transform * (0, self.dem.elevation.shape[0] / 2))[1]), 0, 89))
+            return size * 111_320.0 * float(np.cos(np.radians(lat)))
+        return size
+
+    def step(self, profile_step_m: float) -> float:
+        """Spacing of samples along a leg: the setting, or the DEM's cell where that is coarser (finer samples only
+        interpolate the same four cells)."""
+        return max(profile_step_m, self.cell_m)
+
     def to_dem(self, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         x = np.asarray(x, dtype=float); y = np.asarray(y, dtype=float)
         if self._t is None:

@@ -333,9 +333,9 @@ def compute(conn, rules: RuleSet, subject_ids: list[str] | None = None, *, terra
         allxy = np.vstack([hp.xy, sp.xy])
         box = (*(allxy.min(axis=0) - pad), *(allxy.max(axis=0) + pad)) if subject_ids is not None else None
         ids, lines = netmod.load_roads(conn, bbox=box)
-        net = netmod.build_network(ids, lines, terrain, rules.profile_step_m)
+        net = netmod.build_network(ids, lines, terrain, terrain.step(rules.profile_step_m))
         if net is not None:
-            ctx = NetworkContext.of(net, hp, sp, terrain, rules.network_snap_m, rules.profile_step_m)
+            ctx = NetworkContext.of(net, hp, sp, terrain, rules.network_snap_m, terrain.step(rules.profile_step_m))
     tm["network"] = time.perf_counter() - t2
     t3 = time.perf_counter()
     straight = np.hypot(*(hp.xy[i] - sp.xy[j]).T) if len(i) else np.zeros(0)
@@ -353,7 +353,7 @@ def compute(conn, rules: RuleSet, subject_ids: list[str] | None = None, *, terra
     need = core | nearest
     lazy = rules.distance_basis == "straight"
     m = fetch_metrics(hp, sp, i, j, terrain, basis=rules.distance_basis,
-                      loaded_speed_factor=rules.loaded_speed_factor, step_m=rules.profile_step_m,
+                      loaded_speed_factor=rules.loaded_speed_factor, step_m=terrain.step(rules.profile_step_m),
                       search_m=rules.network_search_m, ctx=ctx, need_time=np.zeros(len(i), bool) if lazy else need)
     guarantee = src.guarantee_rate.to_numpy(float, na_value=np.nan)[j]
     if lazy:
@@ -370,7 +370,7 @@ def _times_by_rounds(hp, sp, i, j, m: Metrics, core, nearest, piped, guarantee, 
     """Walking times of straight legs, only where they can change the answer: each subject's candidates in order of
     the lower bound on their time, skipping those whose bound is no better than a compliant time already found;
     then the nearest source of the subjects left with no compliant one."""
-    f, step = rules.loaded_speed_factor, rules.profile_step_m
+    f, step = rules.loaded_speed_factor, terrain.step(rules.profile_step_m)
     cand = np.nonzero(core)[0]
     lb = lower_bound_round_trip(m.straight_m[cand], f)
     order = np.lexsort((lb, i[cand]))
