@@ -602,7 +602,6 @@ def generate(seed: int = 1, scale: str = "default") -> Demo:
     seat_pts_y = np.r_[seat_xy[list(towns.code).index(COUNTY_SEAT), 1], seat_xy[:, 1], all_y[first_nv]]
     seats["elevation_m"] = np.round(_sample(elev, seat_pts_x, seat_pts_y), 1)
 
-    households["elevation_m"] = np.round(_sample(elev, hx, hy), 1)
     layers = {
         "admin_units": _gdf(admin, admin_geom),
         "seats": _points(seats, seat_pts_x, seat_pts_y),
@@ -616,6 +615,13 @@ def generate(seed: int = 1, scale: str = "default") -> Demo:
         "assets": assets,
     }
     # What the generator planted for the checks to find (natural village ids).
+    # Elevations on every point layer as the import samples them (bilinear on the DEM, NaN on a void).
+    from geo.terrain import Dem
+    dem = Dem.from_bytes(tif)
+    for name, frame in layers.items():
+        if isinstance(frame, gpd.GeoDataFrame) and (frame.geom_type == "Point").all():
+            z = dem.sample(frame.geometry.x.to_numpy(), frame.geometry.y.to_numpy())
+            frame["elevation_m"] = np.round(z, 1)
     info = {"outline_km2": round(outline.area / 1e6), "voids": len(pick), "piped_households": int(served_piped),
             "water_far": list(nv_id[stressed["far"]]), "water_steep": list(nv_id[stressed["steep"]]),
             "road_cutoff": list(nv_id[np.asarray(roads.attrs["cutoff"], dtype=int)]),
