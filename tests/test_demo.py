@@ -99,7 +99,10 @@ def test_households_inside_the_county_and_on_the_dem(town):
         assert np.isfinite(dem.sample(f.geometry.x.values, f.geometry.y.values)).all(), layer
     hh = town.layers["households"]
     assert len(hh) == pytest.approx(2_000, rel=0.01)
-    assert set(hh.natural_village_id) <= set(town.layers["natural_villages"].id)
+    nvs = town.layers["natural_villages"].set_index("id")
+    per = hh.groupby("natural_village_id").agg(n=("id", "size"), people=("members", "sum"))
+    assert set(per.index) == set(nvs.index)                  # no empty hamlet, no stray household
+    assert (nvs.households.loc[per.index] == per.n).all() and (nvs.population.loc[per.index] == per.people).all()
     # Clustered: every household within 1 km of its natural village.
     nv = town.layers["natural_villages"].set_index("id")
     d = np.hypot(*(_xy(hh) - _xy(nv.loc[hh.natural_village_id])).T)
