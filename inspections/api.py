@@ -13,7 +13,7 @@ from starlette.routing import Route
 from geo import db
 from geo.settings import settings
 
-from . import auth, forms, records, schedule, workflow
+from . import auth, forms, openrosa, records, schedule, workflow
 
 PREFIX = "/api/v1"
 
@@ -192,6 +192,70 @@ async def get_form(request: Request):
     return JSONResponse(forms.load(kind).rows)
 
 
+# --- ODK Collect (OpenRosa 1.0): the server URL to give Collect is http://HOST:PORT/api/v1/openrosa/key/TOKEN ---
+
+_OR_HEADERS = {"X-OpenRosa-Version": "1.0"}
+
+
+def _or(status: int, message: str) -> Response:
+    return Response(openrosa.response(message), status_code=status, media_type="text/xml", headers=_OR_HEADERS)
+
+
+async def _or_who(request: Request):
+    return await run_in_threadpool(_with_conn, _who, request.path_params["token"])
+
+
+async def or_form_list(request: Request):
+    if await _or_who(request) is None:
+        return _or(401, "unknown or revoked token")
+    base = str(request.url).rsplit("/formList", 1)[0]
+    return Response(openrosa.form_list(base), media_type="text/xml", headers=_OR_HEADERS)
+
+
+async def or_form(request: Request):
+    if await _or_who(request) is None:
+        return _or(401, "unknown or revoked token")
+    kind = request.path_params["kind"]
+    if kind not in forms.kinds():
+        return _or(404, f"no form {kind}")
+    return Response(forms.xform(kind), media_type="text/xml", headers=_OR_HEADERS)
+
+
+async def or_submission(request: Request):
+    who = await _or_who(request)
+    if who is None:
+        return _or(401, "unknown or revoked token")
+    if request.method == "HEAD":
+        return Response(status_code=204, headers={**_OR_HEADERS,
+                                                  "X-OpenRosa-Accept-Content-Length": str(settings.upload_max_bytes)})
+    body = await _read_limited(request)
+    if body is None:
+        return _or(413, f"submission larger than {settings.upload_max_bytes} bytes; nothing was stored")
+
+    async def replay():
+        return {"type": "http.request", "body": body, "more_body": False}
+    try:
+        form = await Request(request.scope, replay).form(max_files=50, max_fields=20,
+                                                         max_part_size=settings.upload_max_bytes)
+        xml = form.get("xml_submission_file")
+        if xml is None or isinstance(xml, str):
+            return _or(400, "xml_submission_file: required (the instance XML as a file part)")
+        sub, names = openrosa.to_submission(await xml.read())
+        parts = {up.filename: up for _, up in form.multi_items() if not isinstance(up, str)}
+        files = [(n, await parts[n].read()) for n in names if n in parts]
+    except MultiPartException as e:
+        return _or(400, f"malformed multipart body: {e}")
+    except openrosa.BadInstance as e:
+        return _or(400, f"xml_submission_file: {e}")
+    try:
+        res = await run_in_threadpool(_with_conn, records.submit, who, sub, files)
+    except records.BadInput as e:
+        return _or(e.status if e.status != 422 else 400,
+                   "; ".join(f"{f}: {m}" for f, m in e.problems) + " (nothing was stored)")
+    flags = "、".join(f["label_zh"] for f in res.flags)
+    return _or(201 if res.created else 200, ("已保存" if res.created else "已保存过") + (f"；提示：{flags}" if flags else ""))
+
+
 async def openapi(request: Request):
     return JSONResponse(OPENAPI)
 
@@ -272,6 +336,15 @@ OPENAPI = {
             "parameters": [{"name": "kind", "in": "path", "required": True, "schema": {"type": "string", "enum": forms.kinds()}},
                            {"name": "format", "in": "query", "schema": {"type": "string", "enum": ["xform"]}}],
             "responses": {"200": {"description": "the form"}, "404": _ERR["404"]}}},
+        f"{PREFIX}/openrosa/key/{{token}}/submission": {"post": {
+            "summary": "ODK Collect submission (OpenRosa 1.0: xml_submission_file plus photo parts); give Collect "
+                       "the server URL …/api/v1/openrosa/key/TOKEN (formList and forms/KIND.xml live there too)",
+            "security": [],
+            "parameters": [{"name": "token", "in": "path", "required": True, "schema": {"type": "string"}}],
+            "responses": {"201": {"description": "stored (OpenRosaResponse XML)"},
+                          "200": {"description": "that instanceID was already stored"},
+                          "400": {"description": "unreadable instance or a field wrong; nothing stored"},
+                          "401": {"description": "unknown token"}, "413": {"description": "over the limit"}}}},
         f"{PREFIX}/openapi.json": {"get": {"summary": "This document", "security": [],
                                            "responses": {"200": {"description": "OpenAPI 3.1"}}}},
     },
@@ -287,4 +360,7 @@ def routes() -> list[Route]:
         Route(f"{PREFIX}/tasks", get_tasks, methods=["GET"]),
         Route(f"{PREFIX}/forms/{{kind}}", get_form, methods=["GET"]),
         Route(f"{PREFIX}/openapi.json", openapi, methods=["GET"]),
+        Route(f"{PREFIX}/openrosa/key/{{token}}/formList", or_form_list, methods=["GET"]),
+        Route(f"{PREFIX}/openrosa/key/{{token}}/forms/{{kind}}.xml", or_form, methods=["GET"]),
+        Route(f"{PREFIX}/openrosa/key/{{token}}/submission", or_submission, methods=["HEAD", "POST"]),
     ]

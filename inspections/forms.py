@@ -11,8 +11,10 @@ from pathlib import Path
 
 FORMS_DIR = Path(__file__).resolve().parent / "forms"
 LABEL_ZH, LABEL_EN = "label::中文 (zh)", "label::English (en)"
-# Questions the device fills rather than the person: position and photos travel beside the answers.
-DEVICE_TYPES = {"geopoint", "image"}
+# Questions the device fills rather than the person: time, position and photos travel beside the answers (in the
+# API's JSON as started_at, submitted_at, location and photo files), as does the target's id.
+DEVICE_TYPES = {"geopoint", "image", "start", "end"}
+TARGET_FIELD = "target_id"
 
 
 class FormError(ValueError):
@@ -54,7 +56,8 @@ class Form:
     @property
     def answerable(self) -> list[Question]:
         """The questions a person answers (no notes, calculations, position or photos)."""
-        return [q for q in self.questions if q.type not in DEVICE_TYPES | {"calculate", "note"}]
+        return [q for q in self.questions
+                if q.type not in DEVICE_TYPES | {"calculate", "note"} and q.name != TARGET_FIELD]
 
     def choice_label(self, list_name: str, code: str, lang: str = "zh") -> str:
         for c, zh, en in self.choices.get(list_name, []):
@@ -277,10 +280,10 @@ def check(form: Form, answers: dict) -> tuple[dict, str]:
         raise FormError([("answers", "expected an object of question name → answer")])
     by_name = {q.name: q for q in form.questions}
     problems = [(f"answers.{k}", "no such question in form " + form.kind) for k in answers
-                if k not in by_name or by_name[k].type in DEVICE_TYPES | {"calculate", "note"}]
+                if k not in by_name or k == TARGET_FIELD or by_name[k].type in DEVICE_TYPES | {"calculate", "note"}]
     clean: dict = {}
     for q in form.questions:
-        if q.type in DEVICE_TYPES | {"note"}:
+        if q.type in DEVICE_TYPES | {"note"} or q.name == TARGET_FIELD:
             continue
         if q.type == "calculate":
             clean[q.name] = evaluate(q.calculation, clean)
