@@ -47,7 +47,9 @@ def _split(conn, args):
 
 
 def run_plan(args) -> int:
-    with db.connect() as conn:
+    import numpy as np
+    # Tobler's speed underflows on cliff-steep DEM steps: the time is infinite (a fail), not a warning to print.
+    with db.connect() as conn, np.errstate(over="ignore", divide="ignore"):
         try:
             if args.what == "emergency":
                 return _emergency(conn, args)

@@ -59,7 +59,7 @@ def plan(conn, scenario: Scenario, rules_name: str | None = None, sets: dict[str
                                          "dry_season": scenario.dry_season, "out": aff.out_sources})
     src["spare_m3_per_day"] = supply.spare_capacity(src, params.users_litres_per_person_day, scenario.dry_season,
                                                     params.dry_capacity_factor)
-    tn = trucks.truck_net(conn, terrain, params, rules.profile_step_m) if len(a) else None
+    tn = trucks.truck_net(conn, terrain, params, terrain.step(rules.profile_step_m)) if len(a) else None
     S = tn.attach(src[["x", "y"]].to_numpy(float), params.source_road_m, terrain) if tn is not None else None
     eligible = (S.on if S is not None else np.zeros(len(src), bool)) & (src.spare_m3_per_day.to_numpy() > 0)
     comps = set(tn.comp_of(S)[eligible].tolist()) if tn is not None else set()

@@ -38,14 +38,15 @@ def fetch(conn, hxy: np.ndarray, pxy: np.ndarray, rules: RuleSet, terrain, *, pi
     piped = np.zeros(len(pp.xy), bool) if piped is None else np.asarray(piped, bool)
     guarantee = np.full(len(pp.xy), np.nan) if guarantee is None else np.asarray(guarantee, float)
     i, j, nearest = water.candidate_pairs(hp.xy, pp.xy, R, [(np.nonzero(piped)[0], rules.piped_reach_m)])
+    step = terrain.step(rules.profile_step_m)  # as the check samples profiles: never finer than the DEM cell
     ctx = None
     if rules.distance_basis != "straight" and len(i):
         allxy = np.vstack([hp.xy, pp.xy])
         pad = rules.network_search_m
         ids, lines = netmod.load_roads(conn, bbox=(*(allxy.min(axis=0) - pad), *(allxy.max(axis=0) + pad)))
-        net = netmod.build_network(ids, lines, terrain, rules.profile_step_m)
+        net = netmod.build_network(ids, lines, terrain, step)
         if net is not None:
-            ctx = water.NetworkContext.of(net, hp, pp, terrain, rules.network_snap_m, rules.profile_step_m)
+            ctx = water.NetworkContext.of(net, hp, pp, terrain, rules.network_snap_m, step)
     straight = np.hypot(*(hp.xy[i] - pp.xy[j]).T) if len(i) else np.zeros(0)
     pip = piped[j] & (straight <= rules.piped_reach_m)
     if rules.water_combine == "all":
@@ -54,8 +55,19 @@ def fetch(conn, hxy: np.ndarray, pxy: np.ndarray, rules: RuleSet, terrain, *, pi
             need |= pip
     else:
         need = (straight <= R) | pip
-    m = water.fetch_metrics(hp, pp, i, j, terrain, basis=rules.distance_basis,
-                            loaded_speed_factor=rules.loaded_speed_factor, step_m=rules.profile_step_m,
-                            search_m=rules.network_search_m, ctx=ctx, need_time=need | nearest)
+    # Pairs that cannot pass (too far in a straight line, or too steep, whatever the route) are measured in a
+    # straight line only, without times: enough to say why they fail, and the network is searched for the rest.
+    kw = dict(loaded_speed_factor=rules.loaded_speed_factor, step_m=step,
+              search_m=rules.network_search_m)
+    k, r = np.nonzero(need | nearest)[0], np.nonzero(~(need | nearest))[0]
+    mk = water.fetch_metrics(hp, pp, i[k], j[k], terrain, basis=rules.distance_basis, ctx=ctx, **kw)
+    mr = water.fetch_metrics(hp, pp, i[r], j[r], terrain, basis="straight", ctx=None,
+                             need_time=np.zeros(len(r), bool), **kw)
+    parts = {}
+    for name in ("straight_m", "horizontal_m", "vertical_m", "out_min", "back_min", "network"):
+        a = np.empty(len(i), dtype=getattr(mk, name).dtype)
+        a[k], a[r] = getattr(mk, name), getattr(mr, name)
+        parts[name] = a
+    m = water.Metrics(**parts)
     jd = water.judge(m, pip, guarantee[j], rules)
     return Fetch(i, j, nearest, straight, m, jd)

@@ -24,22 +24,25 @@ def rank(conn, rules_name: str | None = None, overrides: dict | None = None) -> 
         return pd.DataFrame(columns=COLUMNS)
     terrain = water.terrain_for(conn)
     radius = float(max(rules.search_radius_m(), rules.piped_reach_m))
-    ids = list(query(conn, "subjects_near_sources", {"ids": list(src.id), "radius": radius,
-                                                     "use_households": water.uses_households(conn)}).id)
-    now = water.compute(conn, rules, ids, terrain=terrain).rows if ids else pd.DataFrame(
-        columns=["subject_id", "people", "compliant", "x", "y"])
-    f = fetch(conn, now[["x", "y"]].to_numpy(float).reshape(-1, 2), src[["x", "y"]].to_numpy(float), rules, terrain,
-              piped=src.piped_to_home.to_numpy(bool), guarantee=src.guarantee_rate.to_numpy(float, na_value=np.nan))
-    ok = f.ok
-    i, j = f.i[ok], f.j[ok]
-    people = now.people.fillna(0).to_numpy(float)
-    alone = (now.compliant != True).to_numpy()  # noqa: E712 — no other compliant source now (False or unknown)
+    near = query(conn, "subjects_near_sources", {"ids": list(src.id), "radius": radius,
+                                                 "use_households": water.uses_households(conn)})
+    # Its users: the subjects that would comply with it working (the check's pair measure and judgement).
+    f = fetch(conn, near[["x", "y"]].to_numpy(float).reshape(-1, 2), src[["x", "y"]].to_numpy(float), rules,
+              terrain, piped=src.piped_to_home.to_numpy(bool),
+              guarantee=src.guarantee_rate.to_numpy(float, na_value=np.nan))
+    i, j = f.i[f.ok], f.j[f.ok]
+    users = sorted(set(near.id.to_numpy(object)[i]))
+    # Which of them comply now, with the sources that work (the check itself, over those users only).
+    now = water.compute(conn, rules, users, terrain=terrain).rows.set_index("subject_id") if users else None
+    ids = near.id.to_numpy(object)[i]
+    people = now.people.reindex(ids).fillna(0).to_numpy(float) if users else np.zeros(0)
+    alone = (now.compliant.reindex(ids) != True).to_numpy() if users else np.zeros(0, bool)  # noqa: E712
     n = len(src)
     out = src[["id", "name", "kind", "status", "people_served", "lon", "lat"]].rename(columns={"id": "source_id"})
     out["users_households"] = np.bincount(j, minlength=n)
-    out["users_people"] = np.bincount(j, weights=people[i], minlength=n).astype(int)
-    out["regain_households"] = np.bincount(j[alone[i]], minlength=n)
-    out["regain_people"] = np.bincount(j[alone[i]], weights=people[i][alone[i]], minlength=n).astype(int)
+    out["users_people"] = np.bincount(j, weights=people, minlength=n).astype(int)
+    out["regain_households"] = np.bincount(j[alone], minlength=n)
+    out["regain_people"] = np.bincount(j[alone], weights=people[alone], minlength=n).astype(int)
     with np.errstate(invalid="ignore", divide="ignore"):
         out["crucialness"] = np.where(out.users_people > 0, out.regain_people / out.users_people.clip(lower=1), 0.0)
     out["crucialness"] = out.crucialness.round(4)

@@ -114,6 +114,18 @@ def _savepoint_compute(conn, rules: RuleSet, ids: list[str], set_status: dict[st
             cur.execute("RELEASE SAVEPOINT waterplan_scenario")
 
 
+def _could_lose(conn, near: pd.DataFrame, out: list[str], rules: RuleSet, terrain) -> list[str]:
+    """The subjects near the sources out that comply with one of them when it works: only they can lose compliance
+    (the water check's own pair measure and judgement), so the two full checks below need only them."""
+    if near.empty:
+        return []
+    from .fetch import fetch
+    src = query(conn, "out_sources", {"ids": out})
+    f = fetch(conn, near[["x", "y"]].to_numpy(float), src[["x", "y"]].to_numpy(float), rules, terrain,
+              piped=src.piped_to_home.to_numpy(bool), guarantee=src.guarantee_rate.to_numpy(float, na_value=np.nan))
+    return sorted(set(near.id.to_numpy(object)[f.i[f.ok]]))
+
+
 def affected(conn, scenario: Scenario, rules_name: str | None = None, overrides: dict | None = None,
              terrain=None) -> Affected:
     """The subjects compliant before the scenario and not compliant in it (False or unknown), with their people,
@@ -134,7 +146,8 @@ def affected(conn, scenario: Scenario, rules_name: str | None = None, overrides:
     terrain = terrain or water.terrain_for(conn)
     use_h = water.uses_households(conn)
     radius = float(max(rules_before.search_radius_m(), rules_before.piped_reach_m))
-    ids = list(query(conn, "subjects_near_sources", {"ids": out, "radius": radius, "use_households": use_h}).id)
+    near = query(conn, "subjects_near_sources", {"ids": out, "radius": radius, "use_households": use_h})
+    ids = _could_lose(conn, near, out, rules_before, terrain)
     empty = pd.DataFrame({c: pd.Series(dtype=t) for c, t in AFFECTED_COLUMNS.items()})
     if not ids:
         return Affected(rules_before, rules_now, empty, empty, empty, out)
