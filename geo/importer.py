@@ -15,6 +15,7 @@ import shapely
 from tqdm import tqdm
 
 from . import db, store, terrain, validate
+from .frames import STORAGE_SRID
 from .settings import settings
 from .dataset import DEM_NAME, Dataset, DatasetError, RawLayer, scan
 
@@ -198,6 +199,7 @@ def _load(cur, data: Dataset, replace: bool, problems: validate.Problems, bar) -
         report.dem = f"{w}×{h} in {dem.crs.to_string()}"
     elif any(layer in geoms_by_layer for layer in checked):
         dem = terrain.load_dem(cur.connection)
+    srid = _metric_srid(cur, geoms_by_layer)
     for layer in store.LOAD_ORDER:
         if layer not in checked:
             continue
@@ -211,8 +213,10 @@ def _load(cur, data: Dataset, replace: bool, problems: validate.Problems, bar) -
             geoms = np.full(len(attrs), None, dtype=object)
         bar.set_description(f"writing {layer}")
         with _bulk(cur, layer, len(attrs), problems):
+            # A layer without any geometry (admin units from a plain table) projects nothing: any SRID will do.
+            layer_srid = srid or (STORAGE_SRID if geoms is not None and pd.isna(geoms).all() else None)
             report.rows[layer] = store.write_layer(cur, layer, validate.frame_for_store(attrs, geoms),
-                                                   replace=replace)
+                                                   replace=replace, srid=layer_srid)
         if problems:
             raise ImportProblems(problems)
         bar.update(len(attrs))
@@ -272,6 +276,16 @@ def _bulk(cur, table: str, rows: int, problems: validate.Problems):
     for name, deferred in kept:
         if deferred:
             cur.execute(f"SET CONSTRAINTS {name} DEFERRED")
+
+
+def _metric_srid(cur, geoms_by_layer: dict[str, np.ndarray]) -> int | None:
+    """The stored Gauss-Krüger SRID, or the one this import's median longitude picks (recorded for good)."""
+    xs = [shapely.get_x(shapely.point_on_surface(g[~pd.isna(g)])) for g in geoms_by_layer.values()]
+    xs = np.concatenate(xs) if xs else np.array([])
+    try:
+        return store.metric_srid(cur, float(np.median(xs)) if len(xs) else None)
+    except ValueError:  # nothing stored and no geometry in this import
+        return None
 
 
 def sample_elevation(dem: terrain.Dem, geoms: np.ndarray) -> np.ndarray:

@@ -349,3 +349,37 @@ def test_bulk_path_rebuilds_indexes_and_keys(db_url, tmp_path, capsys, monkeypat
     code, out, err = run(capsys, tmp_path / "more", "--replace")
     assert code == 2 and "households (database): id H5: natural_village_id: points at 'NV5'" in err
     assert catalog() == before
+
+
+def test_a_new_dem_alone_resamples_stored_points(db_url, tmp_path, capsys):
+    assert run(capsys, dataset(tmp_path))[0] == 0
+    folder = tmp_path / "dem_only"
+    folder.mkdir()
+    write_dem(folder / "dem.tif", void_at=(101.9001, 24.0501))   # the void now under H1 and H2, not H4
+    code, out, err = run(capsys, folder)
+    assert code == 0, err
+    conn = db.connect(db_url)
+    with conn.cursor() as cur:
+        cur.execute("SELECT id, ST_X(geom), ST_Y(geom), elevation_m FROM households ORDER BY id")
+        rows = cur.fetchall()
+    conn.close()
+    assert rows[0][3] is None and rows[1][3] is None    # H2 is 20 m from H1, inside the same 350 m void
+    for hid, lon, lat, z in rows[2:]:                   # H4, on the old void, now has its elevation
+        assert z == pytest.approx(plane(*TO_DEM.transform(lon, lat)), abs=1e-3), hid
+
+
+def test_admin_units_without_geometry_load_first_in_a_fresh_database(db_url, tmp_path, capsys):
+    folder = tmp_path / "units"
+    folder.mkdir()
+    (folder / "admin_units.csv").write_text("code,level,name,parent_code\n530427000000,县,新平彝族傣族自治县,\n"
+                                            "530427205000,township,平掌乡,530427000000\n", encoding="utf-8")
+    (folder / "natural_villages.csv").write_text("id,name,households,lon,lat\nNV1,大寨,32,101.9,24.05\n")
+    code, out, err = run(capsys, folder)
+    assert code == 0, err
+    conn = db.connect(db_url)
+    with conn.cursor() as cur:
+        cur.execute("SELECT code, level, geom IS NULL FROM admin_units ORDER BY code")
+        assert cur.fetchall() == [("530427000000", "county", True), ("530427205000", "township", True)]
+        cur.execute("SELECT value FROM meta WHERE key = 'metric_srid'")
+        assert cur.fetchone()[0] == "4522"
+    conn.close()
