@@ -3,6 +3,7 @@ tasks near a point, fetch forms; bearer tokens per inspector; an OpenAPI documen
 from __future__ import annotations
 
 import json
+import uuid
 
 from starlette.concurrency import run_in_threadpool
 from starlette.formparsers import MultiPartException
@@ -130,7 +131,6 @@ async def get_inspection(request: Request):
         return err
     iid = request.path_params["id"]
     try:
-        import uuid
         iid = str(uuid.UUID(iid))
     except ValueError:
         return _problem(404, f"no inspection {iid}", [("id", "not a UUID")])
@@ -146,7 +146,6 @@ async def post_transition(request: Request):
     who, err = await _authenticate(request)
     if err:
         return err
-    import uuid
     try:
         uuid.UUID(request.path_params["id"])
     except ValueError:

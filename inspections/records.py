@@ -8,7 +8,6 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
-from geo.settings import settings
 from geo.store import metric_srid
 
 from . import forms, photos, sql, validation, workflow

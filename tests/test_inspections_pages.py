@@ -1,6 +1,5 @@
 """The capture and review pages, driven by Streamlit's AppTest against a real database: log in with a token, see
 the due list, fill the prefilled form; review an inspection through to county confirmation."""
-from datetime import date
 
 import pytest
 from streamlit.testing.v1 import AppTest
