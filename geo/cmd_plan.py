@@ -1,7 +1,6 @@
 """`python -m geo plan emergency|repair|new-sources`: the water bureau's planning from the command line (waterplan/)."""
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import tempfile

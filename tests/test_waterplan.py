@@ -65,6 +65,11 @@ def test_failed_source_users_all_move_to_one_point(conn):
     assert (s["households"], s["people"], s["delivery_points"], s["trucks"]) == (3, 10, 1, 1)
     assert s["sources_used"] == [{"source_id": "s2", "name": None, "load_m3_per_day": 0.2,
                                   "spare_m3_per_day": 98.0, "spare_after_m3_per_day": 97.8}]
+    # Once the failure is recorded (geo source set-status), the same scenario gives the same plan.
+    water.set_source_status(conn, "s1", "failed")
+    conn.commit()
+    again = emergency.plan(conn, Scenario(["s1"]))
+    assert list(again.affected.subject_id) == ["b", "a", "c"] and again.summary["delivery_points"] == 1
 
 
 def test_two_sources_share_the_load(conn):

@@ -2,7 +2,6 @@
 and routes from sources to drop points, and per point the volume, trips and the fleet a working day needs."""
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -114,6 +113,3 @@ def fleet(legs: pd.DataFrame, params: PlanParams) -> tuple[int, pd.DataFrame]:
             free.append(max(day - d, 0.0))
     return len(free), legs
 
-
-def fleet_lower_bound(total_min: float, params: PlanParams) -> int:
-    return math.ceil(total_min / (params.working_day_h * 60.0) - 1e-9)
