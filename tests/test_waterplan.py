@@ -65,6 +65,11 @@ def test_failed_source_users_all_move_to_one_point(conn):
     assert (s["households"], s["people"], s["delivery_points"], s["trucks"]) == (3, 10, 1, 1)
     assert s["sources_used"] == [{"source_id": "s2", "name": None, "load_m3_per_day": 0.2,
                                   "spare_m3_per_day": 98.0, "spare_after_m3_per_day": 97.8}]
+    # Fleet: 0.2 m³ in 0.05 m³ loads is 4 trips of 2 × 11.85 min driving + 30 min filling and emptying; two fit
+    # in a 2-hour working day, so two trucks.
+    small = emergency.plan(conn, Scenario(["s1"]), sets={"truck_m3": "0.05", "working_day_h": "2"})
+    assert small.legs.trip_min.iat[0] == pytest.approx(2 * 3950 / (VILLAGE_KMH * 1000 / 60) + 30, rel=1e-9)
+    assert (small.summary["trips_per_day"], small.summary["trucks"]) == (4, 2)
     # Once the failure is recorded (geo source set-status), the same scenario gives the same plan.
     water.set_source_status(conn, "s1", "failed")
     conn.commit()
