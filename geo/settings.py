@@ -80,6 +80,9 @@ class Settings:
     session_hours: float = field(default_factory=lambda: float(_env("DIXIAN_SESSION_HOURS", "12")))
     api_token_days: float = field(default_factory=lambda: float(_env("DIXIAN_API_TOKEN_DAYS", "30")))
     password_min_length: int = field(default_factory=lambda: int(_env("DIXIAN_PASSWORD_MIN_LENGTH", "10")))
+    # argon2id cost (RFC 9106 low-memory defaults); a stored hash with other parameters is redone at next login
+    argon2_time_cost: int = field(default_factory=lambda: int(_env("DIXIAN_ARGON2_TIME_COST", "3")))
+    argon2_memory_kib: int = field(default_factory=lambda: int(_env("DIXIAN_ARGON2_MEMORY_KIB", "65536")))
     login_window_minutes: float = field(default_factory=lambda: float(_env("DIXIAN_LOGIN_WINDOW_MINUTES", "15")))
     login_free_failures: int = field(default_factory=lambda: int(_env("DIXIAN_LOGIN_FREE_FAILURES", "3")))
     login_delay_base_s: float = field(default_factory=lambda: float(_env("DIXIAN_LOGIN_DELAY_BASE_S", "2")))

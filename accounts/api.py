@@ -1,0 +1,162 @@
+"""The field API's side of accounts: bearer-token authentication for Starlette routes, token login/logout/me
+routes, and a middleware limiting request rate and body size under /api/."""
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections import deque
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from geo import db
+from geo.settings import settings
+
+from . import sessions, users
+from .users import User
+
+
+def client_address(request: Request) -> str | None:
+    return request.client.host if request.client else None
+
+
+def require_user(request: Request) -> User:
+    """The user of the request's bearer token, or a 401 the client can act on."""
+    user = sessions.user_for_request(request, kind=None)
+    if user is None:
+        raise HTTPException(401, "a valid bearer token is required / 需要有效的访问令牌",
+                            headers={"WWW-Authenticate": "Bearer"})
+    return user
+
+
+def _user_json(u: User) -> dict:
+    return {"id": u.id, "login": u.login, "display_name": u.display_name, "role": u.role,
+            "scope_code": u.scope_code}
+
+
+async def token(request: Request):
+    """POST {"login": …, "password": …} → a bearer token for the field app."""
+    try:
+        body = await request.json()
+        login, password = str(body["login"]), str(body["password"])
+    except (ValueError, KeyError, TypeError):
+        return JSONResponse({"error": "expected JSON with login and password"}, 400)
+    conn = db.connect()
+    try:
+        try:
+            user = users.authenticate(conn, login, password, client_address(request))
+        except users.LoginThrottled as err:
+            return JSONResponse({"error": str(err), "retry_after": err.retry_after}, 429,
+                                headers={"Retry-After": str(int(err.retry_after + 0.999))})
+        except users.LoginFailed as err:
+            return JSONResponse({"error": str(err)}, 401)
+        with conn.cursor() as cur:
+            secret = sessions.create(cur, user, sessions.API, client=client_address(request), label="field app")
+        conn.commit()
+    finally:
+        conn.close()
+    return JSONResponse({"token": secret, "token_type": "bearer", "user": _user_json(user),
+                         "expires_in_s": int(sessions.lifetime(sessions.API).total_seconds())})
+
+
+async def logout(request: Request):
+    require_user(request)
+    with db.transaction() as conn, conn.cursor() as cur:
+        sessions.revoke(cur, sessions.bearer(request.headers.get("authorization")))
+    return JSONResponse({"status": "revoked"})
+
+
+async def me(request: Request):
+    return JSONResponse(_user_json(require_user(request)))
+
+
+routes = [Route("/api/v1/auth/token", token, methods=["POST"]),
+          Route("/api/v1/auth/logout", logout, methods=["POST"]),
+          Route("/api/v1/auth/me", me)]
+
+
+class ApiLimits:
+    """ASGI middleware for paths under `prefix`: at most `per_minute` requests per token (or client address when
+    there is none) in any 60 s, answered 429 with Retry-After beyond; bodies over `max_body` bytes answered 413,
+    whether declared in Content-Length or streamed. The request count is per process, in memory."""
+
+    def __init__(self, app, prefix: str = "/api/", per_minute: int | None = None, max_body: int | None = None,
+                 clock=time.monotonic):
+        self.app, self.prefix, self.clock = app, prefix, clock
+        self.per_minute = per_minute or settings.api_requests_per_minute
+        self.max_body = max_body or settings.api_max_body_bytes
+        self._hits: dict[str, deque] = {}
+        self._lock = threading.Lock()
+
+    def _key(self, scope) -> str:
+        headers = dict(scope.get("headers") or [])
+        tok = sessions.bearer(headers.get(b"authorization", b"").decode("latin-1"))
+        if tok:
+            return "t:" + sessions.hash_token(tok)
+        client = scope.get("client")
+        return "a:" + (client[0] if client else "?")
+
+    def _retry_after(self, key: str) -> float:
+        now = self.clock()
+        with self._lock:
+            q = self._hits.setdefault(key, deque())
+            while q and q[0] <= now - 60:
+                q.popleft()
+            if len(q) >= self.per_minute:
+                return 60 - (now - q[0])
+            q.append(now)
+            if len(self._hits) > 100_000:  # forget idle keys rather than grow without bound
+                for k in [k for k, v in self._hits.items() if not v or v[-1] <= now - 60]:
+                    del self._hits[k]
+            return 0.0
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http" or not scope["path"].startswith(self.prefix):
+            return await self.app(scope, receive, send)
+        wait = self._retry_after(self._key(scope))
+        if wait > 0:
+            return await _json(send, 429, {"error": "too many requests / 请求过于频繁"},
+                               [(b"retry-after", str(int(wait + 0.999)).encode())])
+        headers = dict(scope.get("headers") or [])
+        try:
+            declared = int(headers.get(b"content-length", b"0") or 0)
+        except ValueError:
+            declared = 0
+        if declared > self.max_body:
+            return await _json(send, 413, {"error": f"body over {self.max_body} bytes / 上传内容过大"})
+        if scope.get("method") not in ("POST", "PUT", "PATCH"):
+            return await self.app(scope, receive, send)
+        # Read the body here, up to the limit, then replay it: a streamed body over the limit never reaches a route.
+        chunks, seen, more = [], 0, True
+        while more:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return
+            chunk = message.get("body", b"")
+            seen += len(chunk)
+            if seen > self.max_body:
+                return await _json(send, 413, {"error": f"body over {self.max_body} bytes / 上传内容过大"})
+            chunks.append(chunk)
+            more = message.get("more_body", False)
+        body = b"".join(chunks)
+        replayed = False
+
+        async def replay():
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        await self.app(scope, replay, send)
+
+
+async def _json(send, status: int, payload: dict, extra_headers=()):
+    body = json.dumps(payload, ensure_ascii=False).encode("utf-8")
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-type", b"application/json; charset=utf-8"),
+                            (b"content-length", str(len(body)).encode()), *extra_headers]})
+    await send({"type": "http.response.body", "body": body})

@@ -1,0 +1,93 @@
+"""Session tokens for the Streamlit app and bearer tokens for the field API: random secrets, stored as sha256,
+expiring after a setting's hours or days, void once revoked or once the user's password is reset."""
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime, timedelta, timezone
+
+from geo.settings import settings
+
+from .users import _COLUMNS, User
+
+WEB, API = "web", "api"
+_PREFIX = {WEB: "dxs_", API: "dxa_"}
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def _utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def lifetime(kind: str) -> timedelta:
+    return timedelta(hours=settings.session_hours) if kind == WEB else timedelta(days=settings.api_token_days)
+
+
+def create(cur, user: User, kind: str = WEB, *, client: str | None = None, label: str | None = None,
+           now: datetime | None = None, ttl: timedelta | None = None) -> str:
+    """A new secret for `user` (owner's connection); only its hash is stored, so hand it out now or never."""
+    if kind not in _PREFIX:
+        raise ValueError(f"kind {kind!r}: expected 'web' or 'api'")
+    now = now or _utcnow()
+    token = _PREFIX[kind] + secrets.token_urlsafe(32)
+    cur.execute("""INSERT INTO user_sessions (token_sha256, user_id, kind, label, client, created_at, expires_at)
+                   VALUES (%s, %s, %s, %s, %s, %s, %s)""",
+                (hash_token(token), user.id, kind, label, client, now, now + (ttl or lifetime(kind))))
+    return token
+
+
+def user_for_token(cur, token: str | None, kind: str | None = None, now: datetime | None = None) -> User | None:
+    """The active user a live token belongs to, as the users table says now (role and scope changes apply at once),
+    or None for a missing, unknown, expired, revoked or superseded token."""
+    if not token or len(token) > 200:
+        return None
+    now = now or _utcnow()
+    cols = ", ".join("u." + c.strip() for c in _COLUMNS.split(","))
+    cur.execute(f"""UPDATE user_sessions s SET last_seen_at = %s
+                    FROM users u
+                    WHERE s.token_sha256 = %s AND u.id = s.user_id AND u.active AND s.revoked_at IS NULL
+                      AND s.expires_at > %s AND s.created_at >= u.password_changed_at
+                      AND (%s::text IS NULL OR s.kind = %s)
+                    RETURNING {cols}""", (now, hash_token(token), now, kind, kind))
+    row = cur.fetchone()
+    return User(*row) if row else None
+
+
+def revoke(cur, token: str, now: datetime | None = None) -> bool:
+    cur.execute("UPDATE user_sessions SET revoked_at = %s WHERE token_sha256 = %s AND revoked_at IS NULL",
+                (now or _utcnow(), hash_token(token)))
+    return cur.rowcount == 1
+
+
+def revoke_all(cur, user_id: int, kind: str | None = None, now: datetime | None = None) -> int:
+    cur.execute("""UPDATE user_sessions SET revoked_at = %s
+                   WHERE user_id = %s AND revoked_at IS NULL AND (%s::text IS NULL OR kind = %s)""",
+                (now or _utcnow(), user_id, kind, kind))
+    return cur.rowcount
+
+
+def purge_expired(cur, now: datetime | None = None) -> int:
+    """Delete sessions that expired over a day ago (housekeeping; they no longer authenticate anyway)."""
+    cur.execute("DELETE FROM user_sessions WHERE expires_at < %s", ((now or _utcnow()) - timedelta(days=1),))
+    return cur.rowcount
+
+
+def bearer(authorization: str | None) -> str | None:
+    """The token of an `Authorization: Bearer …` header value, or None."""
+    if not authorization:
+        return None
+    scheme, _, value = authorization.partition(" ")
+    return (value.strip() or None) if scheme.lower() == "bearer" else None
+
+
+def user_for_request(request, kind: str | None = API) -> User | None:
+    """The user of a Starlette request's bearer token (a short owner's-connection transaction), or None."""
+    from geo import db
+    token = bearer(request.headers.get("authorization"))
+    if token is None:
+        return None
+    with db.transaction() as conn, conn.cursor() as cur:
+        return user_for_token(cur, token, kind)

@@ -1,0 +1,186 @@
+"""Streamlit side of accounts: the login form, `require_login()` returning the user, and the admin page body.
+Pages stay thin: they call these and then read data through accounts.scoped as the returned user."""
+from __future__ import annotations
+
+import re
+
+import streamlit as st
+
+from geo import db
+
+from . import ROLES, audit, role_label, sessions, users
+from .scoped import scoped_transaction
+
+_TOKEN = "dixian_session_token"
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
+
+
+def plain(text) -> str:
+    """User-supplied text made inert for st.markdown/st.write: markdown and HTML characters escaped."""
+    return _MD_SPECIAL.sub(r"\\\1", "" if text is None else str(text))
+
+
+def _client() -> str | None:
+    try:
+        ip = st.context.ip_address
+    except Exception:  # outside a browser session (bare mode)
+        return None
+    return ip if isinstance(ip, str) else None
+
+
+def current_user() -> users.User | None:
+    token = st.session_state.get(_TOKEN)
+    if not token:
+        return None
+    with db.transaction() as conn, conn.cursor() as cur:
+        user = sessions.user_for_token(cur, token, sessions.WEB)
+    if user is None:
+        st.session_state.pop(_TOKEN, None)
+    return user
+
+
+def login_form() -> None:
+    st.subheader("登录 · Sign in")
+    with st.form("dixian_login", clear_on_submit=False):
+        login = st.text_input("登录名 Login", max_chars=64)
+        password = st.text_input("密码 Password", type="password", max_chars=256)
+        submitted = st.form_submit_button("登录 Sign in", type="primary")
+    if not submitted:
+        return
+    conn = db.connect()
+    try:
+        try:
+            user = users.authenticate(conn, login, password, _client())
+        except users.LoginThrottled as err:
+            st.error(str(err))
+            return
+        except users.LoginFailed as err:
+            st.error(str(err))
+            return
+        with conn.cursor() as cur:
+            st.session_state[_TOKEN] = sessions.create(cur, user, sessions.WEB, client=_client())
+        conn.commit()
+    finally:
+        conn.close()
+    st.rerun()
+
+
+def _change_password_form(user: users.User) -> None:
+    st.subheader("请设置新密码 · Set a new password")
+    with st.form("dixian_change_password"):
+        old = st.text_input("当前密码 Current password", type="password")
+        new = st.text_input("新密码 New password", type="password")
+        again = st.text_input("再次输入 Repeat", type="password")
+        if not st.form_submit_button("保存 Save", type="primary"):
+            return
+    if new != again:
+        st.error("两次输入不一致 · The two entries differ")
+        return
+    try:
+        with db.transaction() as conn, conn.cursor() as cur:
+            users.change_password(cur, user.id, old, new)
+            token = sessions.create(cur, user, sessions.WEB, client=_client())  # the old session is now void
+    except (users.LoginFailed, users.AccountError) as err:
+        st.error(str(err))
+        return
+    st.session_state[_TOKEN] = token
+    st.rerun()
+
+
+def require_login() -> users.User:
+    """The signed-in user; otherwise show the login form (or the forced password change) and stop the page."""
+    user = current_user()
+    if user is None:
+        login_form()
+        st.stop()
+    if user.must_change_password:
+        _change_password_form(user)
+        st.stop()
+    return user
+
+
+def logout_button(user: users.User, where=None) -> None:
+    where = where or st.sidebar
+    where.caption(f"{plain(user.display_name or user.login)} · {role_label(user.role)} · {user.scope_code or '*'}")
+    if where.button("退出登录 Sign out"):
+        token = st.session_state.pop(_TOKEN, None)
+        if token:
+            with db.transaction() as conn, conn.cursor() as cur:
+                sessions.revoke(cur, token)
+        st.rerun()
+
+
+def _role_options():
+    return list(ROLES), lambda r: f"{ROLES[r][0]} {ROLES[r][1]}"
+
+
+def admin_page(user: users.User) -> None:
+    """The admin page's body: users (create, role and scope, reset password, deactivate), audit log, exports.
+    Every action runs as the admin under row-level security, so an admin of one county manages only it."""
+    st.header("用户与权限 · Users and access")
+    if user.role != "admin":
+        st.error("仅管理员可访问 · Administrators only")
+        st.stop()
+    roles, fmt = _role_options()
+
+    def run(action, *args, **kwargs):
+        try:
+            with scoped_transaction(user) as conn, conn.cursor() as cur:
+                return action(cur, *args, by=user, **kwargs)
+        except (users.AccountError, users.NotAllowed) as err:
+            st.error(str(err))
+        except Exception as err:  # a policy refusal, say: one line, not a traceback
+            st.error(f"{type(err).__name__}: {(str(err).splitlines() or [''])[0]}")
+        return None
+
+    with scoped_transaction(user) as conn, conn.cursor() as cur:
+        people = users.list_users(cur)
+    tab_users, tab_new, tab_audit, tab_exports = st.tabs(
+        ["用户 Users", "新建用户 New user", "审计日志 Audit log", "导出记录 Exports"])
+
+    with tab_users:
+        st.dataframe([{"id": u.id, "登录名 login": u.login, "姓名 name": u.display_name,
+                       "角色 role": role_label(u.role), "范围 scope": u.scope_code or "*",
+                       "状态 state": "启用 active" if u.active else "停用 inactive"} for u in people],
+                     hide_index=True)
+        if people:
+            target = st.selectbox("选择用户 User", people, format_func=lambda u: f"{u.id} · {u.login}")
+            with st.form("dixian_role_scope"):
+                role = st.selectbox("角色 Role", roles, index=roles.index(target.role), format_func=fmt)
+                scope = st.text_input("范围（12 位区划代码）Scope (12-digit code)", value=target.scope_code or "",
+                                      max_chars=12)
+                if st.form_submit_button("保存角色与范围 Save role and scope"):
+                    if run(users.set_role_scope, target.id, role, scope or None):
+                        st.success("已保存 · Saved")
+            with st.form("dixian_reset_password"):
+                pw = st.text_input("新密码 New password", type="password")
+                if st.form_submit_button("重置密码 Reset password"):
+                    if run(users.reset_password, target.id, pw):
+                        st.success("已重置，用户下次登录须修改密码 · Reset; the user must change it at next login")
+            label = "停用 Deactivate" if target.active else "启用 Activate"
+            if st.button(label) and run(users.set_active, target.id, not target.active):
+                st.rerun()
+
+    with tab_new:
+        with st.form("dixian_new_user", clear_on_submit=True):
+            login = st.text_input("登录名 Login", max_chars=64)
+            name = st.text_input("姓名 Name", max_chars=128)
+            role = st.selectbox("角色 Role", roles, index=roles.index("village_monitor"), format_func=fmt)
+            scope = st.text_input("范围（12 位区划代码）Scope (12-digit code)", max_chars=12)
+            pw = st.text_input("初始密码 Initial password", type="password")
+            if st.form_submit_button("创建 Create", type="primary"):
+                made = run(users.create_user, login, pw, role, scope or None, name, must_change_password=True)
+                if made:
+                    st.success(f"已创建 · Created: {plain(made.login)}")
+
+    with tab_audit:
+        table = st.selectbox("表 Table", ["", "households", "houses", "water_sources", "roads", "assets",
+                                          "rule_sets", "users", "inspections"])
+        key = st.text_input("记录编号 Row key", max_chars=200)
+        with scoped_transaction(user) as conn, conn.cursor() as cur:
+            rows = audit.recent_changes(cur, 500, table or None, key or None)
+        st.dataframe(rows, hide_index=True)
+
+    with tab_exports:
+        with scoped_transaction(user) as conn, conn.cursor() as cur:
+            st.dataframe(audit.recent_exports(cur, 500), hide_index=True)

@@ -1,0 +1,109 @@
+"""The audit trail (statement-level triggers over transition tables) and the export log: recorded with who, when,
+before and after; append-only for the app role and even for the owner."""
+from __future__ import annotations
+
+import time
+
+import psycopg2
+import pytest
+
+from accounts import audit, scoped
+from accounts_fixtures import fast_hashing  # noqa: F401 (autouse)
+from accounts_fixtures import load_county, make_users
+from geo import db
+
+
+@pytest.fixture
+def county(db_url, conn):
+    load_county(conn)
+    return make_users(conn)
+
+
+def test_a_change_is_recorded_with_who_before_and_after(county, conn):
+    mon = county["mon_a1"]
+    with scoped.scoped_transaction(mon) as c, c.cursor() as cur:
+        cur.execute("UPDATE households SET members = 6, phone = '13800000000' WHERE id = 'h1'")
+        cur.execute("UPDATE households SET members = members WHERE id = 'h2'")  # no change: no audit row
+    with scoped.scoped_transaction(county["admin"]) as c, c.cursor() as cur:
+        rows = audit.recent_changes(cur, table="households", row_key="h1")
+        assert len(audit.recent_changes(cur, table="households", row_key="h2")) == 1  # its INSERT only
+    change = rows[0]
+    assert (change["op"], change["user_id"], change["user_login"]) == ("UPDATE", mon.id, "mon_a1")
+    assert change["before"]["members"] == 1 and change["after"]["members"] == 6
+    assert change["before"]["phone"] == "13812345678" and change["after"]["phone"] == "13800000000"
+    assert "geom_m" not in change["after"] and change["after"]["geom"].startswith("SRID=4490;POINT(101.9")
+    assert rows[1]["op"] == "INSERT" and rows[1]["user_id"] is None  # loaded by the owner's connection
+    # non-admins read nothing of the log
+    with scoped.scoped_transaction(mon) as c, c.cursor() as cur:
+        assert audit.recent_changes(cur) == []
+
+
+def test_the_app_role_cannot_change_the_log(county, conn):
+    for user in (county["admin"], county["mon_a1"], county["water_a"]):
+        for statement in ("DELETE FROM audit_log", "UPDATE audit_log SET after = NULL", "TRUNCATE audit_log",
+                          "INSERT INTO audit_log (table_name, op) VALUES ('households', 'DELETE')",
+                          "DELETE FROM export_log"):
+            with pytest.raises(psycopg2.errors.InsufficientPrivilege, match="permission denied"):
+                with scoped.scoped_transaction(user) as c, c.cursor() as cur:
+                    cur.execute(statement)
+    # not even the owner: the log is append-only by trigger
+    for statement in ("DELETE FROM audit_log", "UPDATE audit_log SET after = NULL", "TRUNCATE audit_log"):
+        with pytest.raises(psycopg2.errors.InsufficientPrivilege, match="append-only"):
+            with conn.cursor() as cur:
+                cur.execute(statement)
+        conn.rollback()
+    with conn.cursor() as cur:
+        cur.execute("SELECT count(*) FROM audit_log WHERE table_name = 'households'")
+        assert cur.fetchone()[0] == 4
+
+
+def test_deletes_truncates_and_rule_sets_are_recorded(county, conn):
+    with db.transaction() as c, c.cursor() as cur:
+        scoped.set_actor(cur, "import:测试")
+        cur.execute("DELETE FROM houses WHERE id = 'house-h4'")
+        cur.execute("UPDATE rule_sets SET settings = settings || '{\"max_horizontal_m\": 1000}' "
+                    "WHERE name = 'national-2018'")
+        cur.execute("TRUNCATE roads")
+    with conn.cursor() as cur:
+        cur.execute("SELECT table_name, op, row_key, user_login, before->>'grade', "
+                    "after->'settings'->>'max_horizontal_m' FROM audit_log WHERE table_name <> 'households' "
+                    "AND op <> 'INSERT' ORDER BY id")
+        assert cur.fetchall() == [("houses", "DELETE", "house-h4", "import:测试", "C", None),
+                                  ("rule_sets", "UPDATE", "national-2018:1", "import:测试", None, "1000"),
+                                  ("roads", "TRUNCATE", None, "import:测试", None, None)]
+
+
+def test_a_bulk_copy_is_audited_by_one_statement(county, conn):
+    """20k households by COPY: one audit row each, written set-based (no per-row trigger calls)."""
+    n = 20_000
+    rows = ((f"b{i}", "nv1", "SRID=4490;POINT(101.9 24)", "POINT(500000 2655000)") for i in range(n))
+    t = time.perf_counter()
+    with conn.cursor() as cur:
+        db.copy_rows(cur, "households", ["id", "natural_village_id", "geom", "geom_m"], rows)
+    conn.commit()
+    took = time.perf_counter() - t
+    with conn.cursor() as cur:
+        cur.execute("SELECT count(*), count(DISTINCT row_key) FROM audit_log WHERE table_name = 'households' "
+                    "AND op = 'INSERT' AND row_key LIKE 'b%'")
+        assert cur.fetchone() == (n, n)
+    assert took < 20, f"COPY of {n} audited rows took {took:.1f} s"
+
+
+def test_exports_are_recorded_as_plain_text(county, conn):
+    water = county["water_a"]
+    evil = "../../etc/passwd'; DROP TABLE households; --.xlsx"
+    with scoped.scoped_transaction(water) as c:
+        audit.record_export(c, water, "households", 3, "xlsx", file_name=evil)
+    with db.transaction() as c:  # the command line: no app user
+        audit.record_export(c, None, "water_sources", 3, "gpkg")
+    # a user cannot record an export in another's name
+    with pytest.raises(psycopg2.errors.InsufficientPrivilege, match="row-level security"):
+        with scoped.scoped_transaction(water) as c:
+            audit.record_export(c, county["planner"], "households", 1, "csv")
+    with scoped.scoped_transaction(county["admin"]) as c, c.cursor() as cur:
+        got = audit.recent_exports(cur)
+    assert [(r["user_login"], r["layer"], r["rows"], r["format"], r["masked"], r["file_name"]) for r in got] == [
+        (None, "water_sources", 3, "gpkg", False, None), ("water_a", "households", 3, "xlsx", True, evil)]
+    with conn.cursor() as cur:
+        cur.execute("SELECT to_regclass('households') IS NOT NULL")
+        assert cur.fetchone()[0]
