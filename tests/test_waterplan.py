@@ -175,7 +175,8 @@ def test_only_households_complying_with_a_source_out_are_rechecked(conn, monkeyp
     ground with a path network, that gives exactly the affected set a recheck of everyone near gives."""
     from waterplan import scenario as scn
     rng = np.random.default_rng(3)
-    dem = sc.dem_tif(lambda x, y: 1200 + 60 * np.sin(x / 400.0) + 50 * np.cos(y / 300.0), extent=(-500, -500, 4500, 4500))
+    dem = sc.dem_tif(lambda x, y: 1200 + 60 * np.sin(x / 400.0) + 50 * np.cos(y / 300.0),
+                     extent=(-500, -500, 4500, 4500))
     paths = [{"id": f"p{k}", "surface": "path", "xy": [tuple(rng.uniform(0, 4000, 2)) for _ in range(4)]}
              for k in range(12)]
     sc.load(conn, villages=NV, dem=dem, roads=paths,

@@ -60,7 +60,7 @@ with ui.connection() as conn:
                 cols = st.columns(6)
                 for c, key in zip(cols, ("households", "people", "vulnerable_households", "delivery_points",
                                          "trucks", "unserved_households")):
-                    c.metric(export.SUMMARY_ZH[key] if lg == "zh" else key, s[key])
+                    c.metric(export.SUMMARY_ZH[key] if lg == "zh" else export.SUMMARY_EN[key], s[key])
                 st.caption(f"{export.SUMMARY_ZH['m3_per_day'] if lg == 'zh' else 'm³/day'}: {s['m3_per_day']} · "
                            f"{export.SUMMARY_ZH['trips_per_day'] if lg == 'zh' else 'trips/day'}: {s['trips_per_day']}"
                            f" · {export.SUMMARY_ZH['shortfall_m3_per_day'] if lg == 'zh' else 'shortfall'}: "

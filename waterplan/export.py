@@ -15,7 +15,7 @@ WORDS = {  # key -> (zh, en)
     "title": ("应急送水方案", "Emergency water supply plan"),
     "scenario": ("情景", "Scenario"),
     "affected": ("受影响农户", "Affected households"),
-    "vulnerable": ("重点人群农户（监测户、独居老人、残疾人）", "Vulnerable households (monitored, elderly alone, disabled)"),
+    "vulnerable": ("重点人群农户（监测户、独居老人、残疾人）", "Vulnerable (monitored, elderly alone, disabled)"),
     "points": ("送水点", "Delivery points"),
     "routes": ("送水车路线", "Truck routes"),
     "sources_used": ("取水水源", "Sources supplying"),
@@ -74,6 +74,12 @@ SUMMARY_ZH = {"households": "受影响户数", "people": "受影响人口", "vul
               "truck_m3": "单车容量(立方米)", "trips_per_day": "日车次", "truck_km_per_day": "日行车里程(公里)",
               "shortfall_m3_per_day": "供水缺口(立方米/日)", "rule_set": "规则", "seconds": "计算用时(秒)"}
 
+SUMMARY_EN = {"households": "Affected households", "people": "People",
+              "vulnerable_households": "Vulnerable households", "m3_per_day": "Water (m³/day)",
+              "delivery_points": "Delivery points", "trucks": "Trucks",
+              "trips_per_day": "Trips per day", "unserved_households": "Unserved households",
+              "shortfall_m3_per_day": "Shortfall (m³/day)"}
+
 
 def w(key: str, lang: str = "zh", **fmt) -> str:
     text = WORDS[key][0 if lang == "zh" else 1]
@@ -100,7 +106,8 @@ def points_geojson(plan) -> dict:
     """Delivery points as a GeoJSON FeatureCollection (EPSG:4490 lon/lat)."""
     feats = []
     for r in plan.points.itertuples():
-        feats.append({"type": "Feature", "geometry": {"type": "Point", "coordinates": [round(r.lon, 7), round(r.lat, 7)]},
+        point = {"type": "Point", "coordinates": [round(r.lon, 7), round(r.lat, 7)]}
+        feats.append({"type": "Feature", "geometry": point,
                       "properties": {"id": r.id, "source_id": r.source_id if isinstance(r.source_id, str) else None,
                                      "m3_per_day": round(float(r.m3_per_day), 3) if pd.notna(r.m3_per_day) else 0.0,
                                      "trips_per_day": int(r.trips_per_day) if pd.notna(r.trips_per_day) else 0,
@@ -188,7 +195,7 @@ def map_bytes(plan, fmt: str = "png", lang: str = "zh", conn=None, dpi: int = 15
     if conn is not None and plan.scenario.failed:
         from .scenario import query
         fs = query(conn, "failed_positions", {"ids": list(plan.scenario.failed)})
-        ax.scatter(fs.x, fs.y, s=120, marker="X", c="#b2182b", edgecolors="white", lw=0.8, zorder=7)
+        ax.scatter(fs.x, fs.y, s=80, marker="X", c="#b2182b", edgecolors="white", lw=0.6, zorder=3.5)
         xs.append(fs.x.to_numpy(float)); ys.append(fs.y.to_numpy(float))
     served = set(plan.assignments.subject_id)
     if len(a):
@@ -243,7 +250,7 @@ def map_bytes(plan, fmt: str = "png", lang: str = "zh", conn=None, dpi: int = 15
     ]
     fig.legend(handles=handles, loc="upper left", bbox_to_anchor=(0.71, 0.9), fontsize=9, frameon=True)
     s = plan.summary
-    lines = [f"{SUMMARY_ZH[k] if lang == 'zh' else k}: {s[k]}" for k in
+    lines = [f"{SUMMARY_ZH[k] if lang == 'zh' else SUMMARY_EN[k]}: {s[k]}" for k in
              ("households", "people", "vulnerable_households", "m3_per_day", "delivery_points", "trucks",
               "trips_per_day", "unserved_households", "shortfall_m3_per_day")]
     fig.text(0.71, 0.50, "\n".join(lines), fontsize=9, va="top", linespacing=1.6)

@@ -41,7 +41,8 @@ def rank(conn, rules_name: str | None = None, overrides: dict | None = None,
     nv = query(conn, "site_villages", {})
     g = params.grid_m
     lo, hi = hxy.min(axis=0) - R, hxy.max(axis=0) + R
-    gx, gy = np.meshgrid(np.arange(np.floor(lo[0] / g) * g, hi[0] + g, g), np.arange(np.floor(lo[1] / g) * g, hi[1] + g, g))
+    gx, gy = np.meshgrid(np.arange(np.floor(lo[0] / g) * g, hi[0] + g, g),
+                         np.arange(np.floor(lo[1] / g) * g, hi[1] + g, g))
     grid = np.column_stack([gx.ravel(), gy.ravel()])
     sites = pd.concat([
         pd.DataFrame({"site_id": "nv:" + nv.id.astype(str), "kind": "natural_village", "natural_village_id": nv.id,
@@ -78,7 +79,8 @@ def rank(conn, rules_name: str | None = None, overrides: dict | None = None,
     with conn.cursor() as cur:
         cur.execute("SELECT value::int FROM meta WHERE key = 'metric_srid'")
         srid = cur.fetchone()[0]
-    out["lon"], out["lat"] = Transformer.from_crs(srid, 4490, always_xy=True).transform(out.x.to_numpy(), out.y.to_numpy())
+    to_ll = Transformer.from_crs(srid, 4490, always_xy=True)
+    out["lon"], out["lat"] = to_ll.transform(out.x.to_numpy(), out.y.to_numpy())
     dx, dy = terrain.to_dem(out.x.to_numpy(), out.y.to_numpy())
     out["elevation_m"] = np.round(terrain.z(dx, dy), 1)
     return out[COLUMNS].reset_index(drop=True)
