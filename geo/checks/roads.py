@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import shapely
 from scipy.sparse import coo_matrix
-from scipy.sparse.csgraph import dijkstra
+from scipy.sparse.csgraph import connected_components, dijkstra
 
 from . import network as netmod
 from .rules import RuleSet
@@ -101,27 +101,30 @@ def _seat_links(net: netmod.Network, att: netmod.Attachment, seat_of: np.ndarray
     d_ = np.r_[g.data, np.maximum(satt.pos, 1e-9), np.maximum(L - satt.pos, 1e-9),
                np.maximum(satt.pos, 1e-9), np.maximum(L - satt.pos, 1e-9)]
     G = coo_matrix((d_, (u_, w_)), shape=(N + S, N + S)).tocsr()
+    comp = connected_components(G, directed=False)[1]
     dist, _pred, src = dijkstra(G, indices=v, min_only=True, return_predecessors=True)
     code_idx = {c: k for k, c in enumerate(seats.code.to_numpy(object))}
     own = np.array([code_idx.get(c, -1) for c in seat_of], dtype=np.int64)
     on = att.on & (own >= 0)
     a, b = net.a[np.where(on, att.seg, 0)], net.b[np.where(on, att.seg, 0)]
     pos, Ls = att.pos, net.length[np.where(on, att.seg, 0)]
+    linked = on & (comp[a] == comp[N + np.maximum(own, 0)])
     via_a, via_b = pos + dist[a], (Ls - pos) + dist[b]
     best = np.where(via_a <= via_b, via_a, via_b)
     nearest_seat = np.where(via_a <= via_b, src[a], src[b]) - N
-    d_own = np.where(on & (nearest_seat == own), best, np.nan)
-    # Villages whose nearest seat on the network is not their own: one search from each of those seats.
-    fix = np.nonzero(on & (nearest_seat != own))[0]
+    d_own = np.where(linked & (nearest_seat == own), best, np.nan)
+    # Linked villages whose nearest seat on the network is not their own: one search from each of those seats,
+    # bounded (a hardened route more than 4 times the straight distance plus 20 km is not reported).
+    fix = np.nonzero(linked & (nearest_seat != own))[0]
     for s in np.unique(own[fix]):
-        ds = dijkstra(G, indices=N + s)
         k = fix[own[fix] == s]
+        reach = 4.0 * float(np.max(np.hypot(*(att.d[k] - satt.d[s]).T))) + 20_000.0
+        ds = dijkstra(G, indices=N + s, limit=reach)
         d_own[k] = np.fmin(pos[k] + ds[a[k]], (Ls[k] - pos[k]) + ds[b[k]])
     same = on & (satt.seg[np.maximum(own, 0)] == att.seg)
     d_own = np.where(same, np.fmin(d_own, np.abs(pos - satt.pos[np.maximum(own, 0)])), d_own)
-    ok = np.isfinite(d_own)
-    connected[on] = [bool(x) for x in ok[on]]
-    km = np.where(on & ok, d_own / 1000.0, np.nan)
+    connected[on] = [bool(x) for x in linked[on]]
+    km = np.where(linked & np.isfinite(d_own), d_own / 1000.0, np.nan)
     return connected, km
 
 

@@ -303,7 +303,8 @@ def compute(conn, rules: RuleSet, subject_ids: list[str] | None = None, *, terra
     tm: dict[str, float] = {}
     t0 = time.perf_counter()
     use_h = uses_households(conn) if households is None else households
-    subj = _fetch_copy(conn, (SQL / "water_subjects.sql").read_text(), {"use_households": use_h, "ids": subject_ids},
+    subj = _fetch_copy(conn, (SQL / ("water_subjects.sql" if subject_ids is None else "water_subjects_some.sql"))
+                       .read_text(), {"use_households": use_h, "ids": subject_ids},
                        {"subject": str, "subject_id": str, "natural_village_id": str, "people": "Int64",
                         "x": float, "y": float})
     srid = _metric_srid(conn)
@@ -312,7 +313,7 @@ def compute(conn, rules: RuleSet, subject_ids: list[str] | None = None, *, terra
     bbox = None
     if subject_ids is not None and len(subj):
         bbox = tuple(float(v) for v in (subj.x.min(), subj.y.min(), subj.x.max(), subj.y.max()))
-    src = _fetch_copy(conn, (SQL / "water_sources.sql").read_text(), {
+    src = _fetch_copy(conn, (SQL / ("water_sources.sql" if bbox is None else "water_sources_near.sql")).read_text(), {
         "dry_season": rules.dry_season, "has_bbox": bbox is not None, "radius": float(wide), "srid": srid or 0,
         "x0": bbox[0] if bbox else 0, "y0": bbox[1] if bbox else 0, "x1": bbox[2] if bbox else 0,
         "y1": bbox[3] if bbox else 0, "nearest_for": list(subj.subject_id) if bbox else [],
