@@ -1,4 +1,4 @@
-"""The demo county: a plausible 新平彝族傣族自治县 (530427) generated from a seed, every layer a GeoDataFrame.
+"""The demo county: a plausible 新平彝族傣族自治县 (530427) generated from a seed, one frame per layer (EPSG:4490).
 
 `generate(seed, scale)` is pure: the same seed and scale give byte-identical layers and DEM. Real names and codes of
 the 12 townships and 124 village committees come from data/xinping/; everything else is made up: a DEM with the Red
