@@ -2,6 +2,7 @@
 repair priority and new-source sites. Thin: every answer comes from waterplan/."""
 import streamlit as st
 
+from geo.checks.rules import load_rules
 from layers import basemaps, mapview, ui
 from waterplan import emergency, export, newsources, planmap, repair
 from waterplan.export import HEADERS_ZH, w
@@ -31,7 +32,8 @@ with ui.connection() as conn:
                 failed = st.multiselect(w("form_failed", lg), list(srcs.id), format_func=label.get, key="wp_failed")
                 dry = st.checkbox(w("form_dry", lg), key="wp_dry")
                 c1, c2, c3, c4 = st.columns(4)
-                litres = c1.number_input(w("form_litres", lg), 1.0, 200.0, 20.0, 5.0)
+                litres = c1.number_input(w("form_litres", lg), 1.0, 200.0,
+                                         float(load_rules(conn, rule_set).emergency_litres_per_person_day), 5.0)
                 truck = c2.number_input(w("form_truck", lg), 0.5, 50.0, 5.0, 0.5)
                 day = c3.number_input(w("form_day", lg), 1.0, 24.0, 8.0, 0.5)
                 factor = c4.number_input(w("form_dry_factor", lg), 0.0, 1.0, 0.6, 0.05)
