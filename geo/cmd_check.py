@@ -100,7 +100,7 @@ def run_check(args) -> int:
             summary = (f"water check {water.result_label(rules)} v{rules.version}: {len(rows)} "
                        f"{'households' if cols[0] == 'household_id' else 'natural villages'}; compliant "
                        f"{int((c == True).sum())}, non-compliant {int((c == False).sum())}, "  # noqa: E712
-                       f"unknown {int(c.isna().sum())} ({sum(run.timings.values()) - run.timings['compute']:.2f} s)")
+                       f"unknown {int(c.isna().sum())} ({run.timings['compute'] + run.timings['write']:.2f} s)")
         else:
             run = roads.check_roads(conn, rules)
             rows, cols = run.rows, roads.RESULT_COLUMNS

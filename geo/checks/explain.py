@@ -158,8 +158,9 @@ def explain_road(conn, natural_village_id: str, rule_set=None) -> dict:
     the nearest hardened road, or None), road_distance_m, nearest_road ({id, surface, distance_m} of the nearest road
     of any surface, or None), has_hardened_road, required, gap, seat_code (its township seat), connected_to_seat,
     network_km_to_seat, all_season_road_m, within_rai, clauses (list of {clause: 'road_access'|'required'|
-    'connected_to_seat'|'rai', value, threshold, unit, ok}), failed_clauses, route (list of [lon, lat], village to the
-    road), profile (list of (distance_m, elevation_m) along that access leg).
+    'connected_to_seat'|'rai', value, threshold, unit, ok; 'required' has ok None: it says whether a road is due),
+    failed_clauses ('road_access' where the road is required and missing, 'connected_to_seat', 'rai'), route (list of
+    [lon, lat], village to the road), profile (list of (distance_m, elevation_m) along that access leg).
     Raises LookupError when the id is not a natural village."""
     rules = _rules(conn, rule_set)
     run = roadsmod.compute(conn, rules)
@@ -189,15 +190,14 @@ def explain_road(conn, natural_village_id: str, rule_set=None) -> dict:
         {"clause": "road_access", "value": _num(r.road_distance_m, 1), "threshold": rules.road_access_m, "unit": "m",
          "ok": has},
         {"clause": "required", "value": int(r.households), "threshold": rules.min_households_for_road,
-         "unit": "households", "ok": None if not req else has},
+         "unit": "households", "ok": None},  # not a test the village passes or fails: it says whether one is due
         {"clause": "connected_to_seat", "value": _num(r.network_km_to_seat, 3), "threshold": None, "unit": "km",
          "ok": conn_ok},
         {"clause": "rai", "value": _num(r.all_season_road_m, 1), "threshold": rules.rai_distance_m, "unit": "m",
          "ok": bool(r.within_rai)},
     ]
-    failed = [c["clause"] for c in clauses if c["ok"] is False and c["clause"] != "road_access"]
-    if r.gap:
-        failed.insert(0, "road_access")
+    # road_access fails only where a road is required (the gap); the others wherever they do not hold.
+    failed = (["road_access"] if r.gap else []) + [c["clause"] for c in clauses[2:] if c["ok"] is False]
     terrain = watermod.terrain_for(conn)
     return {
         "natural_village_id": natural_village_id, "rule_set": watermod.result_label(rules),
