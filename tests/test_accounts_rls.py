@@ -148,3 +148,37 @@ def test_the_planners_map_layer_shows_a_monitor_only_their_village(county, conn)
             assert sorted(query(c, "risk_households", Filters().params())["id"]) == expected, who
         finally:
             c.close()
+
+
+def test_water_results_county_wide_for_the_water_bureau(county, conn):
+    with conn.cursor() as cur:
+        for nv in ("nv1", "nv3"):
+            cur.execute("INSERT INTO water_results (rule_set, rule_version, subject, subject_id, natural_village_id) "
+                        "VALUES ('national-2018', 1, 'natural_village', %s, %s)", (nv, nv))
+            cur.execute("INSERT INTO road_results (rule_set, rule_version, natural_village_id) "
+                        "VALUES ('national-2018', 1, %s)", (nv,))
+    conn.commit()
+    assert ids(county["water_a"], "SELECT subject_id FROM water_results") == ["nv1", "nv3"]
+    assert ids(county["town_a"], "SELECT subject_id FROM water_results") == ["nv1"]
+    assert ids(county["town_a"], "SELECT natural_village_id FROM road_results") == ["nv1"]
+    assert ids(county["mon_b1"], "SELECT natural_village_id FROM road_results") == ["nv3"]
+
+
+def test_inspections_follow_the_inspected_village(county, conn):
+    with conn.cursor() as cur:
+        cur.execute("INSERT INTO inspectors (name, role, scope_code) VALUES ('巡查员', 'village', %s) RETURNING id",
+                    ("530427200201",))
+        inspector = cur.fetchone()[0]
+        for n, (target, code) in enumerate((("h1", "530427100201"), ("h4", "530427200201"))):
+            cur.execute("""INSERT INTO inspections (id, kind, target_kind, target_id, village_code, inspector_id,
+                                                    result, started_at, submitted_at, geom, geom_m)
+                           SELECT %s, 'household_visit', 'household', id, %s, %s, 'pass', now(), now(), geom, geom_m
+                           FROM households WHERE id = %s""",
+                        (f"00000000-0000-0000-0000-00000000000{n}", code, inspector, target))
+    conn.commit()
+    assert ids(county["mon_a1"], "SELECT target_id FROM inspections") == ["h1"]
+    assert ids(county["mon_b1"], "SELECT target_id FROM inspections") == ["h4"]
+    assert ids(county["mon_a1"], "SELECT target_id FROM inspection_targets WHERE target_kind = 'household'") == \
+        ["h1", "h2"]
+    with pytest.raises(psycopg2.errors.InsufficientPrivilege):  # token hashes are no business of the app role
+        ids(county["mon_a1"], "SELECT token_sha256 FROM inspector_tokens")
