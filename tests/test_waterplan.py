@@ -46,6 +46,9 @@ def test_failed_source_users_all_move_to_one_point(conn):
     before = stored(conn)
     plan = emergency.plan(conn, Scenario(["s1"]))
     assert stored(conn) == before  # neither results nor sources touched
+    with conn.cursor() as cur:  # the scenario's temporary view of the sources is gone with its savepoint
+        cur.execute("SELECT to_regclass('pg_temp.water_sources')")
+        assert cur.fetchone()[0] is None
     a = plan.affected
     assert list(a.subject_id) == ["b", "a", "c"]  # vulnerable first (elderly living alone), then by people
     assert a.vulnerable.tolist() == [True, False, False] and set(a.reason) == {"failed:s1"}

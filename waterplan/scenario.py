@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from psycopg2 import sql
 
 from geo.checks import water
 from geo.checks.rules import RuleError, RuleSet, SCHEMA, coerce, load_rules
@@ -100,14 +101,28 @@ class Affected:
 
 
 def _savepoint_compute(conn, rules: RuleSet, ids: list[str], set_status: dict[str, str], terrain) -> pd.DataFrame:
-    """water.compute over `ids` with some sources' status changed for the moment: the change is rolled back, so
-    neither water_sources nor the stored water_results are touched."""
+    """water.compute over `ids` as if some sources had another status, without writing anything: for the moment a
+    temporary view named water_sources (PostgreSQL searches the session's temporary schema first) shows the table
+    with those statuses; it is dropped with the savepoint. No row is updated, so no lock, audit entry or write
+    right is needed, and the stored water_results are untouched."""
     with conn.cursor() as cur:
+        cur.execute("SELECT current_schema()")
+        schema = cur.fetchone()[0]
+        cur.execute("SELECT attname FROM pg_attribute WHERE attrelid = %s::regclass AND attnum > 0 "
+                    "AND NOT attisdropped ORDER BY attnum", (f"{schema}.water_sources",))
+        cols = [r[0] for r in cur.fetchall()]
+        groups: dict[str, list[str]] = {}
+        for sid, st in set_status.items():
+            groups.setdefault(st, []).append(sid)
+        status = sql.SQL("CASE {} ELSE status END AS status").format(sql.SQL(" ").join(
+            sql.SQL("WHEN id = ANY({}::text[]) THEN {}").format(sql.Literal(sorted(v)), sql.Literal(k))
+            for k, v in sorted(groups.items()))) if groups else sql.Identifier("status")
+        view = sql.SQL("CREATE TEMP VIEW water_sources AS SELECT {} FROM {}").format(
+            sql.SQL(", ").join(status if c == "status" else sql.Identifier(c) for c in cols),
+            sql.Identifier(schema, "water_sources"))
         cur.execute("SAVEPOINT waterplan_scenario")
         try:
-            for status in sorted(set(set_status.values())):
-                cur.execute("UPDATE water_sources SET status = %s WHERE id = ANY(%s::text[])",
-                            (status, [k for k, v in set_status.items() if v == status]))
+            cur.execute(view)
             return water.compute(conn, rules, ids, terrain=terrain).rows
         finally:
             cur.execute("ROLLBACK TO SAVEPOINT waterplan_scenario")
