@@ -10,6 +10,8 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
+import psycopg2.errors
+
 from geo.settings import settings
 
 from . import PERSONAL_DATA_ROLES, ROLES, passwords
@@ -132,11 +134,19 @@ def create_user(cur, login: str, password: str, role: str, scope_code: str | Non
     cur.execute("SELECT 1 FROM users WHERE lower(login) = lower(%s)", (login,))
     if cur.fetchone():
         raise AccountError(f"login {login!r} is taken / 登录名已存在")
-    cur.execute(f"""INSERT INTO users (login, display_name, role, scope_code, password_hash, created_by,
-                                      must_change_password)
-                    VALUES (%s, %s, %s, %s, %s, %s, %s) RETURNING {_COLUMNS}""",
-                (login, display_name, role, scope_code, pw_hash, by.id if by else None, must_change_password))
-    return _row(cur.fetchone())
+    # An admin sees only the users of their scope, so the unique index has the last word on a name taken elsewhere.
+    cur.execute("SAVEPOINT acct_create_user")
+    try:
+        cur.execute(f"""INSERT INTO users (login, display_name, role, scope_code, password_hash, created_by,
+                                          must_change_password)
+                        VALUES (%s, %s, %s, %s, %s, %s, %s) RETURNING {_COLUMNS}""",
+                    (login, display_name, role, scope_code, pw_hash, by.id if by else None, must_change_password))
+    except psycopg2.errors.UniqueViolation:
+        cur.execute("ROLLBACK TO SAVEPOINT acct_create_user")
+        raise AccountError(f"login {login!r} is taken / 登录名已存在") from None
+    made = _row(cur.fetchone())
+    cur.execute("RELEASE SAVEPOINT acct_create_user")
+    return made
 
 
 def get_user(cur, user_id: int) -> User | None:

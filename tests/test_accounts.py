@@ -224,3 +224,20 @@ def test_first_admin_from_the_command_line(db_url, conn):
     assert tok.returncode == 0 and tok.stdout.startswith("dxa_")
     with conn.cursor() as cur:
         assert sessions.user_for_token(cur, tok.stdout.strip(), sessions.API).login == "root"
+
+
+def test_a_county_admin_cannot_see_but_cannot_reuse_a_login_elsewhere(db_url, conn):
+    made = make_users(conn)
+    with conn.cursor() as cur:
+        county_admin = users.create_user(cur, "county-admin", PASSWORD, "admin", "530427000000")
+        users.create_user(cur, "elsewhere", PASSWORD, "viewer", "530428000000")  # another county
+    conn.commit()
+    with scoped.scoped_transaction(county_admin) as c, c.cursor() as cur:
+        assert users.find_user(cur, "elsewhere") is None
+        assert users.find_user(cur, "mon_a1").id == made["mon_a1"].id
+        with pytest.raises(users.AccountError, match="taken"):
+            users.create_user(cur, "Elsewhere", PASSWORD, "viewer", VIL_A1, by=county_admin)
+        # the transaction goes on after the refusal
+        assert users.create_user(cur, "fresh", PASSWORD, "viewer", VIL_A1, by=county_admin).login == "fresh"
+        with pytest.raises(psycopg2.errors.InsufficientPrivilege):  # nor can it make an admin of everything
+            users.create_user(cur, "super", PASSWORD, "admin", None, by=county_admin)
