@@ -36,6 +36,8 @@ elif role == "inspector":
     found = [n for n in ("inspect_capture", "inspect_review") if (HERE / "views" / f"{n}.py").exists()]
     pages = [view(n, t(f"page_{n}", lang)) for n in found] or [st.Page(inspections_missing, title=t("role_inspector", lang),
                                                     url_path="inspect")]
+elif (HERE / "views" / "water_plan.py").exists():
+    pages = [view("water_plan", t("page_water_plan", lang))]
 else:
     pages = [st.Page(water_later, title=t("page_water_later", lang), url_path="water")]
 st.title(t("app_title", lang))

@@ -21,6 +21,7 @@ UI = {
     "page_print": ("挂图", "Wall map"),
     "page_inspect_capture": ("巡查录入", "Log a check"),
     "page_inspect_review": ("巡查审核", "Review checks"),
+    "page_water_plan": ("应急供水", "Emergency water supply"),
     "page_water_later": ("应急供水（建设中）", "Emergency water (coming)"),
     "water_later_text": ("县水利局的应急供水页面将在此处提供。", "The water bureau's emergency-supply page will be here."),
     "inspections_missing": ("巡查页面尚未安装（views/inspect_capture.py、views/inspect_review.py）。",

@@ -286,7 +286,7 @@ def test_app_navigation_by_role():
     at.radio(key="lang").set_value("en").run()
     assert at.title[0].value.startswith("Dixian")
     at.selectbox(key="role__en").set_value("water").run()
-    assert not at.exception
+    assert not at.exception, [e.value for e in at.exception]
 
 
 def test_indicator_sql_reads_results_not_recomputation(mconn):
