@@ -36,6 +36,17 @@ class User:
         return scope_prefix(self.scope_code)
 
     @property
+    def name(self) -> str:
+        """What to call the user (the display name, else the login); as inspections.auth.Inspector.name."""
+        return self.display_name or self.login
+
+    @property
+    def inspector_role(self) -> str:
+        """The role in inspections' review chain (inspections.auth.ROLES) this account role acts as."""
+        return {"admin": "admin", "county_planner": "county", "township_officer": "township",
+                "village_monitor": "village"}.get(self.role, "inspector")
+
+    @property
     def sees_personal(self) -> bool:
         return self.role in PERSONAL_DATA_ROLES
 
