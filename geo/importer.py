@@ -9,7 +9,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import numpy as np
-import psycopg2.errors
 import pandas as pd
 import shapely
 from tqdm import tqdm
@@ -212,7 +211,7 @@ def _load(cur, data: Dataset, replace: bool, problems: validate.Problems, bar) -
         if geoms is None and layer in validate.GEOMETRY:
             geoms = np.full(len(attrs), None, dtype=object)
         bar.set_description(f"writing {layer}")
-        with _bulk(cur, layer, len(attrs), problems):
+        with _bulk(cur, layer, len(attrs), problems, replace):
             # A layer without any geometry (admin units from a plain table) projects nothing: any SRID will do.
             layer_srid = srid or (STORAGE_SRID if geoms is not None and pd.isna(geoms).all() else None)
             report.rows[layer] = store.write_layer(cur, layer, validate.frame_for_store(attrs, geoms),
@@ -230,15 +229,19 @@ def _load(cur, data: Dataset, replace: bool, problems: validate.Problems, bar) -
 
 
 @contextmanager
-def _bulk(cur, table: str, rows: int, problems: validate.Problems):
-    """For a big load, drop the table's secondary indexes and build them again afterwards, inside the transaction:
-    one sorted build beats a million single-row GiST inserts. The table's deferred foreign keys are checked right
-    after the COPY instead of at commit, so that no trigger events are pending when the indexes are built."""
+def _bulk(cur, table: str, rows: int, problems: validate.Problems, replace: bool):
+    """For a big load, drop the table's secondary indexes and foreign keys and build them again afterwards, inside
+    the transaction: one sorted index build and one set-based key check beat a million single-row updates."""
     cur.execute("SELECT count(*) FROM pg_constraint WHERE contype = 'f' AND confrelid = %s::regclass", (table,))
     if rows < settings.import_bulk_rows or cur.fetchone()[0]:
         # Small, or pointed at by other tables (a replace DELETEs it, leaving trigger events that block index builds).
         yield
         return
+    if replace:
+        cur.execute(f"TRUNCATE {table}")  # what write_layer would do first; nothing points at this table
+    _check_orphans(cur, problems, only=table)  # stored rows a replaced layer leaves dangling: problem lines
+    if problems:
+        raise ImportProblems(problems)
     cur.execute("""SELECT i.indexname, i.indexdef FROM pg_indexes i
                    WHERE i.schemaname = current_schema() AND i.tablename = %s
                    AND NOT EXISTS (SELECT 1 FROM pg_constraint c
@@ -246,36 +249,21 @@ def _bulk(cur, table: str, rows: int, problems: validate.Problems):
                 (table,))
     indexes = cur.fetchall()
     cur.execute("""SELECT conname, condeferred, pg_get_constraintdef(oid) FROM pg_constraint
-                   WHERE conrelid = %s::regclass AND contype = 'f' AND condeferrable""", (table,))
+                   WHERE conrelid = %s::regclass AND contype = 'f'""", (table,))
     keys = cur.fetchall()
-    # Names and definitions come from the catalog, never from the input.
+    # Names and definitions come from the catalog, never from the input. Checks still pending on these keys (rows
+    # of a referenced layer replaced earlier in this import) run now, while the indexes they need exist.
+    for name, deferred, _ in keys:
+        if deferred:
+            cur.execute(f"SET CONSTRAINTS {name} IMMEDIATE")
+        cur.execute(f"ALTER TABLE {table} DROP CONSTRAINT {name}")
     for name, _ in indexes:
         cur.execute(f"DROP INDEX {name}")
-    # Foreign keys: dropped and added back (one set-based check) where the table they point at has no pending
-    # trigger events; otherwise kept, and checked straight after the COPY.
-    dropped = []
-    for name, _, definition in keys:
-        cur.execute("SAVEPOINT bulk_key")
-        try:
-            cur.execute(f"ALTER TABLE {table} DROP CONSTRAINT {name}")
-            cur.execute("RELEASE SAVEPOINT bulk_key")
-            dropped.append((name, definition))
-        except psycopg2.errors.ObjectInUse:
-            cur.execute("ROLLBACK TO SAVEPOINT bulk_key")
     yield
-    _check_orphans(cur, problems, only=table)  # a dangling row is a problem line, not a crash below
-    if problems:
-        return
-    kept = [(name, deferred) for name, deferred, _ in keys if name not in dict(dropped)]
-    for name, _ in kept:
-        cur.execute(f"SET CONSTRAINTS {name} IMMEDIATE")  # runs the pending key checks now
     for _, definition in indexes:
         cur.execute(definition)
-    for name, definition in dropped:
+    for name, deferred, definition in keys:
         cur.execute(f"ALTER TABLE {table} ADD CONSTRAINT {name} {definition}")
-    for name, deferred in kept:
-        if deferred:
-            cur.execute(f"SET CONSTRAINTS {name} DEFERRED")
 
 
 def _metric_srid(cur, geoms_by_layer: dict[str, np.ndarray]) -> int | None:
