@@ -2,10 +2,12 @@
 and network distance and walking times between many pairs of attached points (scipy.sparse.csgraph)."""
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import shapely
 from scipy.sparse import coo_matrix, csr_matrix
 from scipy.sparse.csgraph import connected_components, dijkstra
@@ -45,11 +47,17 @@ def load_roads(conn, *, hardened_only: bool = False, all_season_only: bool = Fal
     with conn.cursor() as cur:
         cur.execute("SELECT value::int FROM meta WHERE key = 'metric_srid'")
         row = cur.fetchone()
-        cur.execute(sql, {"hardened_only": hardened_only, "all_season_only": all_season_only,
-                          "has_bbox": bbox is not None and row is not None, "srid": row[0] if row else 0, **dict(zip(("x0", "y0", "x1", "y1"), (float(v) for v in (bbox or (0, 0, 0, 0)))))})
-        rows = cur.fetchall()
-    ids = np.array([r[0] for r in rows], dtype=object)
-    geoms = shapely.from_wkb([bytes(r[1]) for r in rows]) if rows else np.array([], dtype=object)
+        query = cur.mogrify(sql, {"hardened_only": hardened_only, "all_season_only": all_season_only,
+                                  "has_bbox": bbox is not None and row is not None, "srid": row[0] if row else 0,
+                                  **dict(zip(("x0", "y0", "x1", "y1"), (float(v) for v in (bbox or (0, 0, 0, 0)))))})
+        # COPY with hex WKB and one vectorised parse: several times faster than fetchall() of bytea rows.
+        buf = io.StringIO()
+        cur.copy_expert(f"COPY (SELECT q.id, encode(q.wkb, 'hex') FROM ({query.decode()}) AS q(id, wkb)) "
+                        "TO STDOUT WITH (FORMAT csv)", buf)
+    buf.seek(0)
+    df = pd.read_csv(buf, header=None, names=["id", "wkb"], dtype=str, keep_default_na=False)
+    ids = df.id.to_numpy(object)
+    geoms = shapely.from_wkb(df.wkb.to_numpy(object)) if len(df) else np.array([], dtype=object)
     return ids, geoms
 
 

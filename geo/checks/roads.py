@@ -17,7 +17,7 @@ from scipy.sparse.csgraph import connected_components, dijkstra
 from . import network as netmod
 from .rules import RuleSet
 from .tobler import Terrain
-from .water import _fetch, result_label
+from .water import _fetch, _fetch_copy, result_label
 
 SQL = Path(__file__).resolve().parent / "sql"
 RESULT_COLUMNS = ["natural_village_id", "households", "road_id", "road_distance_m", "has_hardened_road", "required",
@@ -48,8 +48,12 @@ def compute(conn, rules: RuleSet) -> RoadRun:
     nv = _fetch(conn, (SQL / "road_villages.sql").read_text(), {})
     seats = _fetch(conn, (SQL / "road_seats.sql").read_text(), {})
     nohd = Terrain(None, 4326)  # connectivity needs no terrain
-    ids, lines = netmod.load_roads(conn, hardened_only=True)
-    as_ids, as_lines = netmod.load_roads(conn, all_season_only=True)
+    rl = _fetch_copy(conn, (SQL / "road_lines.sql").read_text(), {},
+                     {"id": str, "hardened": str, "all_season": str, "wkb": str})
+    geoms = shapely.from_wkb(rl.wkb.to_numpy(object)) if len(rl) else np.array([], dtype=object)
+    hard, alls = rl.hardened.eq("t").to_numpy(), rl.all_season.eq("t").to_numpy()
+    ids, lines = rl.id.to_numpy(object)[hard], geoms[hard]
+    as_lines = geoms[alls]
     tm["load"] = time.perf_counter() - t0
     t1 = time.perf_counter()
     n = len(nv)

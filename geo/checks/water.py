@@ -413,14 +413,12 @@ def _fetch_copy(conn, sql: str, params: dict, dtypes: dict) -> pd.DataFrame:
 
 BINARY_COPY_MIN_ROWS = 5000  # below this a text COPY is as quick and simpler
 CLAUSE_BITS = {"horizontal": 1, "vertical": 2, "time": 4, "guarantee": 8, "piped": 16, "no_source": 32}
-_MASK_LISTS: dict[int, list[str]] = {}
+_MASK_LISTS = {m: [n for n, b in CLAUSE_BITS.items() if m & b] for m in range(64)}
 
 
 def failed_list(mask: int) -> list[str]:
     """Failed clause names of a bitmask (CLAUSE_BITS), in the order the rule sets list them."""
-    if mask not in _MASK_LISTS:
-        _MASK_LISTS[mask] = [n for n, b in CLAUSE_BITS.items() if mask & b]
-    return list(_MASK_LISTS[mask])
+    return list(_MASK_LISTS[int(mask)])
 
 
 def _rows(subj, src, i, j, pick, m: Metrics, jd: Judgement, hp: Points, sp: Points) -> pd.DataFrame:
@@ -464,7 +462,8 @@ def _rows(subj, src, i, j, pick, m: Metrics, jd: Judgement, hp: Points, sp: Poin
         out[name] = tv_to_object(c)
         out[name + "_code"] = c
     out["failed_mask"] = mask
-    out["failed_clauses"] = pd.Series(mask).map(failed_list).to_numpy(object) if n else []
+    # One list per row, shared between rows with the same mask (read them, do not mutate them).
+    out["failed_clauses"] = pd.Series([_MASK_LISTS[k] for k in mask.tolist()], dtype=object).to_numpy() if n else []
     # Detail for explanations (not part of the results table).
     out["straight_m"] = at(m.straight_m)
     out["out_min"] = at(m.out_min)
