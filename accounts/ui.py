@@ -3,13 +3,14 @@ Pages stay thin: they call these and then read data through accounts.scoped as t
 from __future__ import annotations
 
 import re
+from contextlib import contextmanager
 
 import streamlit as st
 
 from geo import db
 
 from . import ROLES, audit, role_label, sessions, users
-from .scoped import scoped_transaction
+from .scoped import connect_as, scoped_transaction
 
 _TOKEN = "dixian_session_token"
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
@@ -97,6 +98,17 @@ def require_login() -> users.User:
         _change_password_form(user)
         st.stop()
     return user
+
+
+@contextmanager
+def user_connection():
+    """A connection as the signed-in user (row-level security applies to everything read through it), closed after;
+    a page with no user gets the login form instead. The drop-in for a page's plain db.connect()."""
+    conn = connect_as(require_login())
+    try:
+        yield conn
+    finally:
+        conn.close()
 
 
 def logout_button(user: users.User, where=None) -> None:

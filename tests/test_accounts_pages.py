@@ -56,3 +56,30 @@ def test_a_non_admin_is_turned_away(db_url, conn):
     at = _login(AppTest.from_file(PAGE, default_timeout=30).run(), "mon_a1")
     assert "仅管理员可访问" in at.error[0].value
     assert len(at.dataframe) == 0
+
+
+def _count_page():
+    import streamlit as st
+
+    from accounts.ui import user_connection
+    with user_connection() as conn, conn.cursor() as cur:
+        cur.execute("SELECT count(*) FROM households")
+        st.metric("households", cur.fetchone()[0])
+
+
+def test_a_page_reads_through_the_signed_in_users_connection(db_url, conn):
+    from accounts import sessions
+    from accounts_fixtures import load_county
+    load_county(conn)
+    made = make_users(conn)
+    at = AppTest.from_function(_count_page, default_timeout=30).run()
+    assert len(at.metric) == 0 and at.text_input[0].label == "登录名 Login"  # no user: the login form
+    for who, n in (("mon_a1", 2), ("town_a", 3), ("planner", 4)):
+        with conn.cursor() as cur:
+            cur.execute("UPDATE users SET must_change_password = false")
+            token = sessions.create(cur, made[who], sessions.WEB)
+        conn.commit()
+        at = AppTest.from_function(_count_page, default_timeout=30)
+        at.session_state["dixian_session_token"] = token
+        at.run()
+        assert at.metric[0].value == str(n), who
