@@ -107,3 +107,23 @@ def test_exports_are_recorded_as_plain_text(county, conn):
     with conn.cursor() as cur:
         cur.execute("SELECT to_regclass('households') IS NOT NULL")
         assert cur.fetchone()[0]
+
+
+def test_the_export_reader_as_a_user_is_scoped_and_masked(county):
+    """geo.export.read_layer on a connection as the user: rows in scope only; a masked role gets no ID or phone
+    column at all (information_schema lists only columns it may read), and mask_frame masks what remains."""
+    from accounts import masking
+    from geo.export import read_layer
+    for who, expected, has_personal in (("mon_a1", ["h1", "h2"], True), ("water_a", ["h1", "h2", "h3"], False)):
+        c = scoped.connect_as(county[who])
+        try:
+            frame = masking.mask_frame(read_layer(c, "households"), county[who].role)
+            audit.record_export(c, county[who], "households", len(frame), "csv", "户.csv")
+            c.commit()
+        finally:
+            c.close()
+        assert sorted(frame["id"]) == expected
+        assert ("id_number" in frame.columns) == has_personal and ("phone" in frame.columns) == has_personal
+    with scoped.scoped_transaction(county["admin"]) as c, c.cursor() as cur:
+        assert [(r["user_login"], r["rows"], r["masked"]) for r in audit.recent_exports(cur)] == [
+            ("water_a", 3, True), ("mon_a1", 2, False)]
