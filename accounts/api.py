@@ -7,6 +7,7 @@ import threading
 import time
 from collections import deque
 
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse
@@ -37,6 +38,29 @@ def _user_json(u: User) -> dict:
             "scope_code": u.scope_code}
 
 
+def _issue_token(login: str, password: str, client: str | None):
+    """(user, secret) or raises LoginFailed / LoginThrottled; blocking (argon2, database), so run off the loop."""
+    conn = db.connect()
+    try:
+        user = users.authenticate(conn, login, password, client)
+        with conn.cursor() as cur:
+            secret = sessions.create(cur, user, sessions.API, client=client, label="field app")
+        conn.commit()
+        return user, secret
+    finally:
+        conn.close()
+
+
+def _revoke(token: str | None) -> None:
+    with db.transaction() as conn, conn.cursor() as cur:
+        sessions.revoke(cur, token)
+
+
+async def authenticated(request: Request) -> User:
+    """require_user for async handlers: the database lookup runs in the thread pool, not on the event loop."""
+    return await run_in_threadpool(require_user, request)
+
+
 async def token(request: Request):
     """POST {"login": …, "password": …} → a bearer token for the field app."""
     try:
@@ -44,33 +68,25 @@ async def token(request: Request):
         login, password = str(body["login"]), str(body["password"])
     except (ValueError, KeyError, TypeError):
         return JSONResponse({"error": "expected JSON with login and password"}, 400)
-    conn = db.connect()
     try:
-        try:
-            user = users.authenticate(conn, login, password, client_address(request))
-        except users.LoginThrottled as err:
-            return JSONResponse({"error": str(err), "retry_after": err.retry_after}, 429,
-                                headers={"Retry-After": str(int(err.retry_after + 0.999))})
-        except users.LoginFailed as err:
-            return JSONResponse({"error": str(err)}, 401)
-        with conn.cursor() as cur:
-            secret = sessions.create(cur, user, sessions.API, client=client_address(request), label="field app")
-        conn.commit()
-    finally:
-        conn.close()
+        user, secret = await run_in_threadpool(_issue_token, login, password, client_address(request))
+    except users.LoginThrottled as err:
+        return JSONResponse({"error": str(err), "retry_after": err.retry_after}, 429,
+                            headers={"Retry-After": str(int(err.retry_after + 0.999))})
+    except users.LoginFailed as err:
+        return JSONResponse({"error": str(err)}, 401)
     return JSONResponse({"token": secret, "token_type": "bearer", "user": _user_json(user),
                          "expires_in_s": int(sessions.lifetime(sessions.API).total_seconds())})
 
 
 async def logout(request: Request):
-    require_user(request)
-    with db.transaction() as conn, conn.cursor() as cur:
-        sessions.revoke(cur, sessions.bearer(request.headers.get("authorization")))
+    await authenticated(request)
+    await run_in_threadpool(_revoke, sessions.bearer(request.headers.get("authorization")))
     return JSONResponse({"status": "revoked"})
 
 
 async def me(request: Request):
-    return JSONResponse(_user_json(require_user(request)))
+    return JSONResponse(_user_json(await authenticated(request)))
 
 
 routes = [Route("/api/v1/auth/token", token, methods=["POST"]),
