@@ -137,7 +137,12 @@ def export_layer(layer: str, out: str | Path, *, lang: str = "zh", url: str | No
         if fmt in ("gpkg", "geojson"):
             _write_vector(layer, frame, tmp, fmt)
         elif fmt == "csv":
-            _points_as_lonlat(_lists_as_text(frame)).to_csv(tmp, index=False, encoding="utf-8-sig")
+            table = _points_as_lonlat(_lists_as_text(frame))
+            for c in table.columns:  # true/false, as other tools (and our import) write them, not Python's True
+                if pd.api.types.is_bool_dtype(table[c]) or (table[c].dtype == object and
+                                                            pd.api.types.infer_dtype(table[c], skipna=True) == "boolean"):
+                    table[c] = table[c].map({True: "true", False: "false"})
+            table.to_csv(tmp, index=False, encoding="utf-8-sig")
         else:
             _write_xlsx(layer, frame, tmp, lang)
         os.replace(tmp, out)
