@@ -78,6 +78,9 @@ def fetch_df(user: User, query: str, params=None, url: str | None = None):
         return db.fetch_df(query, params, conn=conn)
 
 
-def set_actor(cur, label: str) -> None:
-    """On the owner's connection (import, demo, checks), name the job in this transaction's audit rows."""
-    cur.execute("SELECT set_config('dixian.user_login', %s, true)", (label,))
+def set_actor(cur, label: str, *, bulk: bool = False) -> None:
+    """On the owner's connection (import, demo, checks), name the job in this transaction's audit rows. With
+    bulk=True each INSERT or DELETE statement is audited as one summary row (how many rows) instead of one row
+    per record: for whole-layer loads, where the file itself is the record of what came in."""
+    cur.execute("SELECT set_config('dixian.user_login', %s, true), set_config('dixian.audit_bulk', %s, true)",
+                (label, "summary" if bulk else ""))

@@ -127,3 +127,25 @@ def test_the_export_reader_as_a_user_is_scoped_and_masked(county):
     with scoped.scoped_transaction(county["admin"]) as c, c.cursor() as cur:
         assert [(r["user_login"], r["rows"], r["masked"]) for r in audit.recent_exports(cur)] == [
             ("water_a", 3, True), ("mon_a1", 2, False)]
+
+
+def test_a_bulk_load_may_be_summarised_by_the_owner_only(county, conn):
+    rows = [(f"s{i}", "nv1", "SRID=4490;POINT(101.9 24)", "POINT(500000 2655000)") for i in range(500)]
+    with db.transaction() as c, c.cursor() as cur:
+        scoped.set_actor(cur, "import:县.gpkg", bulk=True)
+        db.copy_rows(cur, "households", ["id", "natural_village_id", "geom", "geom_m"], rows)
+        cur.execute("DELETE FROM households WHERE id LIKE 's1%%'")
+    with conn.cursor() as cur:
+        cur.execute("SELECT op, row_key, user_login, before, after FROM audit_log WHERE user_login LIKE 'import:%%' "
+                    "ORDER BY id")
+        assert cur.fetchall() == [("INSERT", None, "import:县.gpkg", None, {"rows": 500, "summary": True}),
+                                  ("DELETE", None, "import:县.gpkg", {"rows": 111, "summary": True}, None)]
+    # an app role asking for the same is still recorded row by row
+    mon = county["mon_a1"]
+    with scoped.scoped_transaction(mon) as c, c.cursor() as cur:
+        cur.execute("SELECT set_config('dixian.audit_bulk', 'summary', true)")
+        cur.execute("DELETE FROM households WHERE id IN ('s0', 's2', 's3')")
+        assert cur.rowcount == 3
+    with conn.cursor() as cur:
+        cur.execute("SELECT row_key FROM audit_log WHERE user_id = %s AND op = 'DELETE' ORDER BY row_key", (mon.id,))
+        assert [r[0] for r in cur.fetchall()] == ["s0", "s2", "s3"]
