@@ -296,3 +296,18 @@ def test_pruned_straight_check_equals_the_exhaustive_one(conn, monkeypatch):
     assert len(got) == n_h and got.drop(columns=["horizontal_m", "vertical_m", "round_trip_min"]).equals(
         ref.drop(columns=["horizontal_m", "vertical_m", "round_trip_min"]))
     assert np.allclose(got.round_trip_min.astype(float), ref.round_trip_min.astype(float), equal_nan=True)
+
+
+def test_candidate_pairs_are_exactly_the_radius_search():
+    """Against brute force: every pair within the radius, the piped subset's wider reach, each nearest source."""
+    import numpy as np
+    rng = np.random.default_rng(1)
+    H, S = rng.uniform(0, 5000, (3000, 2)), rng.uniform(0, 5000, (200, 2))
+    S[:40] = S[0] + rng.normal(0, 30, (40, 2))  # a cluster: more sources within reach than one k-query returns
+    piped = np.arange(0, 200, 10)
+    i, j, near = water.candidate_pairs(H, S, 400, [(piped, 1500)])
+    d = np.hypot(*(H[:, None] - S[None]).transpose(2, 0, 1))
+    expected = (set(zip(*np.nonzero(d <= 400))) | {(a, b) for a, b in zip(*np.nonzero(d <= 1500)) if b % 10 == 0}
+                | {(a, int(np.argmin(d[a]))) for a in range(len(H))})
+    assert set(zip(i.tolist(), j.tolist())) == {(int(a), int(b)) for a, b in expected}
+    assert (near == (j == np.argmin(d[i], axis=1))).all() and (np.diff(i) >= 0).all()

@@ -41,24 +41,29 @@ def tv_to_object(a: np.ndarray) -> np.ndarray:
 
 # ---------------------------------------------------------------------------------------------- array functions
 
-def _radius_pairs(tree: cKDTree, xy: np.ndarray, radius_m: float, k: int = 16) -> tuple[np.ndarray, np.ndarray]:
+def _radius_pairs(tree: cKDTree, xy: np.ndarray, radius_m: float,
+                  k: int = 32) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """All (point, tree item) pairs within radius_m: k-nearest queries bounded by the radius (fast, parallel, dense),
-    widened for the points whose k-th neighbour is still inside the radius, so that nothing within it is missed."""
+    widened for the points whose k-th neighbour is still inside the radius, so that nothing within it is missed.
+    Also each point's nearest item within the radius (−1 where none)."""
     n_items = tree.n
     ii, jj = [], []
+    nearest = np.full(len(xy), -1, dtype=np.int64)
     todo = np.arange(len(xy))
     while len(todo):
         kk = min(k, n_items)
         d, j = tree.query(xy[todo], k=kk, distance_upper_bound=radius_m, workers=-1)
         d = d.reshape(len(todo), kk); j = j.reshape(len(todo), kk)
         hit = np.isfinite(d)
+        nearest[todo[hit[:, 0]]] = j[hit[:, 0], 0]
         full = hit[:, -1] if kk < n_items else np.zeros(len(todo), dtype=bool)
         done = ~full
         r, c = np.nonzero(hit & done[:, None])
         ii.append(todo[r]); jj.append(j[r, c])
         todo = todo[full]
         k *= 4
-    return (np.concatenate(ii) if ii else np.zeros(0, np.int64)), (np.concatenate(jj) if jj else np.zeros(0, np.int64))
+    e = np.zeros(0, np.int64)
+    return (np.concatenate(ii) if ii else e), (np.concatenate(jj) if jj else e), nearest
 
 
 def candidate_pairs(subj_xy: np.ndarray, src_xy: np.ndarray, radius_m: float,
@@ -70,14 +75,16 @@ def candidate_pairs(subj_xy: np.ndarray, src_xy: np.ndarray, radius_m: float,
         e = np.zeros(0, dtype=np.int64)
         return e, e, np.zeros(0, dtype=bool)
     ts = cKDTree(src_xy)
-    i0, j0 = _radius_pairs(ts, subj_xy, radius_m)
+    i0, j0, near = _radius_pairs(ts, subj_xy, radius_m)
     parts_i, parts_j = [i0], [j0]
     for idx, r in extra:
         if len(idx):
-            i2, j2 = _radius_pairs(cKDTree(src_xy[idx]), subj_xy, r)
+            i2, j2, _ = _radius_pairs(cKDTree(src_xy[idx]), subj_xy, r)
             parts_i.append(i2); parts_j.append(idx[j2])
-    _, near = ts.query(subj_xy, k=1, workers=-1)
-    parts_i.append(np.arange(len(subj_xy))); parts_j.append(near)
+    far = np.flatnonzero(near < 0)  # no source within the radius: the nearest one anywhere
+    if len(far):
+        _, near[far] = ts.query(subj_xy[far], k=1, workers=-1)
+        parts_i.append(far); parts_j.append(near[far])
     key = np.concatenate(parts_i).astype(np.int64) * len(src_xy) + np.concatenate(parts_j)
     key.sort()  # a sort and a diff: far faster than np.unique's hashing on millions of pairs
     key = key[np.r_[True, key[1:] != key[:-1]]]
