@@ -1,44 +1,41 @@
-"""Streamlit entry: navigation by role; no logic of its own."""
+"""Streamlit entry: sign-in first, then the pages the user's role opens; no logic of its own."""
 from pathlib import Path
 
 import streamlit as st
 
+from accounts.ui import logout_button, require_login
 from geo.settings import settings
-from layers import ui
 from layers.i18n import t
 
 st.set_page_config(page_title="底线 Dixian", layout="wide")
 HERE = Path(__file__).resolve().parent
 lang = st.sidebar.radio(t("language", "zh"), ["zh", "en"], format_func={"zh": "中文", "en": "English"}.get,
                         index=0 if settings.language == "zh" else 1, horizontal=True, key="lang")
-role = ui.keep(st.sidebar.selectbox, t("role", lang), ["planner", "inspector", "water"], "role", "planner",
-               format_func=lambda r: t(f"role_{r}", lang))
+user = require_login()   # nobody signed in: the login form, and nothing else runs
+logout_button(user)
+
+PLANNER = ("overview", "map", "ledgers", "rectification", "print_map")
+# role → its pages, the first one opening by default (accounts.ROLES; row-level security scopes what each reads)
+PAGES = {
+    "admin": (*PLANNER, "water_plan", "inspect_review", "admin"),
+    "county_planner": (*PLANNER, "water_plan", "inspect_review"),
+    "township_officer": (*PLANNER, "inspect_review"),
+    "village_monitor": ("inspect_capture", "inspect_review"),
+    "water_bureau": ("water_plan", "map"),
+    "viewer": ("overview", "map", "ledgers"),
+}
+TITLES = {"print_map": "page_print"}
 
 
-def water_later():
-    st.header(t("page_water_later", lang))
-    st.info(t("water_later_text", lang))
+def view(name: str, default: bool = False):
+    title = "用户与权限" if name == "admin" and lang == "zh" else "Users and access" if name == "admin" else \
+        t(TITLES.get(name, f"page_{name}"), lang)
+    return st.Page(str(HERE / "views" / f"{name}.py"), title=title, url_path=name, default=default)
 
 
-def inspections_missing():
-    st.info(t("inspections_missing", lang))
-
-
-def view(name: str, title: str, **kw):
-    return st.Page(str(HERE / "views" / f"{name}.py"), title=title, url_path=name, **kw)
-
-
-if role == "planner":
-    pages = [view("overview", t("page_overview", lang), default=True), view("map", t("page_map", lang)),
-             view("ledgers", t("page_ledgers", lang)), view("rectification", t("page_rectification", lang)),
-             view("print_map", t("page_print", lang))]
-elif role == "inspector":
-    found = [n for n in ("inspect_capture", "inspect_review") if (HERE / "views" / f"{n}.py").exists()]
-    pages = [view(n, t(f"page_{n}", lang)) for n in found] or [st.Page(inspections_missing, title=t("role_inspector", lang),
-                                                    url_path="inspect")]
-elif (HERE / "views" / "water_plan.py").exists():
-    pages = [view("water_plan", t("page_water_plan", lang))]
-else:
-    pages = [st.Page(water_later, title=t("page_water_later", lang), url_path="water")]
+names = PAGES.get(user.role, ())
+if not names:
+    st.error(f"角色 {user.role} 没有可用页面 · No pages for role {user.role}")
+    st.stop()
 st.title(t("app_title", lang))
-st.navigation(pages).run()
+st.navigation([view(n, default=i == 0) for i, n in enumerate(names)]).run()

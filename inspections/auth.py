@@ -84,3 +84,28 @@ def by_id(cur, inspector_id: int) -> Inspector | None:
 def list_inspectors(cur) -> list[Inspector]:
     cur.execute("SELECT id, name, role, scope_code FROM inspectors WHERE active ORDER BY id")
     return [Inspector(*r) for r in cur.fetchall()]
+
+
+@dataclass(frozen=True)
+class AccountInspector(Inspector):
+    """A signed-in account (accounts.users.User) acting in inspections: its inspectors row's id, the review role its
+    account role maps to, and the account's own scope (an unscoped admin covers everything: prefix '')."""
+    user: object = None
+
+    @property
+    def scope_prefix(self) -> str:
+        return "" if self.user.scope_code is None else self.user.scope_prefix
+
+    def covers(self, code: str | None) -> bool:
+        return self.user.covers(code)
+
+
+def for_user(cur, user) -> AccountInspector:
+    """The inspector an account acts as, on the owner's connection: its inspectors row made or brought up to date
+    (name, role, scope follow the account; an unscoped admin's row holds twelve zeros)."""
+    cur.execute("""INSERT INTO inspectors (name, role, scope_code, user_id) VALUES (%s, %s, %s, %s)
+                   ON CONFLICT (user_id) DO UPDATE SET name = excluded.name, role = excluded.role,
+                                                       scope_code = excluded.scope_code, active = true
+                   RETURNING id""",
+                (user.name, user.inspector_role, user.scope_code or "0" * 12, user.id))
+    return AccountInspector(cur.fetchone()[0], user.name, user.inspector_role, user.scope_code or "0" * 12, user)

@@ -152,20 +152,28 @@ def data_stamp(conn) -> int:
     return int(query(conn, "data_stamp", {}).iloc[0, 0])
 
 
-def make_payload(url: str, f: Filters, layers: tuple, lang: str, basemap_key: str) -> tuple[dict, MapInfo]:
-    with closing(db.connect(url)) as conn:
+def make_payload(url: str, f: Filters, layers: tuple, lang: str, basemap_key: str, user=None) -> tuple[dict, MapInfo]:
+    """The map's payload read as `user` (row-level security) or, with no user, on the owner's connection."""
+    from accounts.scoped import connect_as
+    with closing(connect_as(user, url) if user is not None else db.connect(url)) as conn:
         m, info = build_map(conn, f, layers, lang, basemap_key)
     return payload(m), info
 
 
 @st.cache_data(ttl=settings.map_cache_ttl_s, max_entries=32, show_spinner=False)
-def _cached(url, stamp, township, village, category, rule_set, layers, lang, basemap_key):
-    return make_payload(url, Filters(township, village, category, rule_set), layers, lang, basemap_key)
+def _cached(url, stamp, township, village, category, rule_set, layers, lang, basemap_key, who, _user):
+    return make_payload(url, Filters(township, village, category, rule_set), layers, lang, basemap_key, _user)
 
 
-def cached_payload(url: str, stamp: int, f: Filters, layers: tuple, lang: str, basemap_key: str):
-    """make_payload, cached per database, data stamp and filters (st.cache_data: a rerun costs a dict lookup)."""
-    return _cached(url, stamp, f.township, f.village, f.category, f.rule_set, tuple(layers), lang, basemap_key)
+def cached_payload(url: str, stamp: int, f: Filters, layers: tuple, lang: str, basemap_key: str, who: tuple):
+    """make_payload as the signed-in user, cached per database, data stamp, filters and user (`who`: layers.ui.who();
+    st.cache_data: a rerun costs a dict lookup, and one user's cached map never serves another)."""
+    from accounts.ui import require_login
+    user = require_login()
+    if (user.id, user.role, user.scope_code) != tuple(who):
+        raise PermissionError("the signed-in user changed; reload the page")
+    return _cached(url, stamp, f.township, f.village, f.category, f.rule_set, tuple(layers), lang, basemap_key,
+                   tuple(who), user)
 
 
 def show(p: dict, *, key: str = "planner_map", height: int = 640, center=None, zoom=None) -> dict:

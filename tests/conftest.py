@@ -103,3 +103,43 @@ def conn(db_url):
     c = db.connect(db_url)
     yield c
     c.close()
+
+
+# --- A real signed-in user for pages and the API (accounts): a users row and a live session, no bypass ---
+TEST_PASSWORD = "test password for pages 1"
+SESSION_KEY = "dixian_session_token"   # accounts.ui keeps the web session's token under this key
+
+
+def account_for(role: str = "admin", scope: str | None = None, login: str | None = None, url: str | None = None):
+    """The user `login` (default: role and scope) in the test's database, created on first use."""
+    from accounts import users
+    login = login or f"{role}_{scope or 'all'}"
+    c = db.connect(url)
+    try:
+        with c.cursor() as cur:
+            u = users.find_user(cur, login) or users.create_user(cur, login, TEST_PASSWORD, role, scope)
+        c.commit()
+    finally:
+        c.close()
+    return u
+
+
+def session_token(user, kind: str = "web", url: str | None = None) -> str:
+    """A live session (kind 'web') or bearer token (kind 'api') of `user`, as signing in would create it."""
+    from accounts import sessions
+    c = db.connect(url)
+    try:
+        with c.cursor() as cur:
+            token = sessions.create(cur, user, kind)
+        c.commit()
+    finally:
+        c.close()
+    return token
+
+
+def sign_in(at, role: str = "admin", scope: str | None = None, login: str | None = None, url: str | None = None):
+    """Sign an AppTest in as a (new or existing) user of `role` and `scope`: a real user and a real web session,
+    the token placed where the login form puts it. Returns the user."""
+    u = account_for(role, scope, login, url)
+    at.session_state[SESSION_KEY] = session_token(u, "web", url)
+    return u

@@ -157,3 +157,9 @@ def counts(conn) -> dict:
             out[t] = cur.fetchone()[0]
     conn.rollback()
     return out
+
+
+# The same people as accounts (the pages and the API sign in as accounts): login → (account role, scope).
+ACCOUNTS = {"insp": ("village_monitor", V1), "insp2": ("village_monitor", V1), "village": ("village_monitor", V1),
+            "township": ("township_officer", T1), "county": ("county_planner", COUNTY),
+            "other": ("township_officer", T2)}

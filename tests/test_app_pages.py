@@ -15,7 +15,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 import planner_dataset as pdata
-from conftest import ROOT
+from conftest import ROOT, sign_in
 from geo import db, headers
 from layers import base, indicators, ledgers, mapview, printing, rectification, vendor
 from layers.base import Filters
@@ -35,8 +35,11 @@ def mconn(module_db_url, county):
     c.close()
 
 
-def page(name: str, lang: str = "zh", **state) -> AppTest:
+def page(name: str, lang: str = "zh", *, role: str = "county_planner", scope: str | None = pdata.COUNTY,
+         **state) -> AppTest:
+    """The page run as a signed-in user (by default the county's planner, who sees the whole county)."""
     at = AppTest.from_file(str(VIEWS / f"{name}.py"), default_timeout=60)
+    sign_in(at, role, scope)
     at.session_state["lang"] = lang
     for k, v in state.items():
         at.session_state[k] = v
@@ -279,14 +282,39 @@ def test_print_page_shows_the_township_map(county):
     assert [type(el).__name__ for el in at.main.children.values()][:2] == ["Header", "Image"]
 
 
-def test_app_navigation_by_role():
+def test_app_refuses_every_page_without_login(county):
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert [t.label for t in at.text_input] == ["登录名 Login", "密码 Password"]
+    assert not at.title and not at.dataframe and not at.header   # no page ran
+    for name in ("overview", "ledgers", "map", "water_plan", "inspect_review", "admin"):  # nor run alone
+        alone = AppTest.from_file(str(VIEWS / f"{name}.py"), default_timeout=60).run()
+        assert not alone.exception, (name, [e.value for e in alone.exception])
+        assert [t.label for t in alone.text_input][:2] == ["登录名 Login", "密码 Password"], name
+        assert not alone.dataframe, name
+
+
+def test_app_navigation_by_role(county):
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    sign_in(at, "county_planner", pdata.COUNTY)
+    at.run()
     assert not at.exception
     assert at.title[0].value == "底线 · 防止返贫监测"
     at.radio(key="lang").set_value("en").run()
     assert at.title[0].value.startswith("Dixian")
-    at.selectbox(key="role__en").set_value("water").run()
     assert not at.exception, [e.value for e in at.exception]
+    assert at.header[0].value == "Overview"                  # the planner's first page
+    # each role opens on its own first page: the water bureau on the emergency-supply page, a viewer on the
+    # overview, a village monitor on the capture page
+    for role, scope, first in [("water_bureau", pdata.COUNTY, "应急供水"), ("viewer", pdata.T1, "总览"),
+                               ("village_monitor", "530427100201", "巡查录入")]:
+        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+        sign_in(at, role, scope)
+        at.run()
+        assert not at.exception, (role, [e.value for e in at.exception])
+        assert not at.text_input or at.text_input[0].label != "登录名 Login", role
+        shown = [x.value for x in (*at.header, *at.title)]
+        assert any(first in v for v in shown), (role, shown)
 
 
 def test_indicator_sql_reads_results_not_recomputation(mconn):

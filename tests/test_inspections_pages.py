@@ -1,29 +1,35 @@
 """The capture and review pages, driven by Streamlit's AppTest against a real database: log in with a token, see
-the due list, fill the prefilled form; review an inspection through to county confirmation."""
+the due list, fill the prefilled form; review an inspection through to county confirmation. The pages sign in as
+accounts (a real user and session, tests/conftest.sign_in)."""
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
 import inspections_world as w
-from conftest import ROOT
-from inspections import auth, records
+from conftest import ROOT, TEST_PASSWORD, sign_in, account_for
+from inspections import records
 from inspections_world import photo_dir, world  # noqa: F401  (fixtures)
 
 
-@pytest.fixture
-def tokens(world, conn):
-    with conn.cursor() as cur:
-        out = {k: auth.create_token(cur, p.id) for k, p in world.items()}
-    conn.commit()
-    return out
+def as_account(page: str, who: str, lang: str | None = None) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "views" / f"{page}.py"), default_timeout=30)
+    if lang:
+        at.session_state["lang"] = lang
+    sign_in(at, *w.ACCOUNTS[who], login=who)
+    return at.run()
 
 
-def test_capture_page_lists_due_checks_and_prefills_the_form(tokens):
+def test_capture_page_lists_due_checks_and_prefills_the_form(world):
     at = AppTest.from_file(str(ROOT / "views" / "inspect_capture.py"), default_timeout=30)
     at.run()
-    at.text_input(key="inspector_token").input("dx_wrong").run()
-    assert at.error and "令牌无效" in at.error[0].value
-    at.text_input(key="inspector_token").input(tokens["insp"]).run()
+    account_for(*w.ACCOUNTS["insp"], login="insp")
+    at.text_input[0].input("insp")
+    at.text_input[1].input("wrong password here")
+    at.button[0].click().run()
+    assert at.error and "登录名或密码错误" in at.error[0].value      # no task list without a valid login
+    assert not at.radio
+    at.text_input[1].input(TEST_PASSWORD)
+    at.button[0].click().run()
     assert not at.exception
     picks = at.radio(key="task_pick")
     labels = list(picks.options)  # as shown: label · kind · distance · overdue
@@ -37,13 +43,11 @@ def test_capture_page_lists_due_checks_and_prefills_the_form(tokens):
     assert at.button[-1].disabled                                  # submit waits for a position
 
 
-def test_review_page_moves_an_inspection_along(tokens, conn, world):
+def test_review_page_moves_an_inspection_along(conn, world):
     res = records.submit(conn, world["insp"], w.submission("H1", w.H1), [])
 
     def review_as(who):
-        at = AppTest.from_file(str(ROOT / "views" / "inspect_review.py"), default_timeout=30)
-        at.run()
-        at.text_input(key="reviewer_token").input(tokens[who]).run()
+        at = as_account("inspect_review", who)
         at.selectbox(key="review_pick").set_value(res.id).run()
         assert not at.exception, at.exception
         return at
@@ -67,11 +71,8 @@ def test_review_page_moves_an_inspection_along(tokens, conn, world):
     conn.rollback()
 
 
-def test_capture_page_in_english(tokens):
-    at = AppTest.from_file(str(ROOT / "views" / "inspect_capture.py"), default_timeout=30)
-    at.session_state["lang"] = "en"
-    at.run()
-    at.text_input(key="inspector_token").input(tokens["insp"]).run()
+def test_capture_page_in_english(world):
+    at = as_account("inspect_capture", "insp", "en")
     assert not at.exception
     assert "Log an inspection" in [x.value for x in at.title]
     assert any("Household visit" in o and "overdue" in o for o in at.radio(key="task_pick").options)

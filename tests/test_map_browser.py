@@ -15,7 +15,7 @@ import urllib.request
 import pytest
 
 import planner_dataset as pdata
-from conftest import ROOT
+from conftest import ROOT, TEST_PASSWORD, account_for
 
 CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
 pytestmark = pytest.mark.skipif(not (shutil.which(CHROMIUM) and shutil.which(CHROMEDRIVER)),
@@ -34,6 +34,7 @@ def free_port() -> int:
 @pytest.fixture(scope="module")
 def server(module_db_url):
     pdata.load(module_db_url)
+    account_for("county_planner", pdata.COUNTY, "planner", url=module_db_url)
     port = free_port()
     env = {**os.environ, "DATABASE_URL": module_db_url}
     proc = subprocess.Popen([sys.executable, "-m", "geo", "serve", "--host", "127.0.0.1", "--port", str(port)],
@@ -91,6 +92,14 @@ def test_map_page_layers_popup_screenshot_and_nothing_leaves_localhost(server, b
     d = browser
     d.get(f"{server}/map")
     wait = WebDriverWait(d, 60)
+    # signed out, the app shows only the login form: sign in as the county's planner, and the map page opens
+    login = wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, "input[aria-label='登录名 Login']")))
+    assert not d.find_elements(By.CSS_SELECTOR, "iframe[title*='st_folium']")
+    login.send_keys("planner")
+    d.find_element(By.CSS_SELECTOR, "input[aria-label='密码 Password']").send_keys(TEST_PASSWORD)
+    next(b for b in d.find_elements(By.TAG_NAME, "button") if "登录 Sign in" in b.text).click()
+    # signed in, the planner's pages are in the sidebar; open the map from there (a reload would sign out)
+    wait.until(ec.element_to_be_clickable((By.XPATH, "//a[.//span[normalize-space()='地图']]"))).click()
     frame = wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, "iframe[title*='st_folium']")))
     d.switch_to.frame(frame)
     # map_div is the Leaflet map once the component's script ran (before that, the div of that id)

@@ -5,6 +5,7 @@ from pathlib import Path
 from streamlit.testing.v1 import AppTest
 
 import checks_scenario as sc
+from conftest import sign_in
 
 PAGE = str(Path(__file__).resolve().parent.parent / "views" / "water_plan.py")
 FLAT = sc.dem_tif(lambda x, y: 1000.0 + 0 * x, extent=(-2500, -1000, 6500, 2500))
@@ -20,6 +21,7 @@ def test_water_plan_page(conn):
                      {"id": "s2", "status": "working", "dx": 4000, "dy": 300, "capacity_m3_per_day": 100},
                      {"id": "old", "status": "failed", "dx": 100, "dy": -100}])
     at = AppTest.from_file(PAGE, default_timeout=60)
+    sign_in(at, "water_bureau", "530427000000")   # the county's water bureau (the scenario's rows have no village code)
     at.run()
     assert not at.exception
     at.multiselect(key="wp_failed").set_value(["s1"])

@@ -1,6 +1,4 @@
 """Admin page: create users, set role and scope, reset passwords, see the audit and export logs."""
-from accounts.ui import admin_page, logout_button, require_login
+from accounts.ui import admin_page, require_login
 
-user = require_login()
-logout_button(user)
-admin_page(user)
+admin_page(require_login())   # the app's sidebar holds the sign-out button

@@ -4,6 +4,8 @@ from datetime import datetime, timedelta, timezone
 
 import streamlit as st
 
+from accounts.scoped import connect_as
+from accounts.ui import require_login
 from geo import db
 from geo.settings import settings
 from inspections import auth, forms, geolocate, records, schedule, validation
@@ -12,9 +14,6 @@ TASKS_SHOWN = 15  # a phone screen's worth; the rest by id below or from the map
 
 L = {
     "title": ("巡查录入", "Log an inspection"),
-    "token": ("监测员令牌", "Inspector token"),
-    "token_help": ("由管理员用 python -m inspections token create 生成", "From `python -m inspections token create`"),
-    "bad_token": ("令牌无效或已撤销", "Unknown or revoked token"),
     "hello": ("您好", "Hello"),
     "where": ("我的位置", "Where I am"),
     "no_fix": ("尚未定位：任务按到期日排序", "No position yet: tasks sorted by due date"),
@@ -51,17 +50,10 @@ def t(key: str) -> str:
 lang = st.session_state.get("lang") or settings.language
 st.title(t("title"))
 
-token = st.text_input(t("token"), type="password", key="inspector_token", help=t("token_help"))
-if not token:
-    st.stop()
-conn = db.connect()
-with conn.cursor() as cur:
-    who = auth.by_token(cur, token)
-conn.rollback()
-if who is None:
-    conn.close()
-    st.error(t("bad_token"))
-    st.stop()
+user = require_login()   # the signed-in account; everything below reads and writes as it, under row-level security
+with db.transaction() as owner, owner.cursor() as cur:
+    who = auth.for_user(cur, user)
+conn = connect_as(user)
 st.caption(f"{t('hello')}, {who.name} · {who.role} · {who.scope_code}")
 
 st.subheader(t("where"))

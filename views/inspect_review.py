@@ -2,14 +2,14 @@
 reason; open rectification items, overdue checks per village, county spot checks."""
 import streamlit as st
 
+from accounts.scoped import connect_as
+from accounts.ui import require_login
 from geo import db
 from geo.settings import settings
 from inspections import auth, forms, photos, records, schedule, spotcheck, validation, workflow
 
 L = {
     "title": ("巡查审核", "Review inspections"),
-    "token": ("审核人令牌", "Reviewer token"),
-    "bad_token": ("令牌无效或已撤销", "Unknown or revoked token"),
     "state": ("审核状态", "Review state"),
     "flagged": ("只看有提示的", "Flagged only"),
     "none": ("没有符合条件的记录", "Nothing matches"),
@@ -42,17 +42,10 @@ def t(key: str) -> str:
 # the app's sidebar sets the language (session_state["lang"]); run alone, the page follows the setting
 lang = st.session_state.get("lang") or settings.language
 st.title(t("title"))
-token = st.text_input(t("token"), type="password", key="reviewer_token")
-if not token:
-    st.stop()
-conn = db.connect()
-with conn.cursor() as cur:
-    who = auth.by_token(cur, token)
-conn.rollback()
-if who is None:
-    conn.close()
-    st.error(t("bad_token"))
-    st.stop()
+user = require_login()   # the signed-in account; everything below reads and writes as it, under row-level security
+with db.transaction() as owner, owner.cursor() as cur:
+    who = auth.for_user(cur, user)
+conn = connect_as(user)
 st.caption(f"{who.name} · {who.role} · {who.scope_code}")
 
 tab_list, tab_rect, tab_due, tab_spot = st.tabs([t("title"), t("rect"), t("overdue"), t("spot")])

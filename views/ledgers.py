@@ -11,9 +11,8 @@ with ui.connection() as conn:
         layer = ui.keep(st.sidebar.selectbox, t("ledger_layer", lg), list(ledgers.LEDGERS), "led_layer",
                         "households", format_func=lambda k: ledgers.title(k, lg))
         f = ui.scope(conn, "led", category=layer == "households")
-        df = ledgers.labelled(layer, ledgers.query_ledger(conn, layer, f.township, f.village, f.category), lg)
+        raw = ledgers.query_ledger(conn, layer, f.township, f.village, f.category)
+        df = ledgers.labelled(layer, ui.masked(raw), lg)   # masked before its columns get their labels
         st.subheader(f"{ledgers.title(layer, lg)} · {len(df):,} {t('rows', lg)}")
         st.dataframe(df, hide_index=True, width="stretch", key="led_table")
-        st.download_button(t("export_xlsx", lg), ledgers.to_xlsx(df, ledgers.title(layer, lg)),
-                           file_name=f"{layer}.xlsx", key="led_export",
-                           mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        ui.download_xlsx(t("export_xlsx", lg), df, ledgers.title(layer, lg), f"{layer}.xlsx", layer, key="led_export")

@@ -31,7 +31,8 @@ with ui.connection() as conn:
                 center, zoom = (float(hits.at[i, "lat"]), float(hits.at[i, "lon"])), 16
                 center = basemaps.shift_point(maps[basemap], center)
         ui.checks_notice(conn, rule_set)
-        payload, info = mapview.cached_payload(settings.url, ui.stamp(conn), f, tuple(layer_keys), lg, basemap)
+        payload, info = mapview.cached_payload(settings.url, ui.stamp(conn), f, tuple(layer_keys), lg, basemap,
+                                              ui.who())
         for key, why in info.unavailable.items():
             st.info(why)
         if info.aggregated:

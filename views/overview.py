@@ -11,7 +11,7 @@ with ui.connection() as conn:
     if ui.has_data(conn):
         rule_set = ui.rule_set_choice(conn, "ov_rule")
         ui.checks_notice(conn, rule_set)
-        vil = ui.overview_villages(settings.url, ui.stamp(conn), rule_set)
+        vil = ui.overview_villages(settings.url, ui.stamp(conn), rule_set, ui.who())
         st.subheader(t("county_total", lg))
         table = indicators.county(vil, conn, rule_set, lg)
         st.dataframe(table.drop(columns=["key"]), hide_index=True, width="stretch", key="ov_county")
@@ -37,8 +37,8 @@ with ui.connection() as conn:
         st.subheader(t("per_village", lg) + ("" if township is None else f"：{names.get(township, township)}"))
         villages = indicators.labelled_table(scope, lg, "village")
         st.dataframe(villages, hide_index=True, width="stretch", key="ov_villages")
-        st.download_button(t("export_xlsx", lg), ledgers.to_xlsx(villages, t("per_village", lg)),
-                           file_name="overview_villages.xlsx", key="ov_export")
+        ui.download_xlsx(t("export_xlsx", lg), villages, t("per_village", lg), "overview_villages.xlsx",
+                         "overview_villages", key="ov_export")
         c1, c2 = st.columns(2)
         cat, risk = indicators.breakdown(conn, township, lg)
         c1.markdown(f"**{t('ind_monitored', lg)} · {t('by_category', lg)}**")

@@ -23,6 +23,5 @@ with ui.connection() as conn:
         c3.metric(t("rect_closed_n", lg), int(items["closed_on"].notna().sum()))
         table = rectification.labelled(items, lg)
         st.dataframe(table, hide_index=True, width="stretch", key="rect_table")
-        st.download_button(t("export_xlsx", lg), ledgers.to_xlsx(table, t("page_rectification", lg)),
-                           file_name="rectification.xlsx", key="rect_export",
-                           mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        ui.download_xlsx(t("export_xlsx", lg), table, t("page_rectification", lg), "rectification.xlsx",
+                         "rectification", key="rect_export")
