@@ -1,8 +1,11 @@
 """The one server process: the Streamlit pages and the field API as Starlette routes, on one port."""
 import streamlit as st
+from starlette.middleware import Middleware
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from accounts import api as accounts_api
+from geo.settings import settings
 from inspections.api import routes as inspection_routes
 
 
@@ -10,4 +13,9 @@ async def health(request):
     return JSONResponse({"status": "ok"})
 
 
-app = st.App("app.py", routes=[Route("/api/v1/health", health), *inspection_routes()])
+# Every /api/ request is rate-limited per token or address; bodies are capped at the larger of the API limit and the
+# inspection upload limit (a submission with its photos), and inspections.api checks its own limit again.
+app = st.App("app.py",
+             routes=[Route("/api/v1/health", health), *accounts_api.routes, *inspection_routes()],
+             middleware=[Middleware(accounts_api.ApiLimits,
+                                    max_body=max(settings.api_max_body_bytes, settings.upload_max_bytes))])

@@ -1,5 +1,7 @@
 """The field clients' HTTP API (Starlette routes served beside the pages): submit, read, review inspections, list
-tasks near a point, fetch forms; bearer tokens per inspector; an OpenAPI document."""
+tasks near a point, fetch forms; an OpenAPI document. Callers are accounts: a bearer token from POST
+/api/v1/auth/token (accounts.sessions), and every request's database work runs as that user under row-level
+security (accounts.scoped.connect_as), so an endpoint that forgot a scope filter still could not leak."""
 from __future__ import annotations
 
 import json
@@ -11,10 +13,12 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from accounts import sessions
+from accounts.scoped import connect_as
 from geo import db
 from geo.settings import settings
 
-from . import auth, forms, openrosa, records, schedule, workflow
+from . import auth, forms, openrosa, records, schedule, sql, workflow
 
 PREFIX = "/api/v1"
 
@@ -29,26 +33,30 @@ def _bearer(request: Request) -> str | None:
     return h[7:].strip() if h.lower().startswith("bearer ") else None
 
 
-def _with_conn(fn, *args):
-    conn = db.connect()
+def _as_user(who, fn, *args):
+    """fn(conn, *args) on a connection that is the caller's account for its whole life (SET ROLE and the scope
+    settings at session level, since records and workflow commit or roll back themselves), closed after."""
+    conn = connect_as(who.user)
     try:
         return fn(conn, *args)
     finally:
         conn.close()
 
 
-def _who(conn, token):
-    with conn.cursor() as cur:
-        who = auth.by_token(cur, token)
-    conn.rollback()
-    return who
+def _who(token):
+    """The account of a live accounts token as the inspector it acts as (its inspectors row, made on first use),
+    or None. Looked up on the owner's connection, like every login."""
+    with db.transaction() as conn, conn.cursor() as cur:
+        user = sessions.user_for_token(cur, token)
+        return auth.for_user(cur, user) if user is not None else None
 
 
 async def _authenticate(request: Request):
-    who = await run_in_threadpool(_with_conn, _who, _bearer(request))
+    who = await run_in_threadpool(_who, _bearer(request))
     if who is None:
-        return None, _problem(401, "a valid inspector token is required: Authorization: Bearer <token>",
-                              [("Authorization", "missing, unknown or revoked token")],
+        return None, _problem(401, "a valid bearer token is required (POST /api/v1/auth/token): "
+                                   "Authorization: Bearer <token>",
+                              [("Authorization", "missing, unknown, expired or revoked token")],
                               {"WWW-Authenticate": "Bearer"})
     return who, None
 
@@ -106,20 +114,46 @@ async def post_inspection(request: Request):
     except (ValueError, UnicodeDecodeError) as e:
         return _problem(400, "the submission is not valid JSON; nothing was stored", [("submission", str(e))])
     try:
-        res = await run_in_threadpool(_with_conn, records.submit, who, sub, files)
-    except records.BadInput as e:
+        res = await run_in_threadpool(_as_user, who, records.submit, who, sub, files)
+    except records.BadInput as err:
+        e = await run_in_threadpool(_scoped_refusal, err, who, sub)
         return _problem(e.status, "submission refused; nothing was stored", e.problems)
     return JSONResponse({"id": res.id, "created": res.created, "result": res.result, "flags": res.flags},
                         status_code=201 if res.created else 200,
                         headers={"Location": f"{PREFIX}/inspections/{res.id}"})
 
 
+def _exists(inspection_id) -> bool:
+    """Whether an inspection exists at all (owner's connection): tells 'outside your scope' (403) from 'no such
+    inspection' (404) when row-level security hides it from the caller. Only the answer leaves this function."""
+    with db.transaction() as owner, owner.cursor() as cur:
+        cur.execute("SELECT 1 FROM inspections WHERE id = %s", (inspection_id,))
+        return cur.fetchone() is not None
+
+
+def _scoped_refusal(e: records.BadInput, who, sub):
+    """A target the caller's row-level security hid reads as 'unknown' (422) to records.submit; when it does exist
+    (owner's connection), answer as before: 403, outside your scope. Otherwise the error as it was."""
+    if e.status != 422 or [f for f, _ in e.problems] != ["target_id"]:
+        return e
+    try:
+        params = records.parse(sub)
+    except records.BadInput:
+        return e
+    with db.transaction() as owner, owner.cursor() as cur:
+        cur.execute(sql.load("target"), params)
+        found = cur.fetchone() is not None
+    if not found:
+        return e
+    return records.BadInput([("target_id", f"{params['target_id']} is outside your scope {who.scope_code}")], 403)
+
+
 def _get(conn, who, inspection_id):
     with conn.cursor() as cur:
         rec = records.get(cur, inspection_id)
     conn.rollback()
-    if rec is None:
-        return None
+    if rec is None:  # row-level security hid it, or there is none: keep the API's 403 for one outside the scope
+        return "forbidden" if _exists(inspection_id) else None
     if rec["inspector_id"] != who.id and not who.covers(rec["village_code"]):
         return "forbidden"
     return rec
@@ -134,7 +168,7 @@ async def get_inspection(request: Request):
         iid = str(uuid.UUID(iid))
     except ValueError:
         return _problem(404, f"no inspection {iid}", [("id", "not a UUID")])
-    rec = await run_in_threadpool(_with_conn, _get, who, iid)
+    rec = await run_in_threadpool(_as_user, who, _get, who, iid)
     if rec is None:
         return _problem(404, f"no inspection {iid}", [("id", "unknown")])
     if rec == "forbidden":
@@ -156,9 +190,11 @@ async def post_transition(request: Request):
     except (ValueError, KeyError, TypeError):
         return _problem(422, "expected JSON {\"to\": state, \"reason\": text}", [("to", "required")])
     try:
-        state = await run_in_threadpool(_with_conn, workflow.transition, request.path_params["id"], who,
+        state = await run_in_threadpool(_as_user, who, workflow.transition, request.path_params["id"], who,
                                         to_state, reason)
     except workflow.WorkflowError as e:
+        if e.status == 404 and await run_in_threadpool(_exists, request.path_params["id"]):
+            return _problem(403, "that inspection is outside your scope", [("id", request.path_params["id"])])
         return _problem(e.status, str(e), [("to", str(e))])
     return JSONResponse({"id": request.path_params["id"], "review_state": state})
 
@@ -176,7 +212,7 @@ async def get_tasks(request: Request):
                 raise ValueError
         except ValueError:
             return _problem(422, "near must be lon,lat in degrees", [("near", near)])
-    df = await run_in_threadpool(_with_conn, lambda conn: schedule.tasks(conn, who, lon, lat))
+    df = await run_in_threadpool(_as_user, who, lambda conn: schedule.tasks(conn, who, lon, lat))
     for col in ("due_on", "last_on"):  # dates as dates, not midnights
         df[col] = df[col].map(lambda d: d.isoformat() if d is not None and d == d else None)
     return Response(df.to_json(orient="records", force_ascii=False), media_type="application/json")
@@ -201,7 +237,7 @@ def _or(status: int, message: str) -> Response:
 
 
 async def _or_who(request: Request):
-    return await run_in_threadpool(_with_conn, _who, request.path_params["token"])
+    return await run_in_threadpool(_who, request.path_params["token"])
 
 
 async def or_form_list(request: Request):
@@ -247,8 +283,9 @@ async def or_submission(request: Request):
     except openrosa.BadInstance as e:
         return _or(400, f"xml_submission_file: {e}")
     try:
-        res = await run_in_threadpool(_with_conn, records.submit, who, sub, files)
-    except records.BadInput as e:
+        res = await run_in_threadpool(_as_user, who, records.submit, who, sub, files)
+    except records.BadInput as err:
+        e = await run_in_threadpool(_scoped_refusal, err, who, sub)
         return _or(e.status if e.status != 422 else 400,
                    "; ".join(f"{f}: {m}" for f, m in e.problems) + " (nothing was stored)")
     flags = "、".join(f["label_zh"] for f in res.flags)
@@ -268,7 +305,8 @@ OPENAPI = {
     "openapi": "3.1.0",
     "info": {"title": "Dixian field inspections API", "version": "1",
              "description": "底线 巡查核查接口. Every call needs `Authorization: Bearer <token>` "
-                            "(created with `python -m inspections token create`)."},
+                            "(an account's token: `POST /api/v1/auth/token` with login and password, or "
+                            "`python -m accounts issue-token`)."},
     "components": {
         "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
         "schemas": {

@@ -9,8 +9,9 @@ from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
 import inspections_world as w
-from conftest import DATA
-from inspections import api, auth
+from accounts import sessions
+from conftest import DATA, account_for, session_token
+from inspections import api
 from inspections_world import photo_dir, world  # noqa: F401  (fixtures)
 
 NOKIA = (DATA / "exif-photos" / "HMD_Nokia_8.3_5G.jpg").read_bytes()
@@ -18,9 +19,8 @@ NOKIA = (DATA / "exif-photos" / "HMD_Nokia_8.3_5G.jpg").read_bytes()
 
 @pytest.fixture
 def client(world, conn):
-    with conn.cursor() as cur:
-        tokens = {k: auth.create_token(cur, p.id) for k, p in world.items()}
-    conn.commit()
+    """The API as the world's people signed in as accounts (real users, real bearer tokens)."""
+    tokens = {k: session_token(account_for(role, scope, login=k), "api") for k, (role, scope) in w.ACCOUNTS.items()}
     c = TestClient(Starlette(routes=api.routes()))
     c.tokens = tokens
     return c
@@ -48,10 +48,10 @@ def test_token_is_required_and_stored_hashed(client, conn):
                     headers={"Authorization": "Bearer dx_wrong"})
     assert r.status_code == 401
     with conn.cursor() as cur:
-        cur.execute("SELECT token_sha256 FROM inspector_tokens")
+        cur.execute("SELECT token_sha256 FROM user_sessions")
         hashes = {r[0] for r in cur.fetchall()}
-        assert client.tokens["insp"] not in hashes and auth.hash_token(client.tokens["insp"]) in hashes
-        assert auth.revoke_token(cur, client.tokens["insp"])
+        assert client.tokens["insp"] not in hashes and sessions.hash_token(client.tokens["insp"]) in hashes
+        assert sessions.revoke(cur, client.tokens["insp"])
     conn.commit()
     assert post(client, sub).status_code == 401
     assert w.counts(conn)["inspections"] == 0

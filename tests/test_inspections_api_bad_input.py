@@ -8,8 +8,9 @@ from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
 import inspections_world as w
+from conftest import account_for, session_token
 from geo import db
-from inspections import api, auth, photos
+from inspections import api, photos
 
 
 @pytest.fixture(scope="module")
@@ -20,10 +21,9 @@ def shared(module_db_url, tmp_path_factory):
         mp.setattr(photos, "settings", dataclasses.replace(photos.settings, photo_dir=photo_dir))
         conn = db.connect(module_db_url)
         w.load(conn)
-        people = w.people(conn)
-        with conn.cursor() as cur:
-            token = auth.create_token(cur, people["insp"].id)
-        conn.commit()
+        w.people(conn)
+        token = session_token(account_for(*w.ACCOUNTS["insp"], login="insp", url=module_db_url), "api",
+                              module_db_url)
         yield conn, TestClient(Starlette(routes=api.routes())), token, photo_dir
         conn.close()
 

@@ -5,8 +5,8 @@ from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
 import inspections_world as w
-from conftest import DATA
-from inspections import api, auth, openrosa
+from conftest import DATA, account_for, session_token
+from inspections import api, openrosa
 from inspections_world import photo_dir, world  # noqa: F401  (fixtures)
 
 
@@ -37,9 +37,7 @@ INSTANCE = """<?xml version="1.0"?>
 
 
 def test_collect_submission_through_openrosa(world, conn):
-    with conn.cursor() as cur:
-        token = auth.create_token(cur, world["insp"].id)
-    conn.commit()
+    token = session_token(account_for(*w.ACCOUNTS["insp"], login="insp"), "api")   # an account's field token
     client = TestClient(Starlette(routes=api.routes()))
     base = f"/api/v1/openrosa/key/{token}"
     listing = client.get(f"{base}/formList")
