@@ -1,5 +1,6 @@
 """`python -m geo demo`: generate the demo county (data.demo) and load it into the database, or write it as a
-dataset folder for `python -m geo import`."""
+dataset folder for `python -m geo import`. After a load it runs both checks with the default rule set, so the app
+opens on a ready map, and says how to create the first administrator when there is none."""
 from __future__ import annotations
 
 import sys
@@ -33,8 +34,13 @@ def has_data(conn) -> bool:
 def load(demo, url: str | None = None) -> dict[str, int]:
     """Replace every layer and the DEM with the demo's, all in one transaction; return rows written per layer."""
     counts: dict[str, int] = {}
+    from accounts.scoped import set_actor
+
+    from .importer import drop_stale_results
     with db.transaction(url) as conn, conn.cursor() as cur:
         cur.execute("SET CONSTRAINTS ALL DEFERRED")
+        set_actor(cur, "demo", bulk=True)  # one audit row per statement of the load, not one per record
+        drop_stale_results(cur, set(store.LAYERS) | {"dem"})  # every input is replaced
         for layer in store.LOAD_ORDER:
             if layer in demo.layers:
                 counts[layer] = store.write_layer(cur, layer, demo.layers[layer], replace=True)
@@ -42,6 +48,43 @@ def load(demo, url: str | None = None) -> dict[str, int]:
         for table in store.LAYERS:
             cur.execute(f"ANALYZE {table}")
     return counts
+
+
+def run_checks(url: str | None = None) -> list[str]:
+    """Both checks over the whole county with the default rule set, stored (as `python -m geo check water` and
+    `… roads` do, in one transaction); one summary line each."""
+    from .checks import roads, water
+    from .checks.rules import load_rules
+    conn = db.connect(url)
+    try:
+        rules = load_rules(conn)
+        w = water.check_water(conn, rules).rows
+        r = roads.check_roads(conn, rules).rows
+        conn.commit()
+    except BaseException:
+        conn.rollback()
+        raise
+    finally:
+        conn.close()
+    c = w.compliant
+    return [f"water check {rules.name}: {len(w):,} results, non-compliant {int((c == False).sum()):,}",  # noqa: E712
+            f"road check {rules.name}: {len(r):,} natural villages, gaps {int(r.gap.sum()):,}"]
+
+
+ADMIN_HINT = ("no administrator yet; create the first one (the password is read from stdin):\n"
+              "  echo 'a long admin password' | .venv/bin/python -m accounts create-admin --login admin "
+              "--display-name 管理员 --password-stdin\n"
+              "  (or let `make run` do it: DIXIAN_ADMIN_PASSWORD='a long admin password' make run)")
+
+
+def has_admin(url: str | None = None) -> bool:
+    conn = db.connect(url)
+    try:
+        with conn.cursor() as cur:
+            cur.execute("SELECT EXISTS (SELECT 1 FROM users WHERE role = 'admin' AND active)")
+            return bool(cur.fetchone()[0])
+    finally:
+        conn.close()
 
 
 def run(args) -> int:
@@ -56,6 +99,8 @@ def run(args) -> int:
             try:
                 if has_data(conn):
                     print("demo: the database already holds natural villages; nothing loaded")
+                    if not has_admin():
+                        print(ADMIN_HINT)
                     return 0
             finally:
                 conn.close()
@@ -72,4 +117,10 @@ def run(args) -> int:
     sizes = ", ".join(f"{k} {len(v):,}" for k, v in d.layers.items())
     print(f"demo: {sizes}; dem {len(d.dem_tif) / 1e6:.1f} MB")
     print(f"demo: {where} (generated in {t1 - t0:.1f} s, {'written' if args.out else 'loaded'} in {t2 - t1:.1f} s)")
+    if args.out is None:
+        print("demo: running the water and road checks with the default rule set …", file=sys.stderr, flush=True)
+        for line in run_checks():
+            print(f"demo: {line} ({time.perf_counter() - t2:.1f} s)")
+        if not has_admin():
+            print(ADMIN_HINT)
     return 0

@@ -25,5 +25,5 @@ def run(args) -> int:
         n = export_layer(args.layer, args.out, lang=args.lang)
     except ExportError as err:
         raise CommandError(str(err), 2) from None
-    print(f"exported {n:,} rows of {args.layer} to {args.out}")
+    print(f"exported {n:,} rows of {args.layer} to {args.out} (as the database owner; recorded in export_log)")
     return 0

@@ -22,6 +22,9 @@ def register(sub) -> None:
     p.set_defaults(func=run)
 
 
+RERUN = {"water_results": "python -m geo check water", "road_results": "python -m geo check roads"}
+
+
 def run(args) -> int:
     from .dataset import DatasetError
     from .importer import ImportProblems, run_import
@@ -42,4 +45,7 @@ def run(args) -> int:
     elevated = ", ".join(f"{k} {v:,}" for k, v in report.elevations.items())
     print(f"{report.summary()} in {time.perf_counter() - started:.1f} s"
           + (f"; elevation from the DEM for {elevated}" if elevated else ""))
+    for table, n in report.stale.items():
+        if n:
+            print(f"the data changed: {n:,} stale rows of {table} deleted; rerun the check: {RERUN[table]}")
     return 0

@@ -115,20 +115,30 @@ def _tmp_path(out: Path) -> Path:
     return out.with_name(f".{out.stem}.{os.getpid()}.partial{out.suffix}")
 
 
-def export_layer(layer: str, out: str | Path, *, lang: str = "zh", url: str | None = None) -> int:
+def export_layer(layer: str, out: str | Path, *, lang: str = "zh", url: str | None = None, user=None) -> int:
     """Write a stored layer to `out` (format from its suffix); return the rows written. A failure leaves no file
-    and no partial file behind, and an existing file at `out` untouched."""
+    and no partial file behind, and an existing file at `out` untouched.
+
+    As `user` (an accounts.users.User) the layer is read under row-level security (connect_as: only the user's
+    scope; the masked roles get no ID or phone column at all) and ID and phone numbers are masked for roles that
+    do not need them. Without one it is the owner's export (`python -m geo export`, an administrator's tool).
+    Either way the export is recorded in export_log: who, which layer, how many rows, the file's name."""
+    from accounts import audit, masking
+    from accounts.scoped import connect_as, scoped_transaction
+
     out = Path(out)
     fmt = FORMATS.get(out.suffix.lower())
     if fmt is None:
         raise ExportError(f"{out.name}: unknown format; use .gpkg, .geojson, .csv or .xlsx")
     if not out.parent.exists():
         raise ExportError(f"{out.parent}: no such folder")
-    conn = db.connect(url)
+    conn = connect_as(user, url) if user is not None else db.connect(url)
     try:
         frame = read_layer(conn, layer)
     finally:
         conn.close()
+    if user is not None:
+        frame = masking.mask_frame(frame, user.role)
     if fmt == "xlsx" and len(frame) > XLSX_MAX_ROWS:
         raise ExportError(f"{layer} has {len(frame):,} rows, more than an Excel sheet holds "
                           f"({XLSX_MAX_ROWS:,}); export .csv or .gpkg instead")
@@ -149,6 +159,8 @@ def export_layer(layer: str, out: str | Path, *, lang: str = "zh", url: str | No
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+    with (scoped_transaction(user, url) if user is not None else db.transaction(url)) as conn:
+        audit.record_export(conn, user, layer, len(frame), fmt, out.name)
     return len(frame)
 
 

@@ -6,12 +6,15 @@ from __future__ import annotations
 
 import sys
 from contextlib import contextmanager
+from pathlib import Path
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 import shapely
 from tqdm import tqdm
+
+from accounts.scoped import set_actor
 
 from . import db, store, terrain, validate
 from .frames import STORAGE_SRID
@@ -34,12 +37,30 @@ class ImportReport:
     dem: str | None = None
     notices: list[str] = field(default_factory=list)
     elevations: dict[str, int] = field(default_factory=dict)  # rows given an elevation, per layer
+    stale: dict[str, int] = field(default_factory=dict)  # check results deleted because their inputs changed
 
     def summary(self) -> str:
         parts = [f"{layer} {n:,}" for layer, n in self.rows.items()]
         if self.dem:
             parts.append(f"DEM {self.dem}")
         return "imported " + (", ".join(parts) if parts else "nothing")
+
+
+# The checks' results and the inputs they are computed from: a change to any input makes every stored result stale
+# (a new or moved household, source, road or DEM changes whose fetch or road gap is what), so the import deletes them
+# in its own transaction and says which checks to rerun (the pages show 'checks not run yet' until then).
+CHECK_INPUTS = {"water_results": ("households", "natural_villages", "water_sources", "roads", "dem"),
+                "road_results": ("natural_villages", "roads", "dem")}
+
+
+def drop_stale_results(cur, changed: set[str]) -> dict[str, int]:
+    """Delete the check results computed from any of the `changed` layers ('dem' for the DEM); rows per table."""
+    out = {}
+    for table, inputs in CHECK_INPUTS.items():
+        if changed & set(inputs):
+            cur.execute(f"DELETE FROM {table}")
+            out[table] = cur.rowcount
+    return out
 
 
 def table_defaults(cur, table: str) -> dict[str, object]:
@@ -125,6 +146,8 @@ def run_import(folder, crs: str | None = None, replace: bool = False, url: str |
     try:
         with conn.cursor() as cur, _progress(2 * total) as bar:
             cur.execute("SET LOCAL synchronous_commit = off")
+            # the audit log gets one summary row per statement of this load, naming the folder, not a row per record
+            set_actor(cur, f"import:{Path(str(folder)).name}", bulk=True)
             report = _load(cur, data, replace, problems, bar)
         conn.commit()
     except BaseException:
@@ -225,6 +248,7 @@ def _load(cur, data: Dataset, replace: bool, problems: validate.Problems, bar) -
     _check_orphans(cur, problems)
     if problems:
         raise ImportProblems(problems)
+    report.stale = drop_stale_results(cur, set(checked) | ({"dem"} if report.dem else set()))
     return report
 
 

@@ -278,7 +278,24 @@ def test_cli_loads_replaces_and_keeps_if_empty(db_url, town, other, capsys, monk
     first = _counts(db_url)
     assert first["households"] == len(town.layers["households"]) and first["dem"] == 1
     assert first["roads"] == len(town.layers["roads"]) and first["no_elevation"] == 0
-    capsys.readouterr()
+    out = capsys.readouterr().out
+    # the load ran both checks with the default rule set (the app opens on a ready map) and says how to make an admin
+    conn = db.connect(db_url)
+    with conn.cursor() as cur:
+        cur.execute("SELECT name FROM rule_sets WHERE is_default")
+        default = cur.fetchone()[0]
+        cur.execute("SELECT count(*) FROM water_results WHERE rule_set = %s", (default,))
+        assert cur.fetchone()[0] >= len(town.layers["natural_villages"])
+        cur.execute("SELECT count(*) FROM road_results WHERE rule_set = %s", (default,))
+        assert cur.fetchone()[0] == len(town.layers["natural_villages"])
+        # audited as one summary row per statement of the load, named "demo", not one row per household
+        cur.execute("SELECT count(*), count(*) FILTER (WHERE user_login = 'demo') FROM audit_log "
+                    "WHERE table_name = 'households'")
+        n, by_demo = cur.fetchone()
+        assert 1 <= n <= 3 and by_demo == n
+    conn.close()
+    assert "demo: water check" in out and "demo: road check" in out
+    assert "python -m accounts create-admin --login admin" in out
     assert cli(["demo", "--scale", "town", "--seed", "8", "--if-empty"]) == 0
     assert "nothing loaded" in capsys.readouterr().out
     assert _counts(db_url) == first
