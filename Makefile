@@ -6,8 +6,17 @@ SUDO  := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_PACKAGES := postgresql-15 postgresql-15-postgis-3 postgresql-15-pgrouting chromium chromium-driver fonts-noto-cjk
 
 .PHONY: run test setup system venv db demo bench clean-db
+# The first admin: made from DIXIAN_ADMIN_PASSWORD (login DIXIAN_ADMIN_LOGIN, default admin) when there is none yet;
+# without it, the command to make one is printed. printf is a shell builtin: the password is in no process list.
 run: setup db
 	$(PY) -m geo demo --if-empty
+	@if $(PY) -c 'import sys; from geo.cmd_demo import has_admin; sys.exit(0 if has_admin() else 1)'; then :; \
+	elif [ -n "$$DIXIAN_ADMIN_PASSWORD" ]; then \
+	  printf '%s\n' "$$DIXIAN_ADMIN_PASSWORD" | $(PY) -m accounts create-admin --login "$${DIXIAN_ADMIN_LOGIN:-admin}" \
+	    --display-name 管理员 --password-stdin; \
+	else \
+	  $(PY) -c 'from geo.cmd_demo import ADMIN_HINT; print(ADMIN_HINT)'; \
+	fi
 	$(PY) -m geo serve
 
 test: setup db
