@@ -383,3 +383,60 @@ def test_admin_units_without_geometry_load_first_in_a_fresh_database(db_url, tmp
         cur.execute("SELECT value FROM meta WHERE key = 'metric_srid'")
         assert cur.fetchone()[0] == "4522"
     conn.close()
+
+
+def _fake_results(url) -> None:
+    conn = db.connect(url)
+    with conn.cursor() as cur:
+        cur.execute("""INSERT INTO water_results (rule_set, rule_version, subject, subject_id) VALUES
+                       ('longxian-2021', 1, 'household', 'H1'), ('longxian-2021', 1, 'household', 'H2')
+                       ON CONFLICT DO NOTHING""")
+        cur.execute("INSERT INTO road_results (rule_set, rule_version, natural_village_id) VALUES "
+                    "('longxian-2021', 1, 'NV1') ON CONFLICT DO NOTHING")
+    conn.commit()
+    conn.close()
+
+
+def _result_counts(url) -> tuple[int, int]:
+    conn = db.connect(url)
+    with conn.cursor() as cur:
+        cur.execute("SELECT (SELECT count(*) FROM water_results), (SELECT count(*) FROM road_results)")
+        out = cur.fetchone()
+    conn.close()
+    return out
+
+
+def test_changed_inputs_delete_stale_check_results_in_the_same_transaction(db_url, tmp_path, capsys):
+    assert run(capsys, dataset(tmp_path))[0] == 0
+    _fake_results(db_url)
+    # households replaced: the water results are stale (deleted, rerun named); the road results are not
+    (tmp_path / "h").mkdir()
+    folder = dataset(tmp_path / "h", dem=False, base=False,
+                     households__csv=(DATASET / "households.csv").read_text(encoding="utf-8"))
+    code, out, err = run(capsys, folder, "--replace")
+    assert code == 0, err
+    assert _result_counts(db_url) == (0, 1)
+    assert "2 stale rows of water_results deleted; rerun the check: python -m geo check water" in out
+    assert "road_results" not in out
+    # a new DEM changes climbs and road gaps alike: both go
+    _fake_results(db_url)
+    folder = tmp_path / "dem_only"
+    folder.mkdir()
+    write_dem(folder / "dem.tif")
+    code, out, err = run(capsys, folder)
+    assert code == 0, err
+    assert _result_counts(db_url) == (0, 0)
+    assert "python -m geo check roads" in out
+    # a refused import deletes nothing: the deletion is part of the import's one transaction
+    _fake_results(db_url)
+    (tmp_path / "bad").mkdir()
+    bad = dataset(tmp_path / "bad", dem=False, base=False, households__csv="id,natural_village_id\n,NV1\n")
+    assert run(capsys, bad, "--replace")[0] != 0
+    assert _result_counts(db_url) == (2, 1)
+    # the loads are audited as one summary row per statement (not one per household), named by the folder
+    conn = db.connect(db_url)
+    with conn.cursor() as cur:
+        cur.execute("SELECT user_login, count(*) FROM audit_log WHERE table_name = 'households' GROUP BY 1")
+        rows = dict(cur.fetchall())
+    assert set(rows) == {"import:ds"} and rows["import:ds"] <= 4     # 2 loads of 4 households: ≤ 2 statements each
+    conn.close()

@@ -1,8 +1,7 @@
-"""The capture and review pages, driven by Streamlit's AppTest against a real database: log in with a token, see
+"""The capture and review pages, driven by Streamlit's AppTest against a real database: sign in, see
 the due list, fill the prefilled form; review an inspection through to county confirmation. The pages sign in as
 accounts (a real user and session, tests/conftest.sign_in)."""
 
-import pytest
 from streamlit.testing.v1 import AppTest
 
 import inspections_world as w

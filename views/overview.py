@@ -1,7 +1,7 @@
 """总览 Overview: the county's indicators against their targets with their source rules; a township drills down."""
 import streamlit as st
 
-from layers import indicators, ledgers, ui
+from layers import indicators, ui
 from layers.i18n import t
 from geo.settings import settings
 

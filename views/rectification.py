@@ -2,7 +2,7 @@
 import streamlit as st
 
 from geo.settings import settings
-from layers import ledgers, rectification, ui
+from layers import rectification, ui
 from layers.i18n import t
 
 lg = ui.lang()
