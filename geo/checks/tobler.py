@@ -66,7 +66,28 @@ def leg_times(terrain: Terrain, ad: np.ndarray, bd: np.ndarray, length_m: np.nda
     """Unloaded walking minutes along straight legs a→b and b→a.
 
     ad, bd: (n, 2) leg ends in the DEM's frame; length_m: ground length of each leg in metres (metric frame).
-    za, zb: elevations at the ends if already known (saves sampling them again). Returns two (n,) arrays."""
+    za, zb: elevations at the ends if already known (saves sampling them again). Returns two (n,) arrays.
+    With a DEM the compiled kernel (fused.py) does it in one pass; leg_times_numpy is the reference."""
+    length_m = np.asarray(length_m, dtype=float)
+    if terrain.dem is None or len(length_m) == 0:
+        return leg_times_numpy(terrain, ad, bd, length_m, step_m, za, zb)
+    from .fused import leg_times_kernel
+    e = terrain.dem.elevation
+    inv = np.array(tuple(~terrain.dem.transform)[:6], dtype=float)
+    n = len(length_m)
+    zero = np.zeros(n)
+    return leg_times_kernel(np.ascontiguousarray(ad, dtype=float), np.ascontiguousarray(bd, dtype=float),
+                            np.ascontiguousarray(length_m), float(step_m),
+                            zero if za is None else np.ascontiguousarray(za, dtype=float),
+                            zero if zb is None else np.ascontiguousarray(zb, dtype=float),
+                            za is not None, zb is not None,
+                            e if e.dtype == np.float64 and e.flags.c_contiguous else np.ascontiguousarray(e, float),
+                            inv)
+
+
+def leg_times_numpy(terrain: Terrain, ad: np.ndarray, bd: np.ndarray, length_m: np.ndarray, step_m: float,
+                    za: np.ndarray | None = None, zb: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """leg_times with numpy alone: every sample of every leg at once (the reference for the compiled kernel)."""
     length_m = np.asarray(length_m, dtype=float)
     n = len(length_m)
     if n == 0:
