@@ -56,6 +56,8 @@ def cmd_token_create(args) -> None:
         conn.close()
     print(json.dumps({"inspector_id": iid, "token": token,
                       "note": "shown once; only its sha256 is stored"}, ensure_ascii=False))
+    print("note: the field API and the pages now take accounts' tokens only; for a field token use "
+          "`python -m accounts issue-token --login LOGIN`", file=sys.stderr)
 
 
 def cmd_token_revoke(args) -> None:
@@ -145,7 +147,7 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("photo", help="print a photo's EXIF position, time, camera and hashes as JSON")
     s.add_argument("file")
     s.set_defaults(func=cmd_photo)
-    tok = sub.add_parser("token", help="create or revoke an inspector's API token").add_subparsers(
+    tok = sub.add_parser("token", help="legacy inspector tokens (the API now takes accounts' tokens: python -m accounts issue-token)").add_subparsers(
         dest="action", required=True, metavar="ACTION")
     s = tok.add_parser("create", help="a new token (and a new inspector unless --inspector-id)")
     s.add_argument("--inspector-id", type=int)
