@@ -1,4 +1,4 @@
-"""Compiled (numba) kernel for walking times: DEM profile sampling and Tobler's function fused in one pass per leg.
+"""Compiled (numba) kernels for walking times: DEM profile sampling and Tobler's function fused in one pass per leg.
 
 It does exactly what tobler.leg_times_numpy does with numpy (the same bilinear sampling as terrain.Dem.sample_xy,
 the same per-step arithmetic, NaN anywhere on a leg making its time NaN) without materialising every sample of
@@ -44,6 +44,28 @@ def _speed(slope):
     return 6.0 * math.exp(-3.5 * abs(slope + 0.05)) * 1000.0 / 60.0
 
 
+@njit(cache=True, inline="always")
+def _leg(ax, ay, bx, by, L, step, za, zb, has_za, has_zb, e, ia, ib, ic, id_, ie, if_):
+    """Minutes a→b and b→a along one straight leg of ground length L, sampled every `step` metres."""
+    segs = max(1, int(math.ceil(L / step)))
+    run = L / segs
+    prev = za if has_za else _sample(ax, ay, e, ia, ib, ic, id_, ie, if_)
+    s_ab = 0.0
+    s_ba = 0.0
+    for k in range(1, segs + 1):
+        if k == segs and has_zb:
+            z = zb
+        else:
+            frac = k / segs
+            z = _sample(ax + frac * (bx - ax), ay + frac * (by - ay), e, ia, ib, ic, id_, ie, if_)
+        if run > 0:  # a leg of length 0 takes no time, whatever its elevations
+            slope = (z - prev) / run
+            s_ab += run / _speed(slope)
+            s_ba += run / _speed(-slope)
+        prev = z
+    return s_ab, s_ba
+
+
 @njit(cache=True, parallel=True)
 def leg_times_kernel(ad, bd, length, step, za, zb, has_za, has_zb, e, inv):
     """Unloaded minutes a→b and b→a of each straight leg (see tobler.leg_times)."""
@@ -52,24 +74,54 @@ def leg_times_kernel(ad, bd, length, step, za, zb, has_za, has_zb, e, inv):
     t_ba = np.zeros(n)
     ia, ib, ic, id_, ie, if_ = inv[0], inv[1], inv[2], inv[3], inv[4], inv[5]
     for m in prange(n):
-        L = length[m]
-        segs = max(1, int(math.ceil(L / step)))
-        ax, ay, bx, by = ad[m, 0], ad[m, 1], bd[m, 0], bd[m, 1]
-        run = L / segs
-        prev = za[m] if has_za else _sample(ax, ay, e, ia, ib, ic, id_, ie, if_)
-        s_ab = 0.0
-        s_ba = 0.0
-        for k in range(1, segs + 1):
-            if k == segs and has_zb:
-                z = zb[m]
-            else:
-                frac = k / segs
-                z = _sample(ax + frac * (bx - ax), ay + frac * (by - ay), e, ia, ib, ic, id_, ie, if_)
-            if run > 0:  # a leg of length 0 takes no time, whatever its elevations
-                slope = (z - prev) / run
-                s_ab += run / _speed(slope)
-                s_ba += run / _speed(-slope)
-            prev = z
-        t_ab[m] = s_ab
-        t_ba[m] = s_ba
+        t_ab[m], t_ba[m] = _leg(ad[m, 0], ad[m, 1], bd[m, 0], bd[m, 1], length[m], step, za[m], zb[m],
+                                has_za, has_zb, e, ia, ib, ic, id_, ie, if_)
     return t_ab, t_ba
+
+
+@njit(cache=True, parallel=True)
+def times_by_subject(start, i, j, core, nearest, lb, hd, sd, hz, sz, straight, step, f, always_ok, rest_ok,
+                     max_rt, e, inv, out, back):
+    """water._times_by_rounds_numpy, one subject at a time: its core candidates in order of the lower bound `lb`
+    (stable), each timed while its bound is below the best compliant round trip found so far; then, if none is
+    compliant, its nearest source. Pairs sorted by subject; start: first pair of each subject (and the end).
+    A pair is compliant when always_ok, or when rest_ok and its round trip is known and at most max_rt."""
+    ia, ib, ic, id_, ie, if_ = inv[0], inv[1], inv[2], inv[3], inv[4], inv[5]
+    for g in prange(start.shape[0] - 1):
+        p0, p1 = start[g], start[g + 1]
+        cand = np.empty(p1 - p0, np.int64)
+        nc = 0
+        for p in range(p0, p1):
+            if core[p]:
+                cand[nc] = p
+                nc += 1
+        cand = cand[:nc]
+        keys = np.empty(nc)
+        for c in range(nc):
+            keys[c] = lb[cand[c]]
+        order = np.argsort(keys, kind="mergesort")
+        best = np.inf
+        for c in range(nc):
+            p = cand[order[c]]
+            if not (lb[p] < best):
+                break
+            a, b = i[p], j[p]
+            t_hs, t_sh = _leg(hd[a, 0], hd[a, 1], sd[b, 0], sd[b, 1], straight[p], step, hz[a], sz[b], True, True,
+                              e, ia, ib, ic, id_, ie, if_)
+            out[p] = t_hs
+            back[p] = t_sh / f
+            rt = out[p] + back[p]
+            if always_ok[p] or (rest_ok[p] and np.isfinite(rt) and rt <= max_rt):
+                # as np.minimum: a compliant pair of unknown time makes the best unknown, which ends the search
+                if np.isnan(rt) or np.isnan(best):
+                    best = np.nan
+                elif rt < best:
+                    best = rt
+        if not np.isfinite(best):
+            for p in range(p0, p1):
+                if nearest[p] and np.isnan(out[p]):
+                    a, b = i[p], j[p]
+                    t_hs, t_sh = _leg(hd[a, 0], hd[a, 1], sd[b, 0], sd[b, 1], straight[p], step, hz[a], sz[b],
+                                      True, True, e, ia, ib, ic, id_, ie, if_)
+                    out[p] = t_hs
+                    back[p] = t_sh / f

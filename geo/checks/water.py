@@ -27,8 +27,14 @@ RESULT_COLUMNS = ["subject", "subject_id", "natural_village_id", "people", "sour
 
 
 def tv(ok: np.ndarray, known: np.ndarray) -> np.ndarray:
-    """Booleans with a known-mask as three-valued codes."""
-    return np.where(known, np.where(ok, T, F), U).astype(np.int8)
+    """Booleans with a known-mask as three-valued codes: 1 + known·(2·ok − 1), in place on int8 (no temporaries
+    of int64 over millions of pairs)."""
+    c = np.asarray(ok, dtype=bool).astype(np.int8)
+    c *= 2
+    c -= 1
+    c *= np.asarray(known, dtype=bool)
+    c += 1
+    return c
 
 
 def tv_to_object(a: np.ndarray) -> np.ndarray:
@@ -156,6 +162,11 @@ def fetch_metrics(hp: Points, sp: Points, i: np.ndarray, j: np.ndarray, terrain:
     horizontal = np.full(P, np.nan)
     out = np.full(P, np.nan); back = np.full(P, np.nan)
     on_net = np.zeros(P, dtype=bool)
+    if basis == "straight":  # the common case, without the masks below (millions of pairs)
+        horizontal = straight.copy()
+        s = np.arange(P) if need_time is None else np.flatnonzero(need_time)
+        straight_times(hp, sp, i, j, s, straight, out, back, terrain, step_m, loaded_speed_factor)
+        return Metrics(straight, horizontal, vertical, out, back, on_net)
     need = np.ones(P, dtype=bool) if need_time is None else need_time
     if basis != "straight" and ctx is not None and P:
         att = ctx.H.on[i] & ctx.S.on[j]
@@ -375,6 +386,33 @@ def compute(conn, rules: RuleSet, subject_ids: list[str] | None = None, *, terra
 
 
 def _times_by_rounds(hp, sp, i, j, m: Metrics, core, nearest, piped, guarantee, terrain, rules: RuleSet) -> None:
+    """_times_by_rounds_numpy in one compiled pass over the subjects (fused.times_by_subject): the same pairs timed,
+    the same times."""
+    from .fused import times_by_subject
+    if len(i) == 0:
+        return
+    f, step = rules.loaded_speed_factor, terrain.step(rules.profile_step_m)
+    # The clauses other than time, true exactly where judge() makes them true (NaN compares false: unknown).
+    if rules.water_combine == "all":
+        always = piped if rules.piped_counts_as_compliant else np.zeros(len(i), bool)
+        rest = (m.horizontal_m <= rules.max_horizontal_m) & (m.vertical_m <= rules.max_vertical_m)
+        rest &= ~(np.isfinite(guarantee) & (guarantee < rules.min_guarantee_rate))
+    else:
+        always, rest = piped, np.ones(len(i), bool)
+    if terrain.dem is not None:
+        e, inv = terrain.dem.elevation, np.array(tuple(~terrain.dem.transform)[:6], dtype=float)
+    else:  # no DEM: every elevation unknown (as Terrain.z says)
+        e, inv = np.full((1, 1), np.nan), np.array([1.0, 0, 0, 0, 1.0, 0])
+    start = np.flatnonzero(np.r_[True, i[1:] != i[:-1], True])
+    times_by_subject(start, i, j, core, nearest, lower_bound_round_trip(m.straight_m, f),
+                     np.ascontiguousarray(hp.d, float), np.ascontiguousarray(sp.d, float),
+                     np.ascontiguousarray(hp.z, float), np.ascontiguousarray(sp.z, float), m.straight_m, float(step),
+                     float(f), always, rest, float(rules.max_round_trip_min),
+                     np.ascontiguousarray(e, dtype=float), inv, m.out_min, m.back_min)
+
+
+def _times_by_rounds_numpy(hp, sp, i, j, m: Metrics, core, nearest, piped, guarantee, terrain,
+                           rules: RuleSet) -> None:
     """Walking times of straight legs, only where they can change the answer: each subject's candidates in order of
     the lower bound on their time, skipping those whose bound is no better than a compliant time already found;
     then the nearest source of the subjects left with no compliant one."""
