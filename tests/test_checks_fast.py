@@ -79,3 +79,31 @@ def test_compiled_search_equals_the_round_by_round_search(conn, monkeypatch):
             np.testing.assert_allclose(got[c].astype(float), ref[c].astype(float), rtol=1e-12, equal_nan=True)
         assert (ref.compliant_code == 2).sum() > 20 and (ref.compliant_code == 0).sum() > 20
         assert ref.round_trip_min.isna().sum() > 0 and ref.round_trip_min.notna().sum() > 100
+
+
+def test_binary_line_copy_equals_wkb_parsing(conn):
+    """Road lines read from a binary COPY by the compiled scan equal the WKB parsed by GEOS, row for row."""
+    import shapely
+    import checks_scenario as sc
+    from geo.checks.linecopy import read_lines
+    from geo.checks.roads import SQL
+    rng = np.random.default_rng(3)
+    roads = []
+    for k in range(300):
+        n = int(rng.integers(2, 9))
+        xy = np.cumsum(rng.normal(0, 200, (n, 2)), axis=0) + rng.uniform(0, 8000, 2)
+        surface = "cement" if rng.random() < 0.6 else "gravel"
+        roads.append({"id": f"r{k:03d}é", "surface": surface, "all_season": [None, True, False][k % 3],
+                      "xy": [tuple(p) for p in xy]})
+    sc.load(conn, roads=roads)
+    sql = (SQL / "road_lines.sql").read_text()
+    with conn.cursor() as cur:
+        ids, hard, alls, lines = read_lines(cur, sql)
+        cur.execute(sql)
+        ref = cur.fetchall()
+    assert len(ref) == len(ids) > 150
+    assert ids.tolist() == [r[0] for r in ref] and ids[0].endswith("é")
+    assert hard.tolist() == [r[1] for r in ref] and alls.tolist() == [r[2] for r in ref]
+    want = shapely.from_wkb([bytes(r[3]) for r in ref])
+    assert all(shapely.equals_exact(lines, want, tolerance=0.0))
+    assert sum(shapely.get_num_coordinates(lines)) == sum(shapely.get_num_coordinates(want))

@@ -16,6 +16,7 @@ from scipy.sparse.csgraph import connected_components, dijkstra
 
 from . import network as netmod
 from .rules import RuleSet
+from .linecopy import read_lines
 from .tobler import Terrain
 from .water import _fetch, _fetch_copy, result_label
 
@@ -48,11 +49,16 @@ def compute(conn, rules: RuleSet) -> RoadRun:
     nv = _fetch(conn, (SQL / "road_villages.sql").read_text(), {})
     seats = _fetch(conn, (SQL / "road_seats.sql").read_text(), {})
     nohd = Terrain(None, 4326)  # connectivity needs no terrain
-    rl = _fetch_copy(conn, (SQL / "road_lines.sql").read_text(), {},
-                     {"id": str, "hardened": str, "all_season": str, "wkb": str})
-    geoms = shapely.from_wkb(rl.wkb.to_numpy(object)) if len(rl) else np.array([], dtype=object)
-    hard, alls = rl.hardened.eq("t").to_numpy(), rl.all_season.eq("t").to_numpy()
-    ids, lines = rl.id.to_numpy(object)[hard], geoms[hard]
+    sql = (SQL / "road_lines.sql").read_text()
+    with conn.cursor() as cur:
+        got = read_lines(cur, sql)
+        if got is None:  # a row the binary scan does not read (an empty line, say): the general path
+            cur.execute(sql)
+            rl = pd.DataFrame(cur.fetchall(), columns=["id", "hardened", "all_season", "wkb"])
+            got = (rl.id.to_numpy(object), rl.hardened.to_numpy(bool), rl.all_season.to_numpy(bool),
+                   shapely.from_wkb([bytes(w) for w in rl.wkb]) if len(rl) else np.array([], dtype=object))
+    road_ids, hard, alls, geoms = got
+    ids, lines = road_ids[hard], geoms[hard]
     as_lines = geoms[alls]
     tm["load"] = time.perf_counter() - t0
     t1 = time.perf_counter()
