@@ -80,8 +80,10 @@ def init(cfg: Settings = default_settings) -> None:
     _check_reachable(cfg, home)
     cfg.pgdata.mkdir(mode=0o700, exist_ok=True)
     _own(cfg, cfg.pgdata)
+    # Collation C: byte order, which for UTF-8 is code-point order, the same order C.UTF-8 gives, but compared with
+    # memcmp instead of libc; text-keyed index builds (water_results' keys) are several times faster.
     _run(cfg, [str(cfg.pg_bin / "initdb"), "-D", str(cfg.pgdata), "-U", cfg.pg_os_user, "--auth=trust",
-               "--encoding=UTF8", "--locale=C.UTF-8"])
+               "--encoding=UTF8", "--locale=C.UTF-8", "--lc-collate=C"])
     with open(cfg.pgdata / "postgresql.conf", "a") as conf:
         conf.write(f"\n# Dixian embedded cluster\nlisten_addresses = '127.0.0.1'\nport = {cfg.pg_port}\n"
                    f"unix_socket_directories = ''\nmax_connections = 200\nshared_buffers = 512MB\n"
