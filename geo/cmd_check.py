@@ -84,8 +84,7 @@ def _write_out(path: str, rows, columns: list[str], conn) -> None:
 
 def run_check(args) -> int:
     from .checks import roads, water
-    conn = db.connect()
-    try:
+    with db.transaction() as conn:
         rules = _rules(conn, args)
         if args.what == "water":
             run = water.check_water(conn, rules)
@@ -108,12 +107,6 @@ def run_check(args) -> int:
                        f"with hardened road {int(rows.has_hardened_road.sum())}, gaps {int(rows.gap.sum())}")
         if args.out:
             _write_out(args.out, rows, cols, conn)
-        conn.commit()
-    except BaseException:
-        conn.rollback()
-        raise
-    finally:
-        conn.close()
     print(summary + (f"; written to {args.out}" if args.out else ""))
     return 0
 
@@ -138,18 +131,11 @@ def run_explain(args) -> int:
 
 def run_source(args) -> int:
     from .checks import water
-    conn = db.connect()
-    try:
+    with db.transaction() as conn:
         try:
             done = water.set_source_status(conn, args.id, args.status)
         except LookupError as err:
             raise CommandError(str(err).strip("'\""), 2) from None
-        conn.commit()
-    except BaseException:
-        conn.rollback()
-        raise
-    finally:
-        conn.close()
     per = ", ".join(f"{k}: {v}" for k, v in done["recomputed"].items()) or "no results to recompute"
     print(f"source {args.id} is now {args.status}; recomputed {per} ({done['ms']} ms)")
     return 0

@@ -55,17 +55,10 @@ def run_checks(url: str | None = None) -> list[str]:
     `… roads` do, in one transaction); one summary line each."""
     from .checks import roads, water
     from .checks.rules import load_rules
-    conn = db.connect(url)
-    try:
+    with db.transaction(url) as conn:
         rules = load_rules(conn)
         w = water.check_water(conn, rules).rows
         r = roads.check_roads(conn, rules).rows
-        conn.commit()
-    except BaseException:
-        conn.rollback()
-        raise
-    finally:
-        conn.close()
     c = w.compliant
     return [f"water check {rules.name}: {len(w):,} results, non-compliant {int((c == False).sum()):,}",  # noqa: E712
             f"road check {rules.name}: {len(r):,} natural villages, gaps {int(r.gap.sum()):,}"]

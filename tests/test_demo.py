@@ -292,7 +292,7 @@ def test_cli_loads_replaces_and_keeps_if_empty(db_url, town, other, capsys, monk
         cur.execute("SELECT count(*), count(*) FILTER (WHERE user_login = 'demo') FROM audit_log "
                     "WHERE table_name = 'households'")
         n, by_demo = cur.fetchone()
-        assert 1 <= n <= 3 and by_demo == n
+        assert by_demo == n and 1 <= n <= 3
     conn.close()
     assert "demo: water check" in out and "demo: road check" in out
     assert "python -m accounts create-admin --login admin" in out
