@@ -4,11 +4,7 @@ from datetime import datetime, timedelta, timezone
 
 import streamlit as st
 
-from accounts.scoped import connect_as
-from accounts.ui import require_login
-from geo import db
-from geo.settings import settings
-from inspections import auth, forms, geolocate, records, schedule, validation
+from inspections import forms, geolocate, page, records, schedule, validation
 
 TASKS_SHOWN = 15  # a phone screen's worth; the rest by id below or from the map
 
@@ -41,19 +37,7 @@ L = {
 }
 
 
-def t(key: str) -> str:
-    zh, en = L[key]
-    return en if lang == "en" else zh
-
-
-# the app's sidebar sets the language (session_state["lang"]); run alone, the page follows the setting
-lang = st.session_state.get("lang") or settings.language
-st.title(t("title"))
-
-user = require_login()   # the signed-in account; everything below reads and writes as it, under row-level security
-with db.transaction() as owner, owner.cursor() as cur:
-    who = auth.for_user(cur, user)
-conn = connect_as(user)
+lang, t, who, conn = page.start(L)
 st.caption(f"{t('hello')}, {who.name} · {who.role} · {who.scope_code}")
 
 st.subheader(t("where"))

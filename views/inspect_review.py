@@ -2,11 +2,7 @@
 reason; open rectification items, overdue checks per village, county spot checks."""
 import streamlit as st
 
-from accounts.scoped import connect_as
-from accounts.ui import require_login
-from geo import db
-from geo.settings import settings
-from inspections import auth, forms, photos, records, schedule, spotcheck, validation, workflow
+from inspections import forms, page, photos, records, schedule, spotcheck, validation, workflow
 
 L = {
     "title": ("巡查审核", "Review inspections"),
@@ -34,18 +30,7 @@ L = {
 }
 
 
-def t(key: str) -> str:
-    zh, en = L[key]
-    return en if lang == "en" else zh
-
-
-# the app's sidebar sets the language (session_state["lang"]); run alone, the page follows the setting
-lang = st.session_state.get("lang") or settings.language
-st.title(t("title"))
-user = require_login()   # the signed-in account; everything below reads and writes as it, under row-level security
-with db.transaction() as owner, owner.cursor() as cur:
-    who = auth.for_user(cur, user)
-conn = connect_as(user)
+lang, t, who, conn = page.start(L)
 st.caption(f"{who.name} · {who.role} · {who.scope_code}")
 
 tab_list, tab_rect, tab_due, tab_spot = st.tabs([t("title"), t("rect"), t("overdue"), t("spot")])

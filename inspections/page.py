@@ -1,0 +1,30 @@
+"""What both inspection pages open with: the language, the page's own zh/en strings, the page title, and the
+signed-in account as an inspector with a connection that reads and writes as it, under row-level security."""
+from __future__ import annotations
+
+from typing import Callable
+
+import streamlit as st
+
+from accounts.scoped import connect_as
+from accounts.ui import require_login
+from geo import db
+from geo.settings import settings
+
+from . import auth
+
+
+def start(strings: dict[str, tuple[str, str]]) -> tuple[str, Callable[[str], str], auth.AccountInspector, object]:
+    """Title the page from strings["title"], sign in, and return (lang, t, who, conn)."""
+    # the app's sidebar sets the language (session_state["lang"]); run alone, the page follows the setting
+    lang = st.session_state.get("lang") or settings.language
+
+    def t(key: str) -> str:
+        zh, en = strings[key]
+        return en if lang == "en" else zh
+
+    st.title(t("title"))
+    user = require_login()
+    with db.transaction() as owner, owner.cursor() as cur:
+        who = auth.for_user(cur, user)
+    return lang, t, who, connect_as(user)
