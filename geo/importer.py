@@ -142,19 +142,11 @@ def run_import(folder, crs: str | None = None, replace: bool = False, url: str |
         problems.file(file, what)
     problems.notices.extend(data.notices)
     total = sum(len(r) for r in data.layers.values())
-    conn = db.connect(url)
-    try:
-        with conn.cursor() as cur, _progress(2 * total) as bar:
-            cur.execute("SET LOCAL synchronous_commit = off")
-            # the audit log gets one summary row per statement of this load, naming the folder, not a row per record
-            set_actor(cur, f"import:{Path(str(folder)).name}", bulk=True)
-            report = _load(cur, data, replace, problems, bar)
-        conn.commit()
-    except BaseException:
-        conn.rollback()
-        raise
-    finally:
-        conn.close()
+    with db.transaction(url) as conn, conn.cursor() as cur, _progress(2 * total) as bar:
+        cur.execute("SET LOCAL synchronous_commit = off")
+        # the audit log gets one summary row per statement of this load, naming the folder, not a row per record
+        set_actor(cur, f"import:{Path(str(folder)).name}", bulk=True)
+        report = _load(cur, data, replace, problems, bar)
     report.notices = problems.notices
     return report
 
