@@ -46,10 +46,12 @@ def test_kernel_exact_hand_case():
     assert abs(up[0] - 1000.0 / v_up) < 1e-9 and abs(down[0] - 1000.0 / v_down) < 1e-9
 
 
-def test_compiled_search_equals_the_round_by_round_search(conn, monkeypatch):
-    """The compiled per-subject search (water._times_by_rounds) times the same pairs as the numpy round-by-round
-    search (water._times_by_rounds_numpy) and the check names the same sources with the same figures, on a random
-    scenario with DEM voids, failed and seasonal sources and piped schemes, under several rule sets."""
+def test_compiled_check_equals_the_array_path(conn, monkeypatch):
+    """The straight-basis check in one compiled pass per subject (geo/checks/straight.py) names the same sources
+    with the same figures and clauses as the array path (candidate_pairs, fetch_metrics, judge, choose), with its
+    walking times searched either round by round in numpy or per subject compiled (water._times_by_rounds). A
+    random scenario with DEM voids, failed and seasonal sources, piped schemes, homes with no source within reach
+    and a cluster of 80 sources (more than the kernel's first scratch space holds), under several rule sets."""
     import checks_scenario as sc
     from geo.checks import water
     from geo.checks.rules import load_rules
@@ -57,28 +59,41 @@ def test_compiled_search_equals_the_round_by_round_search(conn, monkeypatch):
     dem = sc.dem_tif(lambda x, y: 1200 + 150 * np.sin(x / 400.0) + 120 * np.cos(y / 300.0),
                      extent=(-500, -500, 6500, 6500), cell=20.0, voids=[(2000, 2000, 2600, 2400)])
     nv = [{"id": "nv1", "households": 40, "population": 120, "village_code": "530427205001", "dx": 0, "dy": 0}]
-    sc.load(conn, villages=nv, dem=dem,
+    sources = [{"id": f"s{k:02d}", "status": str(rng.choice(["working", "working", "seasonal", "failed"])),
+                "dx": rng.uniform(0, 6000), "dy": rng.uniform(0, 6000),
+                "piped_to_home": bool(rng.random() < 0.1)} for k in range(60)]
+    sources += [{"id": f"c{k:02d}", "status": "working", "dx": 3000 + rng.normal(0, 100),
+                 "dy": 5000 + rng.normal(0, 100), "piped_to_home": False} for k in range(80)]
+    sc.load(conn, villages=nv, dem=dem, sources=sources,
             households=[{"id": f"h{k:03d}", "natural_village_id": "nv1", "members": 3,
-                         "dx": rng.uniform(0, 6000), "dy": rng.uniform(0, 6000)} for k in range(400)],
-            sources=[{"id": f"s{k:02d}", "status": str(rng.choice(["working", "working", "seasonal", "failed"])),
-                      "dx": rng.uniform(0, 6000), "dy": rng.uniform(0, 6000),
-                      "piped_to_home": bool(rng.random() < 0.1)} for k in range(60)])
+                         "dx": rng.uniform(0, 6000), "dy": rng.uniform(0, 6000)} for k in range(400)])
     conn.commit()
     cases = [("longxian-2021", {}), ("national-2018", {}), ("longxian-2021", {"piped_reach_m": "300"}),
-             ("longxian-2021", {"dry_season": "true", "max_round_trip_min": "12"})]
+             ("longxian-2021", {"dry_season": "true", "max_round_trip_min": "12"}),
+             ("longxian-2021", {"piped_counts_as_compliant": "true", "max_vertical_m": "40"})]
+
+    def array_path(hp, sp, piped_src, guarantee, terrain, rules):
+        return water._check_pairs(hp, sp, piped_src, guarantee, terrain, rules, None, lazy=True)
+
     for name, sets in cases:
         rules = load_rules(conn, name, {"distance_basis": "straight", **sets})
+        got = water.compute(conn, rules).rows
+        monkeypatch.setattr(water, "straight_check", array_path)
+        mid = water.compute(conn, rules).rows
         monkeypatch.setattr(water, "_times_by_rounds", water._times_by_rounds_numpy)
         ref = water.compute(conn, rules).rows
         monkeypatch.undo()
-        got = water.compute(conn, rules).rows
-        for c in ("source_id", "distance_basis", "failed_mask", "horizontal_ok_code", "vertical_ok_code",
-                  "time_ok_code", "piped_code", "compliant_code"):
-            assert got[c].map(repr).tolist() == ref[c].map(repr).tolist(), (name, sets, c)
-        for c in ("horizontal_m", "vertical_m", "round_trip_min", "out_min", "back_min"):
-            np.testing.assert_allclose(got[c].astype(float), ref[c].astype(float), rtol=1e-12, equal_nan=True)
-        assert (ref.compliant_code == 2).sum() > 20 and (ref.compliant_code == 0).sum() > 20
-        assert ref.round_trip_min.isna().sum() > 0 and ref.round_trip_min.notna().sum() > 100
+        for other in (mid, got):
+            for c in ("source_id", "distance_basis", "failed_mask", "horizontal_ok_code", "vertical_ok_code",
+                      "time_ok_code", "piped_code", "compliant_code", "candidates"):
+                assert other[c].map(repr).tolist() == ref[c].map(repr).tolist(), (name, sets, c)
+            for c in ("horizontal_m", "vertical_m", "round_trip_min", "out_min", "back_min"):
+                np.testing.assert_allclose(other[c].astype(float), ref[c].astype(float), rtol=1e-12, equal_nan=True)
+        if not rules.piped_counts_as_compliant:  # (with it, every home here is within reach of a piped scheme)
+            assert (ref.compliant_code == 2).sum() > 20 and (ref.compliant_code == 0).sum() > 20
+        assert (ref.candidates > 64).any()                       # the cluster overflowed the first scratch space
+        far = ref.straight_m > rules.search_radius_m()
+        assert far.sum() >= 3 and ref.source_id[far].notna().all()  # homes beyond reach name their nearest source
 
 
 def test_binary_line_copy_equals_wkb_parsing(conn):

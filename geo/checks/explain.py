@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pandas as pd
 from pyproj import Transformer
 
 from . import network as netmod
@@ -117,7 +118,7 @@ def explain_water(conn, household_or_nv_id: str, rule_set=None) -> dict:
     r = run.rows.iloc[0]
     terrain = watermod.terrain_for(conn)
     src = None
-    if r.source_id is not None:
+    if pd.notna(r.source_id):  # a str column: NaN where no source counts
         with conn.cursor() as cur:
             cur.execute("SELECT id, name, kind, status, piped_to_home, ST_X(geom_m), ST_Y(geom_m) "
                         "FROM water_sources WHERE id = %s", (r.source_id,))

@@ -18,7 +18,7 @@ from . import network as netmod
 from .rules import RuleSet
 from .linecopy import read_lines
 from .tobler import Terrain
-from .water import _fetch, _fetch_copy, result_label
+from .water import _fetch, result_label
 
 SQL = Path(__file__).resolve().parent / "sql"
 RESULT_COLUMNS = ["natural_village_id", "households", "road_id", "road_distance_m", "has_hardened_road", "required",

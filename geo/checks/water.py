@@ -2,7 +2,8 @@
 walking time, the clauses of the rule set in three-valued logic, and the source named; results into water_results.
 
 The array functions (`candidate_pairs`, `fetch_metrics`, `judge`, `choose`) work on plain numpy arrays in the
-metric frame, so other planners (emergency supply points, say) can reuse them without the tables."""
+metric frame, so other planners (emergency supply points, say) can reuse them without the tables. On the straight
+basis compute() runs straight.check instead: the same answers in one compiled pass per subject, no pair arrays."""
 from __future__ import annotations
 
 import io
@@ -12,11 +13,15 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
+from pgpq import ArrowToPostgresBinaryEncoder
 from scipy.spatial import cKDTree
 
 from ..terrain import load_dem
 from . import network as netmod
 from .rules import RuleSet
+from .straight import Picked, check as straight_check
 from .tobler import Terrain, leg_times
 
 SQL = Path(__file__).resolve().parent / "sql"
@@ -343,8 +348,7 @@ def compute(conn, rules: RuleSet, subject_ids: list[str] | None = None, *, terra
     hp = Points.of(subj[["x", "y"]].to_numpy(float), terrain)
     sp = Points.of(src[["x", "y"]].to_numpy(float), terrain)
     piped_src = src.piped_to_home.to_numpy(bool)
-    i, j, nearest = candidate_pairs(hp.xy, sp.xy, R, [(np.nonzero(piped_src)[0], rules.piped_reach_m)])
-    tm["pairs"] = time.perf_counter() - t1
+    tm["points"] = time.perf_counter() - t1
     t2 = time.perf_counter()
     ctx = None
     if rules.distance_basis != "straight" and len(subj) and len(src):
@@ -357,6 +361,23 @@ def compute(conn, rules: RuleSet, subject_ids: list[str] | None = None, *, terra
             ctx = NetworkContext.of(net, hp, sp, terrain, rules.network_snap_m, terrain.step(rules.profile_step_m))
     tm["network"] = time.perf_counter() - t2
     t3 = time.perf_counter()
+    guarantee_src = src.guarantee_rate.to_numpy(float, na_value=np.nan)
+    if rules.distance_basis == "straight":  # the common case: one compiled pass per subject, no pair arrays
+        pk = straight_check(hp, sp, piped_src, guarantee_src, terrain, rules)
+    else:
+        pk = _check_pairs(hp, sp, piped_src, guarantee_src, terrain, rules, ctx)
+    tm["metrics"] = time.perf_counter() - t3
+    rows = _rows(subj, src, pk, hp, sp)
+    tm["compute"] = time.perf_counter() - t0
+    return WaterRun(rows, tm, rules)
+
+
+def _check_pairs(hp: Points, sp: Points, piped_src: np.ndarray, guarantee_src: np.ndarray, terrain: Terrain,
+                 rules: RuleSet, ctx: NetworkContext | None, lazy: bool = False) -> Picked:
+    """The water check over explicit pair arrays (any basis): candidate_pairs, fetch_metrics, judge, choose.
+    lazy (straight basis only): walking times only where they can change the answer (_times_by_rounds)."""
+    R = rules.search_radius_m()
+    i, j, nearest = candidate_pairs(hp.xy, sp.xy, R, [(np.nonzero(piped_src)[0], rules.piped_reach_m)])
     straight = np.hypot(*(hp.xy[i] - sp.xy[j]).T) if len(i) else np.zeros(0)
     piped = piped_src[j] & (straight <= rules.piped_reach_m)
     # Time matters where the pair could still be the compliant one, and for the nearest (it may be named).
@@ -370,19 +391,41 @@ def compute(conn, rules: RuleSet, subject_ids: list[str] | None = None, *, terra
         core |= straight <= R
         core |= piped
     need = core | nearest
-    lazy = rules.distance_basis == "straight"
     m = fetch_metrics(hp, sp, i, j, terrain, basis=rules.distance_basis,
                       loaded_speed_factor=rules.loaded_speed_factor, step_m=terrain.step(rules.profile_step_m),
                       search_m=rules.network_search_m, ctx=ctx, need_time=np.zeros(len(i), bool) if lazy else need)
-    guarantee = src.guarantee_rate.to_numpy(float, na_value=np.nan)[j]
+    guarantee = guarantee_src[j]
     if lazy:
         _times_by_rounds(hp, sp, i, j, m, core, nearest, piped, guarantee, terrain, rules)
     jd = judge(m, piped, guarantee, rules)
-    pick = choose(i, len(subj), jd.compliant, m.round_trip_min, m.straight_m, nearest)
-    tm["metrics"] = time.perf_counter() - t3
-    rows = _rows(subj, src, i, j, pick, m, jd, hp, sp)
-    tm["compute"] = time.perf_counter() - t0
-    return WaterRun(rows, tm, rules)
+    pick = choose(i, len(hp.xy), jd.compliant, m.round_trip_min, m.straight_m, nearest)
+    return _picked(len(hp.xy), i, j, pick, m, jd)
+
+
+def _picked(n: int, i, j, pick, m: Metrics, jd: Judgement) -> Picked:
+    """The named pair of each subject as per-subject arrays."""
+    has = pick >= 0
+    p = np.where(has, pick, 0)
+    P = len(i)
+
+    def at(a):
+        return np.where(has, np.asarray(a)[p], np.nan) if P else np.full(n, np.nan)
+
+    def code(a):
+        return np.where(has, a[p], U).astype(np.int8) if P else np.full(n, U, dtype=np.int8)
+
+    codes = np.column_stack([code(a) for a in (jd.horizontal, jd.vertical, jd.time, jd.piped, jd.compliant)])
+    # No source that counts anywhere: nothing to fetch from, so not compliant whatever else.
+    codes[~has, 3] = F
+    codes[~has, 4] = F
+    mask = np.zeros(n, dtype=np.int16)
+    for name, arr in jd.failed:
+        mask |= np.where(code(arr) == F, CLAUSE_BITS[name], 0).astype(np.int16)
+    mask[codes[:, 4] == T] = 0
+    mask[~has] = CLAUSE_BITS["no_source"]
+    return Picked(np.where(has, j[p] if P else -1, -1), at(m.straight_m), at(m.horizontal_m),
+                  np.where(has, m.network[p] if P else False, False), at(m.vertical_m), at(m.out_min),
+                  at(m.back_min), codes, mask, np.bincount(i, minlength=n) if P else np.zeros(n, np.int64))
 
 
 def _times_by_rounds(hp, sp, i, j, m: Metrics, core, nearest, piped, guarantee, terrain, rules: RuleSet) -> None:
@@ -446,17 +489,23 @@ def _fetch(conn, sql: str, params: dict) -> pd.DataFrame:
         return pd.DataFrame(cur.fetchall(), columns=[d.name for d in cur.description])
 
 
+_ARROW_TYPES = {str: pa.string(), float: pa.float64(), "Int64": pa.int64()}
+
+
 def _fetch_copy(conn, sql: str, params: dict, dtypes: dict) -> pd.DataFrame:
-    """A big query through COPY … TO STDOUT and pandas' C parser: several times faster than fetchall()."""
+    """A big query through COPY … TO STDOUT and Arrow's threaded CSV reader: several times faster than fetchall().
+    An unquoted empty field is NULL, a quoted one the empty string, as COPY writes them."""
     with conn.cursor() as cur:
         query = cur.mogrify(sql, params).decode()
-        buf = io.StringIO()
+        buf = io.BytesIO()
         cur.copy_expert(f"COPY ({query}) TO STDOUT WITH (FORMAT csv, HEADER)", buf)
     buf.seek(0)
-    return pd.read_csv(buf, dtype=dtypes, keep_default_na=False, na_values=[""])
+    table = pacsv.read_csv(buf, convert_options=pacsv.ConvertOptions(
+        column_types={k: _ARROW_TYPES[v] for k, v in dtypes.items()}, null_values=[""],
+        strings_can_be_null=True, quoted_strings_can_be_null=False))
+    return table.to_pandas(types_mapper={pa.int64(): pd.Int64Dtype()}.get)
 
 
-BINARY_COPY_MIN_ROWS = 5000  # below this a text COPY is as quick and simpler
 REBUILD_INDEXES_MIN_ROWS = 50_000  # a write this big, and at least as big as the table, rebuilds the indexes
 CLAUSE_BITS = {"horizontal": 1, "vertical": 2, "time": 4, "guarantee": 8, "piped": 16, "no_source": 32}
 _MASK_LISTS = {m: [n for n, b in CLAUSE_BITS.items() if m & b] for m in range(64)}
@@ -467,120 +516,96 @@ def failed_list(mask: int) -> list[str]:
     return list(_MASK_LISTS[int(mask)])
 
 
-def _rows(subj, src, i, j, pick, m: Metrics, jd: Judgement, hp: Points, sp: Points) -> pd.DataFrame:
+def _rows(subj, src, pk: Picked, hp: Points, sp: Points) -> pd.DataFrame:
     n = len(subj)
-    has = pick >= 0
-    p = np.where(has, pick, 0)
-    P = len(i)
-
-    def at(a):
-        return np.where(has, np.asarray(a)[p], np.nan) if P else np.full(n, np.nan)
-
-    def code(a):
-        return np.where(has, a[p], U).astype(np.int8) if P else np.full(n, U, dtype=np.int8)
-
-    out = pd.DataFrame({
-        "subject": subj.subject.to_numpy(object),
-        "subject_id": subj.subject_id.to_numpy(object),
-        "natural_village_id": subj.natural_village_id.to_numpy(object),
-        "people": subj.people.to_numpy(),
-    })
-    out["source_row"] = np.where(has, j[p] if P else -1, -1)
-    src_ids = src.id.to_numpy(object)
-    out["source_id"] = np.where(has, src_ids[j[p]] if P else None, None)
-    out["horizontal_m"] = at(m.horizontal_m)
-    out["vertical_m"] = at(m.vertical_m)
-    out["round_trip_min"] = at(m.round_trip_min)
-    net = np.where(has, m.network[p] if P else False, False)
-    out["distance_basis"] = np.where(has, np.where(net, "network", "straight"), None)
-    codes = {name: code(arr) for name, arr in (("horizontal_ok", jd.horizontal), ("vertical_ok", jd.vertical),
-                                                ("time_ok", jd.time), ("piped", jd.piped),
-                                                ("compliant", jd.compliant))}
-    # No source that counts anywhere: nothing to fetch from, so not compliant whatever else.
-    codes["compliant"][~has] = F
-    codes["piped"][~has] = F
-    mask = np.zeros(n, dtype=np.int16)
-    for name, arr in jd.failed:
-        mask |= np.where(code(arr) == F, CLAUSE_BITS[name], 0).astype(np.int16)
-    mask[codes["compliant"] == T] = 0
-    mask[~has] = CLAUSE_BITS["no_source"]
-    for name, c in codes.items():
+    has = pk.source_row >= 0
+    # The id columns stay the Arrow strings they were read as: no round trip through Python objects.
+    out = subj[["subject", "subject_id", "natural_village_id", "people"]].reset_index(drop=True)
+    out["people"] = out.people.to_numpy()
+    out["source_row"] = pk.source_row
+    out["source_id"] = src.id.array.take(pk.source_row, allow_fill=True) if len(src) else \
+        pd.array([None] * n, dtype="str")
+    out["horizontal_m"] = pk.horizontal_m
+    out["vertical_m"] = pk.vertical_m
+    out["round_trip_min"] = pk.out_min + pk.back_min
+    out["distance_basis"] = pd.Categorical.from_codes(np.where(has, pk.network.astype(np.int8), -1),
+                                                      ["straight", "network"])
+    for k, name in enumerate(("horizontal_ok", "vertical_ok", "time_ok", "piped", "compliant")):
+        c = np.ascontiguousarray(pk.codes[:, k])
         out[name] = tv_to_object(c)
         out[name + "_code"] = c
-    out["failed_mask"] = mask
+    out["failed_mask"] = pk.failed_mask
     # One list per row, shared between rows with the same mask (read them, do not mutate them).
-    out["failed_clauses"] = pd.Series([_MASK_LISTS[k] for k in mask.tolist()], dtype=object).to_numpy() if n else []
+    out["failed_clauses"] = pd.Series([_MASK_LISTS[k] for k in pk.failed_mask.tolist()], dtype=object).to_numpy() \
+        if n else []
     # Detail for explanations (not part of the results table).
-    out["straight_m"] = at(m.straight_m)
-    out["out_min"] = at(m.out_min)
-    out["back_min"] = at(m.back_min)
+    out["straight_m"] = pk.straight_m
+    out["out_min"] = pk.out_min
+    out["back_min"] = pk.back_min
     out["subject_elevation_m"] = hp.z
-    out["source_elevation_m"] = at(sp.z[j] if P else np.zeros(0))
+    out["source_elevation_m"] = np.where(has, sp.z[np.where(has, pk.source_row, 0)] if len(src) else np.nan, np.nan)
     out["x"] = hp.xy[:, 0]; out["y"] = hp.xy[:, 1]
-    out["candidates"] = np.bincount(i, minlength=n) if P else 0
+    out["candidates"] = pk.candidates
     return out
 
 
-def _copy_text(cur, label: str, version: int, rows: pd.DataFrame) -> None:
-    """Small writes (a few subjects): COPY as text."""
-    df = rows[RESULT_COLUMNS].copy()
-    df.insert(0, "rule_version", version)
-    df.insert(0, "rule_set", label)
-    for c in ("horizontal_ok", "vertical_ok", "time_ok", "piped", "compliant"):
-        df[c] = df[c].map({True: "t", False: "f", None: None})
-    df["people"] = df["people"].astype("Int64")
-    df["failed_clauses"] = ["{" + ",".join(f) + "}" for f in df["failed_clauses"]]
-    buf = io.StringIO()
-    df.to_csv(buf, sep="\t", header=False, index=False, na_rep="\\N")
-    buf.seek(0)
-    cur.copy_expert(f"COPY water_results ({', '.join(df.columns)}) FROM STDIN", buf)
+def _arrow_results(label: str, version: int, rows: pd.DataFrame) -> pa.Table:
+    """Results as an Arrow table whose types are exactly water_results' (binary COPY does not cast)."""
+    def text(col):
+        return pa.array(col, type=pa.string(), from_pandas=True)
 
+    def float8(col):
+        a = col.to_numpy(float, na_value=np.nan)
+        return pa.array(a, mask=np.isnan(a))
 
-_STAGE_DTYPE = np.dtype([("n", ">i2"),
-                         ("l_h", ">i4"), ("h", ">i4"), ("l_s", ">i4"), ("s", ">i4"),
-                         ("l_hm", ">i4"), ("hm", ">f8"), ("l_vm", ">i4"), ("vm", ">f8"), ("l_rt", ">i4"), ("rt", ">f8"),
-                         ("l_net", ">i4"), ("net", ">i2"), ("l_ho", ">i4"), ("ho", ">i2"), ("l_vo", ">i4"), ("vo", ">i2"),
-                         ("l_to", ">i4"), ("to", ">i2"), ("l_pi", ">i4"), ("pi", ">i2"), ("l_co", ">i4"), ("co", ">i2"),
-                         ("l_fm", ">i4"), ("fm", ">i2")])
+    def boolean(code):  # three-valued codes: 2 true, 1 unknown (NULL), 0 false
+        c = code.to_numpy()
+        return pa.array(c == T, mask=c == U)
 
-
-def _copy_binary(cur, label: str, version: int, rows: pd.DataFrame, use_households: bool, dry_season: bool) -> None:
-    """Whole-table writes: the numbers go by binary COPY into a staging table as fixed-width rows (row numbers of
-    the subject and source in id order, no text), then one INSERT … SELECT joins the ids back on the server."""
     n = len(rows)
-    a = np.zeros(n, dtype=_STAGE_DTYPE)
-    a["n"] = 12
-    for f, size in (("h", 4), ("s", 4), ("hm", 8), ("vm", 8), ("rt", 8), ("net", 2), ("ho", 2), ("vo", 2),
-                    ("to", 2), ("pi", 2), ("co", 2), ("fm", 2)):
-        a["l_" + f] = size
-    a["h"] = np.arange(n)
-    a["s"] = rows.source_row.to_numpy()
-    a["hm"] = rows.horizontal_m.to_numpy(float)
-    a["vm"] = rows.vertical_m.to_numpy(float)
-    a["rt"] = rows.round_trip_min.to_numpy(float)
-    a["net"] = (rows.distance_basis == "network").to_numpy()
-    for f, c in (("ho", "horizontal_ok"), ("vo", "vertical_ok"), ("to", "time_ok"), ("pi", "piped"),
-                 ("co", "compliant")):
-        a[f] = rows[c + "_code"].to_numpy()
-    a["fm"] = rows.failed_mask.to_numpy()
+    basis = rows.distance_basis.cat.codes.to_numpy()
+    return pa.table({
+        "rule_set": pa.array(np.full(n, label, dtype=object), pa.string()),
+        "rule_version": pa.array(np.full(n, version, dtype=np.int32)),
+        "subject": text(rows.subject), "subject_id": text(rows.subject_id),
+        "natural_village_id": text(rows.natural_village_id),
+        "people": pa.array(rows.people.astype("Int32").array),
+        "source_id": text(rows.source_id),
+        "horizontal_m": float8(rows.horizontal_m), "vertical_m": float8(rows.vertical_m),
+        "round_trip_min": float8(rows.round_trip_min),
+        "distance_basis": pa.array(np.array(["straight", "network"], dtype=object)[np.maximum(basis, 0)],
+                                   pa.string(), mask=basis < 0),
+        **{c: boolean(rows[c + "_code"]) for c in ("horizontal_ok", "vertical_ok", "time_ok", "piped", "compliant")},
+        # each mask's list encoded once and taken by mask
+        "failed_clauses": _FAILED_ARROW.take(pa.array(rows.failed_mask.to_numpy().astype(np.int32))),
+    })
+
+
+_FAILED_ARROW = pa.array([_MASK_LISTS[m] for m in range(64)], pa.list_(pa.string()))
+
+
+def _copy_results(cur, label: str, version: int, rows: pd.DataFrame) -> None:
+    """Rows into water_results by binary COPY, encoded from Arrow by pgpq: no text to format or parse, and the
+    server's multi-row insert path (an INSERT … SELECT inserts row by row, twice as slow at a million)."""
+    table = _arrow_results(label, version, rows)
+    enc = ArrowToPostgresBinaryEncoder(table.schema)
     buf = io.BytesIO()
-    buf.write(b"PGCOPY\n\xff\r\n\x00" + (0).to_bytes(4, "big") + (0).to_bytes(4, "big"))
-    buf.write(a.tobytes())
-    buf.write((-1).to_bytes(2, "big", signed=True))
+    buf.write(enc.write_header())
+    for batch in table.to_batches(max_chunksize=100_000):
+        buf.write(enc.write_batch(batch))
+    buf.write(enc.finish())
     buf.seek(0)
-    cur.execute("""CREATE TEMP TABLE water_stage (h int4, s int4, hm float8, vm float8, rt float8, net int2,
-                   ho int2, vo int2, t_o int2, pi int2, co int2, fm int2) ON COMMIT DROP""")
-    cur.copy_expert("COPY water_stage FROM STDIN (FORMAT binary)", buf)
-    cur.execute("ANALYZE water_stage")
-    cur.execute("SET LOCAL jit = off")  # compiling this plain join costs more than running it
+    cur.copy_expert(f"COPY water_results ({', '.join(table.column_names)}) FROM STDIN (FORMAT binary)", buf)
+
+
+def _write_whole(cur, label: str, version: int, rows: pd.DataFrame) -> None:
+    """A whole rule set's results; a write this big, and at least as big as the table, rebuilds the indexes."""
     cur.execute("SELECT count(*) FROM water_results")
-    rebuild = n >= REBUILD_INDEXES_MIN_ROWS and n >= cur.fetchone()[0]
+    rebuild = len(rows) >= REBUILD_INDEXES_MIN_ROWS and len(rows) >= cur.fetchone()[0]
     restore = _drop_indexes(cur) if rebuild else []
-    cur.execute((SQL / "water_insert.sql").read_text(), {"label": label, "version": version,
-                                                        "use_households": use_households, "dry_season": dry_season})
+    _copy_results(cur, label, version, rows)
     for ddl in restore:
         cur.execute(ddl)
-    cur.execute("DROP TABLE water_stage")
     if rebuild:
         # The table is new from end to end: without fresh statistics the next status changes' queries are planned
         # for the old table until autovacuum catches up (county: median 122 ms instead of 52 ms right after).
@@ -608,6 +633,12 @@ def _drop_indexes(cur) -> list[str]:
             + [d for _, d in idx])
 
 
+def _labels(cur) -> set[str]:
+    """The result labels stored in water_results."""
+    cur.execute((SQL / "water_labels.sql").read_text())
+    return {r[0] for r in cur.fetchall()}
+
+
 def write(conn, run: WaterRun, *, only_subjects: bool = False) -> int:
     """Replace the rule set's results (or only the rows of the subjects in `run`) with `run`."""
     label = result_label(run.rules)
@@ -617,15 +648,18 @@ def write(conn, run: WaterRun, *, only_subjects: bool = False) -> int:
             for subject, ids in rows.groupby("subject").subject_id:
                 cur.execute("DELETE FROM water_results WHERE rule_set = %s AND subject = %s AND subject_id = ANY(%s)",
                             (label, subject, list(ids)))
+        elif _labels(cur) <= {label}:
+            # Only this rule set's results are stored: emptied at once, rather than leaving a million dead rows
+            # that the index builds below would still have to read (they double the write's time).
+            cur.execute("TRUNCATE water_results")
         else:
             cur.execute("DELETE FROM water_results WHERE rule_set = %s", (label,))
         if rows.empty:
             return 0
-        if only_subjects or len(rows) < BINARY_COPY_MIN_ROWS:
-            _copy_text(cur, label, run.rules.version, rows)
+        if only_subjects:
+            _copy_results(cur, label, run.rules.version, rows)
         else:
-            _copy_binary(cur, label, run.rules.version, rows, bool((rows.subject == "household").all()),
-                         run.rules.dry_season)
+            _write_whole(cur, label, run.rules.version, rows)
     return len(rows)
 
 
@@ -663,8 +697,7 @@ def set_source_status(conn, source_id: str, status: str) -> dict:
         if row is None:
             raise LookupError(f"no water source {source_id!r}")
         is_piped = bool(row[0])
-        cur.execute((SQL / "water_labels.sql").read_text())
-        labels = [r[0] for r in cur.fetchall()]
+        labels = sorted(_labels(cur))
     use_h = uses_households(conn)
     done = {}
     for label in labels:

@@ -1,5 +1,5 @@
 -- The subjects of the water check: every household, or (where no households are loaded) every natural village.
--- Coordinates in the metric frame, in id order (water_insert.sql relies on that order).
+-- Coordinates in the metric frame, in id order.
 SELECT 'household' AS subject, h.id AS subject_id, h.natural_village_id, h.members AS people,
        ST_X(h.geom_m) AS x, ST_Y(h.geom_m) AS y
 FROM households h
