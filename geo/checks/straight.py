@@ -253,7 +253,7 @@ def check(hp, sp, piped_src: np.ndarray, guarantee: np.ndarray, terrain, rules) 
     ncand = np.zeros(n, np.int64)
     if n == 0 or len(sp.xy) == 0:
         return Picked(pick, straight, straight, np.zeros(n, bool), vert, out, back, codes, mask, ncand)
-    sxy = np.ascontiguousarray(sp.xy, float)
+    sxy = _arr(sp.xy, float)
     g1 = Grid.of(sxy, R)
     piped_idx = np.flatnonzero(piped_src)
     g2 = Grid.of(sxy[piped_idx], reach)
@@ -266,13 +266,13 @@ def check(hp, sp, piped_src: np.ndarray, guarantee: np.ndarray, terrain, rules) 
         e, inv = np.full((1, 1), np.nan), np.array([1.0, 0, 0, 0, 1.0, 0])
     far = np.full(n, -1, np.int64)
     need_far = np.zeros(n, np.bool_)
-    args = (np.ascontiguousarray(hp.xy, float), np.ascontiguousarray(hp.d, float), np.ascontiguousarray(hp.z, float),
-            sxy, np.ascontiguousarray(sp.d, float), np.ascontiguousarray(sp.z, float),
-            np.ascontiguousarray(piped_src, np.bool_), np.ascontiguousarray(guarantee, float),
+    args = (_arr(hp.xy, float), _arr(hp.d, float), _arr(hp.z, float),
+            sxy, _arr(sp.d, float), _arr(sp.z, float),
+            _arr(piped_src, np.bool_), _arr(guarantee, float),
             _tup(g1), _tup(g2), R, reach, float(rules.max_horizontal_m), float(rules.max_vertical_m),
             float(rules.max_round_trip_min), float(rules.min_guarantee_rate), rules.water_combine == "all",
             bool(rules.piped_counts_as_compliant), float(terrain.step(rules.profile_step_m)),
-            float(rules.loaded_speed_factor), np.ascontiguousarray(e, float), inv,
+            float(rules.loaded_speed_factor), _arr(e, float), inv,
             pick, straight, vert, out, back, codes, mask, ncand, need_far)
     # Subjects in grid-cell order: neighbours share sources and DEM tiles in the cache (ids follow no geography).
     cells = ((hp.xy[:, 1] - g1.y0) // g1.cell) * (g1.nx + 1.0) + (hp.xy[:, 0] - g1.x0) // g1.cell
@@ -285,5 +285,23 @@ def check(hp, sp, piped_src: np.ndarray, guarantee: np.ndarray, terrain, rules) 
 
 
 def _tup(g: Grid) -> tuple:
-    return (g.x0, g.y0, g.cell, g.nx, g.ny, np.ascontiguousarray(g.order, np.int64),
-            np.ascontiguousarray(g.start, np.int64), np.ascontiguousarray(g.xy, float))
+    return (g.x0, g.y0, g.cell, g.nx, g.ny, _arr(g.order, np.int64), _arr(g.start, np.int64),
+            _arr(g.xy, float))
+
+
+def _arr(a, dtype) -> np.ndarray:
+    """C-contiguous and writeable: a read-only array (as pandas hands out) is another type to numba, and one more
+    compilation (~15 s) the first time it is seen."""
+    return np.require(a, dtype, ["C_CONTIGUOUS", "WRITEABLE"])
+
+
+def warm() -> None:
+    """Load the compiled kernel from numba's cache, or compile it (~15 s, once per install), on two points."""
+    from .rules import SCHEMA, RuleSet
+    from .tobler import Terrain
+    from .water import Points
+    terrain = Terrain(None, 4326)
+    rules = RuleSet("warm-up", 0, {k: default for k, (_t, default, _lo, _hi) in SCHEMA.items()})
+    xy = np.array([[0.0, 0.0], [5000.0, 0.0]])
+    check(Points.of(xy, terrain), Points.of(xy[:1] + 10.0, terrain), np.array([True]), np.array([np.nan]),
+          terrain, rules)
