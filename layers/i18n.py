@@ -95,6 +95,7 @@ UI = {
     "maintenance_state": ("管护状态", "Maintenance"),
     "kind": ("类型", "Kind"), "status": ("状态", "Status"), "capacity_m3_per_day": ("供水能力（m³/日）", "Capacity (m³/day)"),
     "people_served": ("受益人口", "People served"), "piped_to_home": ("入户", "Piped to home"),
+    "guarantee_rate": ("供水保证率", "Supply guarantee rate"),
     "disinfection": ("消毒设备", "Disinfection"), "water_manager": ("水管员", "Water manager"),
     "source": ("取水水源", "Water source"), "horizontal_m": ("水平距离（米）", "Horizontal (m)"),
     "vertical_m": ("垂直距离（米）", "Vertical (m)"), "round_trip_min": ("往返时间（分钟）", "Round trip (min)"),

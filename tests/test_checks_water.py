@@ -206,7 +206,11 @@ def test_explain_water_matches_the_result(conn):
     assert d["round_trip_min"] == pytest.approx(row.round_trip_min, abs=0.01)
     assert d["time_out_min"] + d["time_back_min"] == pytest.approx(d["round_trip_min"], abs=0.02)
     assert d["vertical_m"] == pytest.approx(50.0, abs=0.01)
-    assert [c["clause"] for c in d["clauses"]] == ["horizontal", "vertical", "time", "piped"]
+    # The rule set's own clauses: piped is no clause of longxian-2021 (unless a piped scheme counts on its own)
+    assert [c["clause"] for c in d["clauses"]] == ["horizontal", "vertical", "time", "guarantee"]
+    assert d["clauses"][3]["value"] is None and d["clauses"][3]["ok"] is True  # no rate recorded: not judged
+    nat = explain.explain_water(conn, "a", "national-2018?distance_basis=straight")
+    assert [(c["clause"], c["ok"]) for c in nat["clauses"]] == [("piped", False), ("time", row.time_ok)]
     assert d["profile"][0] == (0.0, pytest.approx(1000.0, abs=0.01))
     assert d["profile"][-1][0] == pytest.approx(500.0, abs=0.1) and d["profile"][-1][1] == pytest.approx(1050, abs=.01)
     assert len(d["route"]) == 2

@@ -120,23 +120,15 @@ def explain_water(conn, household_or_nv_id: str, rule_set=None) -> dict:
     src = None
     if pd.notna(r.source_id):  # a str column: NaN where no source counts
         with conn.cursor() as cur:
-            cur.execute("SELECT id, name, kind, status, piped_to_home, ST_X(geom_m), ST_Y(geom_m) "
+            cur.execute("SELECT id, name, kind, status, piped_to_home, guarantee_rate, ST_X(geom_m), ST_Y(geom_m) "
                         "FROM water_sources WHERE id = %s", (r.source_id,))
-            sid, name, kind, status, piped, sx, sy = cur.fetchone()
-        src = {"id": sid, "name": name, "kind": kind, "status": status, "piped_to_home": bool(piped)}
+            sid, name, kind, status, piped, rate, sx, sy = cur.fetchone()
+        src = {"id": sid, "name": name, "kind": kind, "status": status, "piped_to_home": bool(piped),
+               "guarantee_rate": None if rate is None else float(rate)}
         route = _water_route(conn, rules, terrain, np.array([r.x, r.y]), np.array([sx, sy]), r.distance_basis)
     else:
         route = np.array([[r.x, r.y]])
-    clauses = [
-        {"clause": "horizontal", "value": _num(r.horizontal_m, 1), "threshold": rules.max_horizontal_m, "unit": "m",
-         "ok": r.horizontal_ok},
-        {"clause": "vertical", "value": _num(r.vertical_m, 1), "threshold": rules.max_vertical_m, "unit": "m",
-         "ok": r.vertical_ok},
-        {"clause": "time", "value": _num(r.round_trip_min, 2), "threshold": rules.max_round_trip_min, "unit": "min",
-         "ok": r.time_ok},
-        {"clause": "piped", "value": bool(r.piped) if r.piped is not None else None, "threshold": True,
-         "unit": None, "ok": r.piped},
-    ]
+    clauses = water_clauses(rules, r, src)
     return {
         "subject": r.subject, "subject_id": r.subject_id, "natural_village_id": r.natural_village_id,
         "rule_set": watermod.result_label(rules), "rule_version": rules.version,
@@ -212,6 +204,29 @@ def explain_road(conn, natural_village_id: str, rule_set=None) -> dict:
     }
 
 
+def water_clauses(rules: RuleSet, r, src: dict | None) -> list[dict]:
+    """The clauses of the rule set, in its order, each against its threshold: under `all` horizontal, vertical, time
+    and the supply guarantee (judged only where the source's rate is recorded), then piped where a piped scheme
+    counts as compliant on its own; under `piped_or_time` piped, then time."""
+    def piped():
+        return {"clause": "piped", "value": None if r.piped is None else bool(r.piped), "threshold": True,
+                "unit": None, "ok": r.piped}
+
+    time_ = {"clause": "time", "value": _num(r.round_trip_min, 2), "threshold": rules.max_round_trip_min,
+             "unit": "min", "ok": r.time_ok}
+    if rules.water_combine != "all":
+        return [piped(), time_]
+    rate = (src or {}).get("guarantee_rate")
+    out = [{"clause": "horizontal", "value": _num(r.horizontal_m, 1), "threshold": rules.max_horizontal_m,
+            "unit": "m", "ok": r.horizontal_ok},
+           {"clause": "vertical", "value": _num(r.vertical_m, 1), "threshold": rules.max_vertical_m, "unit": "m",
+            "ok": r.vertical_ok},
+           time_,
+           {"clause": "guarantee", "value": rate, "threshold": rules.min_guarantee_rate, "unit": None,
+            "ok": None if src is None else (rate is None or rate >= rules.min_guarantee_rate)}]
+    return out + ([piped()] if rules.piped_counts_as_compliant else [])
+
+
 def water_text(d: dict) -> str:
     """An explanation as lines of text (Chinese first, English beside)."""
     if d["subject"] == "natural_village" and "household" in d:
@@ -230,7 +245,8 @@ def water_text(d: dict) -> str:
              f"(×{d['loaded_speed_factor']}) = {d['round_trip_min']} min"]
     mark = {True: "✓", False: "✗", None: "?"}
     for c in d["clauses"]:
-        thr = f" ≤ {c['threshold']} {c['unit']}" if c["unit"] else ""
+        thr = (f" ≤ {c['threshold']} {c['unit']}" if c["unit"] else
+               f" ≥ {c['threshold']}" if c["clause"] == "guarantee" else "")
         lines.append(f"  {mark[c['ok']]} {c['clause']}: {c['value']}{thr}")
     verdict = {True: "达标 compliant", False: "不达标 non-compliant", None: "未知 unknown"}[d["compliant"]]
     lines.append(f"结论 verdict: {verdict}" + (f"; 未通过 failed: {', '.join(d['failed_clauses'])}"
