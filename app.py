@@ -25,6 +25,13 @@ PAGES = {
     "viewer": ("overview", "map", "ledgers"),
 }
 TITLES = {"print_map": "page_print"}
+# On a phone the wide-screen title and top padding took a third of the first screen.
+PHONE_CSS = """<style>@media (max-width: 640px) {
+  h1 { font-size: 1.4rem !important; padding: 0.25rem 0 !important; }
+  h2 { font-size: 1.2rem !important; padding: 0.5rem 0 0.25rem !important; }
+  h3 { font-size: 1.05rem !important; }
+  [data-testid="stMainBlockContainer"] { padding-top: 4rem !important; }
+}</style>"""
 
 
 def view(name: str, default: bool = False):
@@ -37,5 +44,6 @@ names = PAGES.get(user.role, ())
 if not names:
     st.error(f"角色 {user.role} 没有可用页面 · No pages for role {user.role}")
     st.stop()
+st.html(PHONE_CSS)
 st.title(t("app_title", lang))
 st.navigation([view(n, default=i == 0) for i, n in enumerate(names)]).run()

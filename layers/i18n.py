@@ -7,6 +7,7 @@ LANGS = ("zh", "en")
 
 # key -> (zh, en)
 UI = {
+    "choose": ("请选择", "Choose"),  # placeholder of an empty multiselect or selectbox
     # app and navigation
     "app_title": ("底线 · 防止返贫监测", "Dixian · holding the line after poverty exit"),
     "language": ("语言 / Language", "语言 / Language"),

@@ -36,6 +36,7 @@ def keep(widget, label: str, options: list | None, key: str, default, **kw):
     name = getattr(widget, "__name__", "")
     if name == "multiselect":
         kw["default"] = [v for v in (value or []) if v in options]
+        kw.setdefault("placeholder", t("choose", lang()))
     elif name == "checkbox":
         kw["value"] = bool(value)
     else:

@@ -5,6 +5,8 @@ from datetime import datetime, timedelta, timezone
 import streamlit as st
 
 from inspections import forms, geolocate, page, records, schedule, validation
+from accounts import role_label
+from layers.i18n import t as layers_t
 
 TASKS_SHOWN = 15  # a phone screen's worth; the rest by id below or from the map
 
@@ -38,7 +40,8 @@ L = {
 
 
 lang, t, who, conn = page.start(L)
-st.caption(f"{t('hello')}, {who.name} · {who.role} · {who.scope_code}")
+# The account's role as its users know it (the inspection role code, e.g. "village", is internal).
+st.caption(f"{t('hello')}, {who.name} · {role_label(getattr(who.user, 'role', who.role), lang)} · {who.scope_code}")
 
 st.subheader(t("where"))
 pos = geolocate.position(lang=lang)
@@ -62,7 +65,8 @@ else:
         form = forms.load(r["kind"])
         parts = [f"{r['label']} · {form.title.split(' / ')[0 if lang == 'zh' else -1]}"]
         if r["distance_m"] is not None and r["distance_m"] == r["distance_m"]:
-            parts.append(f"{t('distance')} {r['distance_m']:.0f} m")
+            d = r["distance_m"]
+            parts.append(f"{t('distance')} " + (f"{d:.0f} m" if d < 1000 else f"{d / 1000:.1f} km"))
         if r["overdue"]:
             parts.append(f"{t('overdue')} {r['days_overdue']} {t('days')}")
         return " · ".join(parts)
@@ -107,7 +111,8 @@ for q in form.answerable:
     elif q.type == "select_multiple":
         codes = [c for c, _, _ in form.choices[q.list_name]]
         answers[q.name] = st.multiselect(label, codes, default=[c for c in (default or []) if c in codes],
-                                         format_func=lambda c, ln=q.list_name: form.choice_label(ln, c, lang), key=key)
+                                         format_func=lambda c, ln=q.list_name: form.choice_label(ln, c, lang), key=key,
+                                         placeholder=layers_t("choose", lang))
     elif q.type == "integer":
         answers[q.name] = st.number_input(label, value=default, step=1, format="%d", key=key)
     elif q.type == "decimal":

@@ -3,6 +3,7 @@ reason; open rectification items, overdue checks per village, county spot checks
 import streamlit as st
 
 from inspections import forms, page, photos, records, schedule, spotcheck, validation, workflow
+from layers.i18n import t as layers_t
 
 L = {
     "title": ("巡查审核", "Review inspections"),
@@ -38,7 +39,8 @@ tab_list, tab_rect, tab_due, tab_spot = st.tabs([t("title"), t("rect"), t("overd
 with tab_list:
     states = st.multiselect(t("state"), list(workflow.STATES), default=["submitted", "village_verified",
                                                                         "township_reviewed"],
-                            format_func=lambda s: workflow.state_label(s, lang))
+                            format_func=lambda s: workflow.state_label(s, lang),
+                            placeholder=layers_t("choose", lang))
     flagged_only = st.checkbox(t("flagged"))
     df = records.listing(conn, who.scope_prefix, states or None, flagged_only)
     if df.empty:
@@ -58,7 +60,8 @@ with tab_list:
         st.dataframe(view.drop(columns=["id"]).rename(columns=heads), hide_index=True, key="review_table")
         labels = {r.id: f"{r.target_id} · {r.kind} · {r.review_state} · {r.result}" + (f" · ⚠ {r.flags}" if r.flags else "")
                   for r in view.itertuples()}
-        iid = st.selectbox(t("pick"), list(labels), index=None, format_func=labels.get, key="review_pick")
+        iid = st.selectbox(t("pick"), list(labels), index=None, format_func=labels.get, key="review_pick",
+                           placeholder=layers_t("choose", lang))
         if iid is not None:
             with conn.cursor() as cur:
                 rec = records.get(cur, iid)

@@ -29,7 +29,8 @@ with ui.connection() as conn:
                            f"{'' if r.capacity_m3_per_day is None else f'{r.capacity_m3_per_day:g} m³/d'}"
                      for r in srcs.itertuples()}
             with st.form("wp_form"):
-                failed = st.multiselect(w("form_failed", lg), list(srcs.id), format_func=label.get, key="wp_failed")
+                failed = st.multiselect(w("form_failed", lg), list(srcs.id), format_func=label.get, key="wp_failed",
+                                        placeholder=ui.t("choose", lg))
                 dry = st.checkbox(w("form_dry", lg), key="wp_dry")
                 c1, c2, c3, c4 = st.columns(4)
                 litres = c1.number_input(w("form_litres", lg), 1.0, 200.0,
