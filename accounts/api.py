@@ -6,11 +6,12 @@ import json
 import threading
 import time
 from collections import deque
+from urllib.parse import urlsplit
 
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from geo import db
@@ -89,9 +90,45 @@ async def me(request: Request):
     return JSONResponse(_user_json(await authenticated(request)))
 
 
+def _web_user(token: str | None) -> User | None:
+    with db.transaction() as conn, conn.cursor() as cur:
+        return sessions.user_for_token(cur, token, sessions.WEB)
+
+
+def _same_origin(request: Request) -> bool:
+    """A browser's POST from this site's own pages: no Origin header (not a browser), or one naming this host."""
+    origin = request.headers.get("origin")
+    if origin is None:
+        return True
+    return urlsplit(origin).netloc == request.headers.get("x-forwarded-host", request.headers.get("host"))
+
+
+async def browser_session(request: Request):
+    """POST {"token": …}: the web page hands its live session to the browser, kept in an HttpOnly cookie so that a
+    reload (or a phone reopening the tab) stays signed in; DELETE: the cookie is dropped (signing out revokes the
+    session itself). Only a live web session is accepted, and only from this site's own pages."""
+    if not _same_origin(request):
+        return JSONResponse({"error": "cross-site request refused / 拒绝跨站请求"}, 403)
+    if request.method == "DELETE":
+        resp = Response(status_code=204)
+        resp.delete_cookie(sessions.COOKIE, path="/")
+        return resp
+    try:
+        secret = str((await request.json())["token"])
+    except (ValueError, KeyError, TypeError):
+        return JSONResponse({"error": "expected JSON with token"}, 400)
+    if await run_in_threadpool(_web_user, secret) is None:
+        return JSONResponse({"error": "not a live web session / 会话无效或已过期"}, 401)
+    resp = Response(status_code=204)
+    resp.set_cookie(sessions.COOKIE, secret, max_age=int(sessions.lifetime(sessions.WEB).total_seconds()),
+                    path="/", httponly=True, samesite="strict", secure=request.url.scheme == "https")
+    return resp
+
+
 routes = [Route("/api/v1/auth/token", token, methods=["POST"]),
           Route("/api/v1/auth/logout", logout, methods=["POST"]),
-          Route("/api/v1/auth/me", me)]
+          Route("/api/v1/auth/me", me),
+          Route("/api/v1/auth/session", browser_session, methods=["POST", "DELETE"])]
 
 
 class ApiLimits:

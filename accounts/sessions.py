@@ -11,6 +11,7 @@ from geo.settings import settings
 from .users import _COLUMNS, User
 
 WEB, API = "web", "api"
+COOKIE = "dixian_session"  # the browser's copy of a web session (HttpOnly; accounts.api.browser_session sets it)
 _PREFIX = {WEB: "dxs_", API: "dxa_"}
 
 

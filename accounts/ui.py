@@ -2,10 +2,12 @@
 Pages stay thin: they call these and then read data through accounts.scoped as the returned user."""
 from __future__ import annotations
 
+import json
 import re
 from contextlib import contextmanager
 
 import streamlit as st
+import streamlit.components.v1 as components
 
 from geo import db
 
@@ -13,6 +15,7 @@ from . import ROLES, audit, role_label, sessions, users
 from .scoped import connect_as, scoped_transaction
 
 _TOKEN = "dixian_session_token"
+_REMEMBER, _FORGET = "dixian_session_remember", "dixian_session_forget"  # browser cookie to set / drop next run
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
 
 
@@ -29,10 +32,29 @@ def _client() -> str | None:
     return ip if isinstance(ip, str) else None
 
 
+def _cookie_token() -> str | None:
+    try:
+        token = st.context.cookies.get(sessions.COOKIE)
+    except Exception:  # outside a browser session (bare mode)
+        return None
+    return token if isinstance(token, str) else None  # AppTest's stand-in context holds no real cookies
+
+
+def _browser_cookie(method: str, token: str | None = None) -> None:
+    """Ask the browser to keep (POST) or drop (DELETE) the web session's cookie through /api/v1/auth/session: the
+    cookie is HttpOnly, so only a response of the server can set it, and only the server reads it back."""
+    body = f", headers: {{'Content-Type': 'application/json'}}, body: JSON.stringify({{token: {json.dumps(token)}}})" \
+        if token else ""
+    components.html(f"<script>fetch('/api/v1/auth/session', {{method: '{method}', credentials: 'same-origin'{body}}})"
+                    ".catch(function () {{}});</script>", height=0)
+
+
 def current_user() -> users.User | None:
-    token = st.session_state.get(_TOKEN)
+    """The user of this browser session: its token, or after a reload the session the browser kept in its cookie."""
+    token = st.session_state.get(_TOKEN) or _cookie_token()
     if not token:
         return None
+    st.session_state[_TOKEN] = token
     with db.transaction() as conn, conn.cursor() as cur:
         user = sessions.user_for_token(cur, token, sessions.WEB)
     if user is None:
@@ -61,6 +83,7 @@ def login_form() -> None:
         with conn.cursor() as cur:
             st.session_state[_TOKEN] = sessions.create(cur, user, sessions.WEB, client=_client())
         conn.commit()
+        st.session_state[_REMEMBER] = True
     finally:
         conn.close()
     st.rerun()
@@ -85,6 +108,7 @@ def _change_password_form(user: users.User) -> None:
         st.error(str(err))
         return
     st.session_state[_TOKEN] = token
+    st.session_state[_REMEMBER] = True
     st.rerun()
 
 
@@ -92,8 +116,12 @@ def require_login() -> users.User:
     """The signed-in user; otherwise show the login form (or the forced password change) and stop the page."""
     user = current_user()
     if user is None:
+        if st.session_state.pop(_FORGET, False):
+            _browser_cookie("DELETE")
         login_form()
         st.stop()
+    if st.session_state.pop(_REMEMBER, False):
+        _browser_cookie("POST", st.session_state[_TOKEN])
     if user.must_change_password:
         _change_password_form(user)
         st.stop()
@@ -118,7 +146,8 @@ def logout_button(user: users.User, where=None) -> None:
         token = st.session_state.pop(_TOKEN, None)
         if token:
             with db.transaction() as conn, conn.cursor() as cur:
-                sessions.revoke(cur, token)
+                sessions.revoke(cur, token)  # the browser's cookie, if any, now names a dead session
+        st.session_state[_FORGET] = True
         st.rerun()
 
 

@@ -79,3 +79,32 @@ def test_request_rate_and_body_size_limits(client):
     assert client.post("/api/v1/upload", content=chunks(), headers=mon).status_code == 413
     statuses = [client.get("/api/v1/auth/me", headers=mon).status_code for _ in range(6)]
     assert statuses == [200, 200, 200, 200, 200, 429]  # 3 uploads + 5 = 8 in the minute for this token
+
+
+def test_browser_session_cookie_only_for_a_live_web_session_from_this_site(client, conn):
+    """POST /api/v1/auth/session puts a live web session in an HttpOnly, SameSite=Strict cookie (a reload then stays
+    signed in); an API token, a revoked or made-up session, or a request from another site get no cookie; DELETE
+    drops it."""
+    from accounts import sessions, users
+    with conn.cursor() as cur:
+        planner = users.find_user(cur, "planner")
+        web = sessions.create(cur, planner, sessions.WEB)
+        field = sessions.create(cur, planner, sessions.API)
+        dead = sessions.create(cur, planner, sessions.WEB)
+        sessions.revoke(cur, dead)
+    conn.commit()
+    r = client.post("/api/v1/auth/session", json={"token": web})
+    assert r.status_code == 204
+    cookie = r.headers["set-cookie"]
+    assert cookie.startswith(f"{sessions.COOKIE}={web};") and "HttpOnly" in cookie
+    assert "SameSite=strict" in cookie and "Max-Age=43200" in cookie and "Path=/" in cookie
+    for token in (field, dead, "dxs_made_up"):
+        r = client.post("/api/v1/auth/session", json={"token": token})
+        assert r.status_code == 401 and "set-cookie" not in r.headers
+    assert client.post("/api/v1/auth/session", json={}).status_code == 400
+    r = client.post("/api/v1/auth/session", json={"token": web}, headers={"Origin": "https://evil.example"})
+    assert r.status_code == 403 and "set-cookie" not in r.headers
+    r = client.post("/api/v1/auth/session", json={"token": web}, headers={"Origin": "http://testserver"})
+    assert r.status_code == 204
+    r = client.delete("/api/v1/auth/session")
+    assert r.status_code == 204 and f'{sessions.COOKIE}="";' in r.headers["set-cookie"]

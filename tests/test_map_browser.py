@@ -98,7 +98,7 @@ def test_map_page_layers_popup_screenshot_and_nothing_leaves_localhost(server, b
     login.send_keys("planner")
     d.find_element(By.CSS_SELECTOR, "input[aria-label='密码 Password']").send_keys(TEST_PASSWORD)
     next(b for b in d.find_elements(By.TAG_NAME, "button") if "登录 Sign in" in b.text).click()
-    # signed in, the planner's pages are in the sidebar; open the map from there (a reload would sign out)
+    # signed in, the planner's pages are in the sidebar; open the map from there
     wait.until(ec.element_to_be_clickable((By.XPATH, "//a[.//span[normalize-space()='地图']]"))).click()
     frame = wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, "iframe[title*='st_folium']")))
     d.switch_to.frame(frame)
