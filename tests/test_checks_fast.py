@@ -48,9 +48,8 @@ def test_kernel_exact_hand_case():
 
 def test_compiled_check_equals_the_array_path(conn, monkeypatch):
     """The straight-basis check in one compiled pass per subject (geo/checks/straight.py) names the same sources
-    with the same figures and clauses as the array path (candidate_pairs, fetch_metrics, judge, choose), with its
-    walking times searched either round by round in numpy or per subject compiled (water._times_by_rounds). A
-    random scenario with DEM voids, failed and seasonal sources, piped schemes, homes with no source within reach
+    with the same figures and clauses as the array path (candidate_pairs, fetch_metrics, judge, choose, with the
+    walking times searched round by round in numpy: water._times_by_rounds). A random scenario with DEM voids, failed and seasonal sources, piped schemes, homes with no source within reach
     and a cluster of 80 sources (more than the kernel's first scratch space holds), under several rule sets."""
     import checks_scenario as sc
     from geo.checks import water
@@ -79,16 +78,13 @@ def test_compiled_check_equals_the_array_path(conn, monkeypatch):
         rules = load_rules(conn, name, {"distance_basis": "straight", **sets})
         got = water.compute(conn, rules).rows
         monkeypatch.setattr(water, "straight_check", array_path)
-        mid = water.compute(conn, rules).rows
-        monkeypatch.setattr(water, "_times_by_rounds", water._times_by_rounds_numpy)
         ref = water.compute(conn, rules).rows
         monkeypatch.undo()
-        for other in (mid, got):
-            for c in ("source_id", "distance_basis", "failed_mask", "horizontal_ok_code", "vertical_ok_code",
-                      "time_ok_code", "piped_code", "compliant_code", "candidates"):
-                assert other[c].map(repr).tolist() == ref[c].map(repr).tolist(), (name, sets, c)
-            for c in ("horizontal_m", "vertical_m", "round_trip_min", "out_min", "back_min"):
-                np.testing.assert_allclose(other[c].astype(float), ref[c].astype(float), rtol=1e-12, equal_nan=True)
+        for c in ("source_id", "distance_basis", "failed_mask", "horizontal_ok_code", "vertical_ok_code",
+                  "time_ok_code", "piped_code", "compliant_code", "candidates"):
+            assert got[c].map(repr).tolist() == ref[c].map(repr).tolist(), (name, sets, c)
+        for c in ("horizontal_m", "vertical_m", "round_trip_min", "out_min", "back_min"):
+            np.testing.assert_allclose(got[c].astype(float), ref[c].astype(float), rtol=1e-12, equal_nan=True)
         if not rules.piped_counts_as_compliant:  # (with it, every home here is within reach of a piped scheme)
             assert (ref.compliant_code == 2).sum() > 20 and (ref.compliant_code == 0).sum() > 20
         assert (ref.candidates > 64).any()                       # the cluster overflowed the first scratch space

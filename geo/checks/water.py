@@ -429,33 +429,6 @@ def _picked(n: int, i, j, pick, m: Metrics, jd: Judgement) -> Picked:
 
 
 def _times_by_rounds(hp, sp, i, j, m: Metrics, core, nearest, piped, guarantee, terrain, rules: RuleSet) -> None:
-    """_times_by_rounds_numpy in one compiled pass over the subjects (fused.times_by_subject): the same pairs timed,
-    the same times."""
-    from .fused import times_by_subject
-    if len(i) == 0:
-        return
-    f, step = rules.loaded_speed_factor, terrain.step(rules.profile_step_m)
-    # The clauses other than time, true exactly where judge() makes them true (NaN compares false: unknown).
-    if rules.water_combine == "all":
-        always = piped if rules.piped_counts_as_compliant else np.zeros(len(i), bool)
-        rest = (m.horizontal_m <= rules.max_horizontal_m) & (m.vertical_m <= rules.max_vertical_m)
-        rest &= ~(np.isfinite(guarantee) & (guarantee < rules.min_guarantee_rate))
-    else:
-        always, rest = piped, np.ones(len(i), bool)
-    if terrain.dem is not None:
-        e, inv = terrain.dem.elevation, np.array(tuple(~terrain.dem.transform)[:6], dtype=float)
-    else:  # no DEM: every elevation unknown (as Terrain.z says)
-        e, inv = np.full((1, 1), np.nan), np.array([1.0, 0, 0, 0, 1.0, 0])
-    start = np.flatnonzero(np.r_[True, i[1:] != i[:-1], True])
-    times_by_subject(start, i, j, core, nearest, lower_bound_round_trip(m.straight_m, f),
-                     np.ascontiguousarray(hp.d, float), np.ascontiguousarray(sp.d, float),
-                     np.ascontiguousarray(hp.z, float), np.ascontiguousarray(sp.z, float), m.straight_m, float(step),
-                     float(f), always, rest, float(rules.max_round_trip_min),
-                     np.ascontiguousarray(e, dtype=float), inv, m.out_min, m.back_min)
-
-
-def _times_by_rounds_numpy(hp, sp, i, j, m: Metrics, core, nearest, piped, guarantee, terrain,
-                           rules: RuleSet) -> None:
     """Walking times of straight legs, only where they can change the answer: each subject's candidates in order of
     the lower bound on their time, skipping those whose bound is no better than a compliant time already found;
     then the nearest source of the subjects left with no compliant one."""
