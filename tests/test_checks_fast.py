@@ -118,3 +118,43 @@ def test_binary_line_copy_equals_wkb_parsing(conn):
     want = shapely.from_wkb([bytes(r[3]) for r in ref])
     assert all(shapely.equals_exact(lines, want, tolerance=0.0))
     assert sum(shapely.get_num_coordinates(lines)) == sum(shapely.get_num_coordinates(want))
+
+
+def test_compiled_route_searches_equal_scipy_rows():
+    """network.pair_metrics (bounded searches per source, compiled, stopping once the paired points are settled)
+    gives what pair_metrics_dense (whole rows of scipy's Dijkstra) gives: distances, times out and back, inf where
+    the network does not link a pair within the limit and NaN where only routes across a DEM void do. A random
+    grid of paths with gaps over a DEM with voids; sources sharing segments with households; several limits."""
+    import shapely
+    from geo.checks import network as netmod
+    rng = np.random.default_rng(5)
+    t = _terrain(rng)
+    # A jittered grid of paths over the DEM (500 000–504 500, 3 796 400–3 800 000), a fifth of the links missing.
+    gx, gy = np.meshgrid(np.linspace(500_100, 504_400, 24), np.linspace(3_796_500, 3_799_900, 20))
+    nodes = np.column_stack([gx.ravel(), gy.ravel()]) + rng.normal(0, 25, (gx.size, 2))
+    idx = np.arange(gx.size).reshape(gx.shape)
+    links = np.r_[np.column_stack([idx[:, :-1].ravel(), idx[:, 1:].ravel()]),
+                  np.column_stack([idx[:-1, :].ravel(), idx[1:, :].ravel()])]
+    links = links[rng.random(len(links)) > 0.2]
+    lines = shapely.linestrings(np.stack([nodes[links[:, 0]], nodes[links[:, 1]]], axis=1))
+    net = netmod.build_network(np.array([f"r{k}" for k in range(len(lines))], dtype=object), lines, t, 30.0)
+    hxy = np.column_stack([rng.uniform(500_000, 504_500, 600), rng.uniform(3_796_400, 3_800_000, 600)])
+    sxy = np.column_stack([rng.uniform(500_000, 504_500, 80), rng.uniform(3_796_400, 3_800_000, 80)])
+    sxy[:10] = hxy[:10] + 5.0  # on the households' own segments
+    H, S = netmod.attach(net, hxy, 150.0, t), netmod.attach(net, sxy, 150.0, t)
+    hz, sz = t.z(hxy[:, 0], hxy[:, 1]), t.z(sxy[:, 0], sxy[:, 1])
+    ha = netmod.access_times(t, hxy, hz, H, hxy, 30.0)
+    sa = netmod.access_times(t, sxy, sz, S, sxy, 30.0)
+    i, j = np.nonzero(np.hypot(*(hxy[:, None] - sxy[None]).transpose(2, 0, 1)) < 1500)
+    on = H.on[i] & S.on[j]
+    i, j = i[on], j[on]
+    assert len(i) > 3000
+    for limit in (800.0, 3000.0):
+        ref = netmod.pair_metrics_dense(net, H, S, i, j, ha, sa, limit)
+        got = netmod.pair_metrics(net, H, S, i, j, ha, sa, limit)
+        for r, g in zip(ref, got):
+            assert np.array_equal(np.isinf(r), np.isinf(g)) and np.array_equal(np.isnan(r), np.isnan(g))
+            ok = np.isfinite(r)
+            np.testing.assert_allclose(g[ok], r[ok], rtol=1e-12, atol=0)
+        assert np.isinf(ref[0]).sum() > (100 if limit < 1000 else 5) and np.isfinite(ref[0]).sum() > 1000
+        assert np.isnan(ref[1]).sum() > 10  # routes across a void: time unknown

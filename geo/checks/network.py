@@ -140,14 +140,48 @@ def attach(net: Network, xy: np.ndarray, max_m: float | None, terrain: Terrain) 
     return Attachment(seg, np.where(on, t * L, np.nan), access, d, np.where(on, terrain.z(d[:, 0], d[:, 1]), np.nan))
 
 
+def _i64(a) -> np.ndarray:
+    return np.require(a, np.int64, ["C_CONTIGUOUS", "WRITEABLE"])
+
+
+def _f64(a) -> np.ndarray:
+    return np.require(a, np.float64, ["C_CONTIGUOUS", "WRITEABLE"])
+
+
 def pair_metrics(net: Network, H: Attachment, S: Attachment, ph: np.ndarray, ps: np.ndarray,
                  h_access_t: tuple[np.ndarray, np.ndarray], s_access_t: tuple[np.ndarray, np.ndarray],
-                 limit_m: float, chunk: int = 64) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+                 limit_m: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Network distance h→s (shortest route) and unloaded walking minutes h→s (out) and s→h (back, before the
     load factor) along the quickest route, for pairs (ph[i], ps[i]) of attached points; inf where the network does
     not link them within `limit_m`, NaN time where only routes of unknown time link them.
 
-    h_access_t / s_access_t: unloaded minutes (point→segment, segment→point) of each point's access leg."""
+    h_access_t / s_access_t: unloaded minutes (point→segment, segment→point) of each point's access leg.
+    Searches bounded at the limit from each source, compiled (routes.pair_kernel); pair_metrics_dense gives the
+    same answers from whole rows of scipy's Dijkstra."""
+    from .routes import pair_kernel
+    P = len(ph)
+    dist = np.full(P, np.inf); tout = np.full(P, np.inf); tback = np.full(P, np.inf)
+    if P == 0:
+        return dist, tout, tback
+    order = np.argsort(ps, kind="stable")
+    srcs, starts = np.unique(ps[order], return_index=True)
+    rev = net.time_graph.T.tocsr()
+    graphs = []
+    for g in (net.dist_graph, rev, net.time_graph):
+        graphs += [_i64(g.indptr), _i64(g.indices), _f64(g.data)]
+    pair_kernel(_i64(srcs), _i64(order), _i64(np.r_[starts, P]), *graphs, int(net.n_nodes),
+                _i64(net.a), _i64(net.b), _f64(net.length), _f64(net.t_ab), _f64(net.t_ba), _i64(ph), _i64(ps),
+                _i64(H.seg), _f64(H.pos), _f64(H.access), _i64(S.seg), _f64(S.pos), _f64(S.access),
+                _f64(h_access_t[0]), _f64(h_access_t[1]), _f64(s_access_t[0]), _f64(s_access_t[1]),
+                float(limit_m), float(limit_m) / 10.0, dist, tout, tback)
+    return dist, tout, tback
+
+
+def pair_metrics_dense(net: Network, H: Attachment, S: Attachment, ph: np.ndarray, ps: np.ndarray,
+                       h_access_t: tuple[np.ndarray, np.ndarray], s_access_t: tuple[np.ndarray, np.ndarray],
+                       limit_m: float, chunk: int = 64) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """pair_metrics from whole rows of scipy's Dijkstra (a row per source end, over every node of the network):
+    the reference the compiled searches are tested against."""
     P = len(ph)
     dist = np.full(P, np.inf); tout = np.full(P, np.inf); tback = np.full(P, np.inf)
     if P == 0:
@@ -243,3 +277,16 @@ def route_nodes(net: Network, start_nodes: list[int], start_off: list[float], go
 def components(net: Network) -> np.ndarray:
     """Connected-component label of every node."""
     return connected_components(net.dist_graph, directed=False)[1]
+
+
+def warm() -> None:
+    """Load the compiled route searches from numba's cache, or compile them (once per install), on two segments."""
+    import shapely as shp
+    terrain = Terrain(None, 4326)
+    lines = shp.linestrings([[[0.0, 0.0], [100.0, 0.0]], [[100.0, 0.0], [100.0, 100.0]]])
+    net = build_network(np.array(["a", "b"], dtype=object), lines, terrain, 30.0)
+    xy = np.array([[10.0, 1.0], [99.0, 90.0]])
+    att = attach(net, xy, 50.0, terrain)
+    z = np.full(2, np.nan)
+    acc = access_times(terrain, xy, z, att, xy, 30.0)
+    pair_metrics(net, att, att, np.array([0, 1]), np.array([1, 0]), acc, acc, 3000.0)
