@@ -170,7 +170,7 @@ def pair_metrics(net: Network, H: Attachment, S: Attachment, ph: np.ndarray, ps:
     for g in (net.dist_graph, rev, net.time_graph):
         graphs += [_i64(g.indptr), _i64(g.indices), _f64(g.data)]
     pair_kernel(_i64(srcs), _i64(order), _i64(np.r_[starts, P]), *graphs, int(net.n_nodes),
-                _i64(net.a), _i64(net.b), _f64(net.length), _f64(net.t_ab), _f64(net.t_ba), _i64(ph), _i64(ps),
+                _i64(net.a), _i64(net.b), _f64(net.length), _f64(net.t_ab), _f64(net.t_ba), _i64(ph),
                 _i64(H.seg), _f64(H.pos), _f64(H.access), _i64(S.seg), _f64(S.pos), _f64(S.access),
                 _f64(h_access_t[0]), _f64(h_access_t[1]), _f64(s_access_t[0]), _f64(s_access_t[1]),
                 float(limit_m), float(limit_m) / 10.0, dist, tout, tback)

@@ -108,7 +108,7 @@ def _fmin(a, b):
 
 @njit(cache=True, parallel=True)
 def pair_kernel(groups, order, ends, d_ptr, d_idx, d_w, o_ptr, o_idx, o_w, b_ptr, b_idx, b_w, n_nodes,
-                seg_a, seg_b, length, t_ab, t_ba, ph, ps, h_seg, h_pos, h_access, s_seg, s_pos, s_access,
+                seg_a, seg_b, length, t_ab, t_ba, ph, h_seg, h_pos, h_access, s_seg, s_pos, s_access,
                 h_t_to, h_t_from, s_t_to, s_t_from, limit_m, tlimit, dist, tout, tback):
     """network.pair_metrics_dense, one source at a time: groups[g]: the source, its pairs order[ends[g]:ends[g+1]].
     Searches over the distance graph (d_*), the reversed time graph (o_*: node → source, out) and the time graph
@@ -129,15 +129,11 @@ def pair_kernel(groups, order, ends, d_ptr, d_idx, d_w, o_ptr, o_idx, o_w, b_ptr
             # searches would otherwise run on to their limit, some 30 km of paths.
             for y in range(2):
                 r = seg_a[ss] if y == 0 else seg_b[ss]
-                k = _targets(want, order, q0, q1, ph, h_seg, seg_a, seg_b, True)
-                n, hk, hn = _search(d_ptr, d_idx, d_w, r, limit_m, D[y], seen, n, hk, hn, want, k)
-                _targets(want, order, q0, q1, ph, h_seg, seg_a, seg_b, False)
-                k = _targets(want, order, q0, q1, ph, h_seg, seg_a, seg_b, True)
-                n, hk, hn = _search(o_ptr, o_idx, o_w, r, tlimit, To[y], seen, n, hk, hn, want, k)
-                _targets(want, order, q0, q1, ph, h_seg, seg_a, seg_b, False)
-                k = _targets(want, order, q0, q1, ph, h_seg, seg_a, seg_b, True)
-                n, hk, hn = _search(b_ptr, b_idx, b_w, r, tlimit, Tb[y], seen, n, hk, hn, want, k)
-                _targets(want, order, q0, q1, ph, h_seg, seg_a, seg_b, False)
+                for ptr, idx, w, lim, row in ((d_ptr, d_idx, d_w, limit_m, D[y]), (o_ptr, o_idx, o_w, tlimit, To[y]),
+                                              (b_ptr, b_idx, b_w, tlimit, Tb[y])):
+                    k = _targets(want, order, q0, q1, ph, h_seg, seg_a, seg_b, True)
+                    n, hk, hn = _search(ptr, idx, w, r, lim, row, seen, n, hk, hn, want, k)
+                    _targets(want, order, q0, q1, ph, h_seg, seg_a, seg_b, False)
             for q in range(ends[g], ends[g + 1]):
                 p = order[q]
                 h = ph[p]
