@@ -6,6 +6,7 @@ from typing import Callable
 
 import streamlit as st
 
+from accounts import role_label
 from accounts.scoped import connect_as
 from accounts.ui import require_login
 from geo import db
@@ -28,3 +29,9 @@ def start(strings: dict[str, tuple[str, str]]) -> tuple[str, Callable[[str], str
     with db.transaction() as owner, owner.cursor() as cur:
         who = auth.for_user(cur, user)
     return lang, t, who, connect_as(user)
+
+
+def signed_in_as(who: auth.AccountInspector, lang: str) -> str:
+    """The inspector's name, the account's role in words (the inspection role code, e.g. "village", is internal)
+    and scope, for a page's caption."""
+    return f"{who.name} · {role_label(getattr(who.user, 'role', None) or who.role, lang)} · {who.scope_code}"

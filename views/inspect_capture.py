@@ -5,7 +5,6 @@ from datetime import datetime, timedelta, timezone
 import streamlit as st
 
 from inspections import forms, geolocate, page, records, schedule, validation
-from accounts import role_label
 from layers.i18n import t as layers_t
 
 TASKS_SHOWN = 15  # a phone screen's worth; the rest by id below or from the map
@@ -40,8 +39,7 @@ L = {
 
 
 lang, t, who, conn = page.start(L)
-# The account's role as its users know it (the inspection role code, e.g. "village", is internal).
-st.caption(f"{t('hello')}, {who.name} · {role_label(getattr(who.user, 'role', who.role), lang)} · {who.scope_code}")
+st.caption(f"{t('hello')}, {page.signed_in_as(who, lang)}")
 
 st.subheader(t("where"))
 pos = geolocate.position(lang=lang)

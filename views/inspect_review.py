@@ -32,7 +32,7 @@ L = {
 
 
 lang, t, who, conn = page.start(L)
-st.caption(f"{who.name} · {who.role} · {who.scope_code}")
+st.caption(page.signed_in_as(who, lang))
 
 tab_list, tab_rect, tab_due, tab_spot = st.tabs([t("title"), t("rect"), t("overdue"), t("spot")])
 
