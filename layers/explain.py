@@ -8,8 +8,8 @@ import streamlit as st
 from .i18n import problem, t, yes_no
 
 CLAUSE_LABEL = {"horizontal": "horizontal_m", "vertical": "vertical_m", "time": "round_trip_min",
-                "piped": "piped_to_home", "guarantee": "guarantee_rate", "road_access": "road_distance_m", "required": "required",
-                "connected_to_seat": "connected_to_seat", "rai": "all_season"}
+                "piped": "piped_to_home", "guarantee": "guarantee_rate", "road_access": "road_distance_m",
+                "required": "required", "connected_to_seat": "connected_to_seat", "rai": "all_season"}
 
 
 def subject_kind(conn, subject_id: str) -> str | None:

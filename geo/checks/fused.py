@@ -11,6 +11,12 @@ import numpy as np
 from numba import njit, prange
 
 
+def kernel_array(a, dtype) -> np.ndarray:
+    """An input for a compiled kernel: C-contiguous, writeable, of `dtype`. A read-only array (as pandas hands out)
+    or another integer width is another type to numba, and one more compilation the first time it is seen."""
+    return np.require(a, dtype, ["C_CONTIGUOUS", "WRITEABLE"])
+
+
 @njit(cache=True, inline="always")
 def _sample(x, y, e, ia, ib, ic, id_, ie, if_):
     """terrain.Dem.sample_xy for one point (ia..if_: the inverse affine transform)."""

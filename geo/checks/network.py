@@ -12,6 +12,7 @@ import shapely
 from scipy.sparse import coo_matrix, csr_matrix
 from scipy.sparse.csgraph import connected_components, dijkstra
 
+from .fused import kernel_array
 from .tobler import Terrain, leg_times
 
 SQL = Path(__file__).resolve().parent / "sql"
@@ -141,11 +142,11 @@ def attach(net: Network, xy: np.ndarray, max_m: float | None, terrain: Terrain) 
 
 
 def _i64(a) -> np.ndarray:
-    return np.require(a, np.int64, ["C_CONTIGUOUS", "WRITEABLE"])
+    return kernel_array(a, np.int64)
 
 
 def _f64(a) -> np.ndarray:
-    return np.require(a, np.float64, ["C_CONTIGUOUS", "WRITEABLE"])
+    return kernel_array(a, np.float64)
 
 
 def pair_metrics(net: Network, H: Attachment, S: Attachment, ph: np.ndarray, ps: np.ndarray,

@@ -12,12 +12,13 @@ import numpy as np
 from numba import njit, prange
 from scipy.spatial import cKDTree
 
-from .fused import _leg
+from .codes import CLAUSE_BITS, F, T, U
+from .fused import _leg, kernel_array as _arr
 from .tobler import MAX_SPEED_M_PER_MIN
 
-T, U, F = 2, 1, 0
-# failed-clause bits, as water.CLAUSE_BITS
-B_H, B_V, B_T, B_G, B_P, B_NONE = 1, 2, 4, 8, 16, 32
+# the failed-clause bits as plain globals, which the compiled code takes as constants
+B_H, B_V, B_T, B_G, B_P, B_NONE = (CLAUSE_BITS[k] for k in ("horizontal", "vertical", "time", "guarantee", "piped",
+                                                            "no_source"))
 MAX_GRID_CELLS = 4_000_000
 
 
@@ -235,7 +236,7 @@ class Picked:
     out_min: np.ndarray
     back_min: np.ndarray
     codes: np.ndarray          # (n, 5) int8: horizontal, vertical, time, piped, compliant
-    failed_mask: np.ndarray    # int16, water.CLAUSE_BITS
+    failed_mask: np.ndarray    # int16, codes.CLAUSE_BITS
     candidates: np.ndarray
 
 
@@ -288,11 +289,6 @@ def _tup(g: Grid) -> tuple:
     return (g.x0, g.y0, g.cell, g.nx, g.ny, _arr(g.order, np.int64), _arr(g.start, np.int64),
             _arr(g.xy, float))
 
-
-def _arr(a, dtype) -> np.ndarray:
-    """C-contiguous and writeable: a read-only array (as pandas hands out) is another type to numba, and one more
-    compilation (~15 s) the first time it is seen."""
-    return np.require(a, dtype, ["C_CONTIGUOUS", "WRITEABLE"])
 
 
 def warm() -> None:

@@ -20,12 +20,12 @@ from scipy.spatial import cKDTree
 
 from ..terrain import load_dem
 from . import network as netmod
+from .codes import CLAUSE_BITS, F, T, U  # three-valued logic as small integers (AND is min, OR is max); clause bits
 from .rules import RuleSet
 from .straight import Picked, check as straight_check
 from .tobler import Terrain, leg_times
 
 SQL = Path(__file__).resolve().parent / "sql"
-T, U, F = 2, 1, 0  # three-valued logic as small integers: AND is min, OR is max
 RESULT_COLUMNS = ["subject", "subject_id", "natural_village_id", "people", "source_id", "horizontal_m",
                   "vertical_m", "round_trip_min", "distance_basis", "horizontal_ok", "vertical_ok", "time_ok",
                   "piped", "compliant", "failed_clauses"]
@@ -480,7 +480,6 @@ def _fetch_copy(conn, sql: str, params: dict, dtypes: dict) -> pd.DataFrame:
 
 
 REBUILD_INDEXES_MIN_ROWS = 50_000  # a write this big, and at least as big as the table, rebuilds the indexes
-CLAUSE_BITS = {"horizontal": 1, "vertical": 2, "time": 4, "guarantee": 8, "piped": 16, "no_source": 32}
 _MASK_LISTS = {m: [n for n, b in CLAUSE_BITS.items() if m & b] for m in range(64)}
 
 
