@@ -75,12 +75,4 @@ def connect_as(user: User, url: str | None = None):
 def fetch_df(user: User, query: str, params=None, url: str | None = None):
     """A query's rows as a DataFrame, read as `user` (the data layer's one-liner for pages)."""
     with scoped_transaction(user, url) as conn:
-        return db.fetch_df(query, params, conn=conn)
-
-
-def set_actor(cur, label: str, *, bulk: bool = False) -> None:
-    """On the owner's connection (import, demo, checks), name the job in this transaction's audit rows. With
-    bulk=True each INSERT or DELETE statement is audited as one summary row (how many rows) instead of one row
-    per record: for whole-layer loads, where the file itself is the record of what came in."""
-    cur.execute("SELECT set_config('dixian.user_login', %s, true), set_config('dixian.audit_bulk', %s, true)",
-                (label, "summary" if bulk else ""))
+        return db.query_df(conn, query, params)

@@ -25,7 +25,8 @@ import psycopg2
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from geo import cluster, db  # noqa: E402
+from geo import db
+from geo.db import cluster  # noqa: E402
 from geo.settings import settings  # noqa: E402
 
 SURNAMES = np.array(list("李王张刘陈杨赵黄周吴徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董潘袁蔡蒋余于杜叶程"))

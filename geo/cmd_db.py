@@ -1,7 +1,8 @@
 """`python -m geo db up|down|status`: bring the database up to date, stop it, or say where it is."""
 from __future__ import annotations
 
-from . import cluster, db
+from . import db
+from .db import cluster
 from .settings import settings
 
 

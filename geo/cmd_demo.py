@@ -34,12 +34,11 @@ def has_data(conn) -> bool:
 def load(demo, url: str | None = None) -> dict[str, int]:
     """Replace every layer and the DEM with the demo's, all in one transaction; return rows written per layer."""
     counts: dict[str, int] = {}
-    from accounts.scoped import set_actor
 
     from .importer import drop_stale_results
     with db.transaction(url) as conn, conn.cursor() as cur:
         cur.execute("SET CONSTRAINTS ALL DEFERRED")
-        set_actor(cur, "demo", bulk=True)  # one audit row per statement of the load, not one per record
+        db.set_actor(cur, "demo", bulk=True)  # one audit row per statement of the load, not one per record
         drop_stale_results(cur, set(store.LAYERS) | {"dem"})  # every input is replaced
         for layer in store.LOAD_ORDER:
             if layer in demo.layers:

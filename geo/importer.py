@@ -14,8 +14,6 @@ import pandas as pd
 import shapely
 from tqdm import tqdm
 
-from accounts.scoped import set_actor
-
 from . import db, store, terrain, validate
 from .frames import STORAGE_SRID
 from .settings import settings
@@ -145,7 +143,7 @@ def run_import(folder, crs: str | None = None, replace: bool = False, url: str |
     with db.transaction(url) as conn, conn.cursor() as cur, _progress(2 * total) as bar:
         cur.execute("SET LOCAL synchronous_commit = off")
         # the audit log gets one summary row per statement of this load, naming the folder, not a row per record
-        set_actor(cur, f"import:{Path(str(folder)).name}", bulk=True)
+        db.set_actor(cur, f"import:{Path(str(folder)).name}", bulk=True)
         report = _load(cur, data, replace, problems, bar)
     report.notices = problems.notices
     return report
@@ -258,28 +256,9 @@ def _bulk(cur, table: str, rows: int, problems: validate.Problems, replace: bool
     _check_orphans(cur, problems, only=table)  # stored rows a replaced layer leaves dangling: problem lines
     if problems:
         raise ImportProblems(problems)
-    cur.execute("""SELECT i.indexname, i.indexdef FROM pg_indexes i
-                   WHERE i.schemaname = current_schema() AND i.tablename = %s
-                   AND NOT EXISTS (SELECT 1 FROM pg_constraint c
-                                   WHERE c.conindid = (quote_ident(i.schemaname) || '.' || quote_ident(i.indexname))::regclass)""",
-                (table,))
-    indexes = cur.fetchall()
-    cur.execute("""SELECT conname, condeferred, pg_get_constraintdef(oid) FROM pg_constraint
-                   WHERE conrelid = %s::regclass AND contype = 'f'""", (table,))
-    keys = cur.fetchall()
-    # Names and definitions come from the catalog, never from the input. Checks still pending on these keys (rows
-    # of a referenced layer replaced earlier in this import) run now, while the indexes they need exist.
-    for name, deferred, _ in keys:
-        if deferred:
-            cur.execute(f"SET CONSTRAINTS {name} IMMEDIATE")
-        cur.execute(f"ALTER TABLE {table} DROP CONSTRAINT {name}")
-    for name, _ in indexes:
-        cur.execute(f"DROP INDEX {name}")
-    yield
-    for _, definition in indexes:
-        cur.execute(definition)
-    for name, deferred, definition in keys:
-        cur.execute(f"ALTER TABLE {table} ADD CONSTRAINT {name} {definition}")
+    # Checks still pending on its keys (rows of a referenced layer replaced earlier in this import) run first.
+    with db.rebuilt_indexes(cur, table, foreign_keys=True, maintenance_work_mem=None):
+        yield
 
 
 def _metric_srid(cur, geoms_by_layer: dict[str, np.ndarray]) -> int | None:
@@ -287,7 +266,7 @@ def _metric_srid(cur, geoms_by_layer: dict[str, np.ndarray]) -> int | None:
     xs = [shapely.get_x(shapely.point_on_surface(g[~pd.isna(g)])) for g in geoms_by_layer.values()]
     xs = np.concatenate(xs) if xs else np.array([])
     try:
-        return store.metric_srid(cur, float(np.median(xs)) if len(xs) else None)
+        return db.record_metric_srid(cur, float(np.median(xs)) if len(xs) else None)
     except ValueError:  # nothing stored and no geometry in this import
         return None
 

@@ -30,6 +30,8 @@ class Settings:
     pg_port: int = field(default_factory=lambda: int(_env("DIXIAN_PG_PORT", "54329")))
     pg_os_user: str = field(default_factory=lambda: _env("DIXIAN_PG_OS_USER", "dixian"))
     pg_database: str = field(default_factory=lambda: _env("DIXIAN_PG_DATABASE", "dixian"))
+    # connections the one server process keeps per database URL (pages and the field API share them)
+    db_pool_size: int = field(default_factory=lambda: int(_env("DIXIAN_DB_POOL_SIZE", "20")))
     # The frame data is stored in (CGCS2000 geographic); metric copies go to the Gauss-Krüger zone of the data.
     storage_srid: int = 4490
     # Streamlit app

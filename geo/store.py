@@ -1,20 +1,18 @@
 """Write whole layers (GeoDataFrames in CGCS2000) into their tables with COPY, metric copies beside them."""
 from __future__ import annotations
 
-import io
 import json
-from datetime import date, datetime
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.compute as pc
 import shapely
 from pyproj import Transformer
 
 from . import frames
-from .db import _copy_value
+from .db.copy import copy_columns, plain_value as _plain
+from .db.frame import record_metric_srid
 
 LAYERS = ("admin_units", "seats", "natural_villages", "households", "houses", "water_sources", "roads",
           "relocation_sites", "relocated_households", "assets")
@@ -29,19 +27,6 @@ def table_columns(cur, table: str) -> dict[str, str]:
                    WHERE table_schema = current_schema() AND table_name = %s AND is_generated = 'NEVER'
                    ORDER BY ordinal_position""", (table,))
     return dict(cur.fetchall())
-
-
-def metric_srid(cur, lon_hint: float | None = None) -> int:
-    """The dataset's Gauss-Krüger SRID: recorded at the first import from the data's median longitude."""
-    cur.execute("SELECT value FROM meta WHERE key = 'metric_srid'")
-    row = cur.fetchone()
-    if row:
-        return int(row[0])
-    if lon_hint is None:
-        raise ValueError("no metric frame recorded yet and no longitude to choose one from")
-    srid = frames.gk_zone_srid(lon_hint)
-    cur.execute("INSERT INTO meta (key, value) VALUES ('metric_srid', %s)", (str(srid),))
-    return srid
 
 
 def _project(geoms: np.ndarray, srid: int) -> np.ndarray:
@@ -82,32 +67,6 @@ def _as_multi(geoms: np.ndarray) -> np.ndarray:
     return np.array([one(g) for g in geoms], dtype=object)
 
 
-def _plain(v):
-    """A value as COPY and JSON want it."""
-    if v is None:
-        return None
-    if isinstance(v, float) and np.isnan(v):
-        return None
-    if isinstance(v, (np.integer,)):
-        return int(v)
-    if isinstance(v, (np.floating,)):
-        return None if np.isnan(v) else float(v)
-    if isinstance(v, (np.bool_,)):
-        return bool(v)
-    if isinstance(v, (pd.Timestamp, datetime, date)):
-        return v.isoformat()
-    if v is pd.NaT:
-        return None
-    if isinstance(v, np.ndarray):
-        return [_plain(x) for x in v.tolist()]
-    try:
-        if pd.isna(v):
-            return None
-    except (TypeError, ValueError):
-        pass
-    return v
-
-
 def write_layer(cur, layer: str, frame: pd.DataFrame, *, replace: bool = False, srid: int | None = None) -> int:
     """Load one layer. `frame` holds the table's columns (others go to `extra`) and, for spatial layers, a
     GeoDataFrame geometry in EPSG:4490. With `replace` the layer's rows are swapped inside the caller's transaction."""
@@ -126,7 +85,7 @@ def write_layer(cur, layer: str, frame: pd.DataFrame, *, replace: bool = False, 
             raise ValueError(f"{layer}: geometry must be in EPSG:{frames.STORAGE_SRID}, got {gdf.crs}")
         geoms = np.asarray(gdf.geometry.array, dtype=object)
         points = len(geoms) and (shapely.get_type_id(geoms) == 0).all()
-        srid = srid or metric_srid(cur, float(np.nanmedian(shapely.get_x(geoms if points else shapely.centroid(geoms)))))
+        srid = srid or record_metric_srid(cur, float(np.nanmedian(shapely.get_x(geoms if points else shapely.centroid(geoms)))))
         if layer == "admin_units":
             geoms = _as_multi(geoms)
         out["geom"] = _ewkb(geoms, frames.STORAGE_SRID)
@@ -149,50 +108,7 @@ def write_layer(cur, layer: str, frame: pd.DataFrame, *, replace: bool = False, 
         out["extra"] = [json.dumps({**(b or {}), **{k: _plain(v) for k, v in r.items() if _plain(v) is not None}},
                                    ensure_ascii=False, default=str)
                         for b, r in zip(base, records)]
-    return _copy_columns(cur, layer, out, len(frame))
-
-
-def _encode(values) -> pa.Array:
-    """A column as COPY text in an Arrow string array (escaped, \\N for NULL), vectorised for plain types; other
-    values (lists, dates, mixed objects) go through the same _plain/_copy_value path as copy_rows."""
-    if isinstance(values, pa.Array):  # already text that needs no escaping (hex EWKB)
-        return pc.fill_null(values, r"\N")
-    s = values.reset_index(drop=True) if isinstance(values, pd.Series) else pd.Series(values, dtype=object)
-    kind = pd.api.types.infer_dtype(s, skipna=True) if s.dtype == object else None
-    if pd.api.types.is_bool_dtype(s.dtype) or kind == "boolean":
-        obj = s.to_numpy(dtype=object)
-        arr = pa.array(np.where(obj == True, "t", "f"), type=pa.large_string())  # noqa: E712 (elementwise)
-        arr = pc.if_else(pa.array(s.isna().to_numpy()), pa.scalar(None, pa.large_string()), arr)
-    elif pd.api.types.is_integer_dtype(s.dtype):
-        arr = pc.cast(pa.array(s.astype("Int64"), from_pandas=True), pa.large_string())
-    elif pd.api.types.is_float_dtype(s.dtype):
-        v = s.to_numpy(dtype=float, na_value=np.nan)
-        arr = pc.cast(pa.array(v, mask=~np.isfinite(v)), pa.large_string())
-    elif kind in ("string", "empty") or (s.dtype != object and pd.api.types.is_string_dtype(s.dtype)):
-        arr = pa.array(s.astype(object).where(s.notna(), None).to_numpy(dtype=object), type=pa.large_string())
-        for a, b in (("\\", "\\\\"), ("\t", "\\t"), ("\n", "\\n"), ("\r", "\\r")):
-            arr = pc.replace_substring(arr, a, b)
-    else:
-        return pa.array([r"\N" if v is None else ("{}" if type(v) is list and not v else
-                                                    _copy_value(v if type(v) is list else _plain(v)))
-                         for v in s.tolist()], type=pa.large_string())
-    return pc.fill_null(arr, r"\N")
-
-
-def _copy_columns(cur, table: str, out: dict, n: int) -> int:
-    """COPY whole columns: each encoded at once, joined into tab-separated lines by Arrow, sent as one buffer."""
-    names = list(out)
-    encoded = [_encode(out[c]) for c in names]
-    lines = (pc.binary_join_element_wise(*encoded, pa.scalar("\t", pa.large_string())) if len(encoded) > 1
-             else encoded[0])
-    lines = pc.binary_join_element_wise(lines, pa.scalar("\n", pa.large_string()), pa.scalar("", pa.large_string()))
-    if isinstance(lines, pa.ChunkedArray):
-        lines = lines.combine_chunks()
-    # Every line ends in a newline, so the array's data buffer is the COPY stream itself.
-    offsets = np.frombuffer(lines.buffers()[1], dtype=np.int64)[lines.offset:lines.offset + n + 1]
-    data = memoryview(lines.buffers()[2])[offsets[0]:offsets[-1]]
-    cur.copy_expert(f"COPY {table} ({', '.join(names)}) FROM STDIN", io.BytesIO(data))
-    return n
+    return copy_columns(cur, layer, out, len(frame))
 
 
 def _clear(cur, layer: str) -> None:

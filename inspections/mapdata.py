@@ -5,7 +5,7 @@ from __future__ import annotations
 import geopandas as gpd
 import shapely
 
-from geo.db import fetch_df
+from geo.db import query_df
 
 from . import schedule
 from .auth import scope_prefix
@@ -20,13 +20,13 @@ def _prefix(code: str | None) -> str:
 def map_features(conn, township_code: str | None = None) -> gpd.GeoDataFrame:
     """Inspections (one point each where it was logged). Columns: id, kind, target_kind, target_id, result,
     review_state, flags (list of codes), flagged, inspector, submitted_at, geometry."""
-    df = fetch_df("""SELECT i.id::text AS id, i.kind, i.target_kind, i.target_id, i.result, i.review_state,
+    df = query_df(conn, """SELECT i.id::text AS id, i.kind, i.target_kind, i.target_id, i.result, i.review_state,
                             coalesce((SELECT array_agg(DISTINCT f.code ORDER BY f.code) FROM inspection_flags f
                                       WHERE f.inspection_id = i.id), '{}') AS flags,
                             n.name AS inspector, i.submitted_at, ST_AsBinary(i.geom) AS wkb
                      FROM inspections i JOIN inspectors n ON n.id = i.inspector_id
                      WHERE coalesce(i.village_code, '') LIKE %s || '%%'
-                     ORDER BY i.submitted_at""", (_prefix(township_code),), conn=conn)
+                     ORDER BY i.submitted_at""", (_prefix(township_code),))
     conn.rollback()
     df["flags"] = df["flags"].apply(list)
     df.insert(df.columns.get_loc("flags") + 1, "flagged", df["flags"].apply(bool))

@@ -8,7 +8,8 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
-from geo.store import metric_srid
+from geo.db import metric_srid
+from geo.frames import gk_zone_srid
 
 from . import forms, photos, sql, validation, workflow
 from .auth import Inspector
@@ -168,7 +169,7 @@ def submit(conn, inspector: Inspector, submission, files: list[tuple[str, bytes]
         try:
             cur.execute(sql.load("insert_inspection"), {
                 **sub, "answers": json.dumps(sub["answers"], ensure_ascii=False), "village_code": village_code,
-                "inspector_id": inspector.id, "metric_srid": metric_srid(cur, sub["lon"])})
+                "inspector_id": inspector.id, "metric_srid": metric_srid(cur) or gk_zone_srid(sub["lon"])})
             if cur.fetchone() is None:  # a concurrent post of the same UUID committed first
                 conn.rollback()
                 with conn.cursor() as cur2:
@@ -247,9 +248,9 @@ def get(cur, inspection_id: str) -> dict | None:
 def listing(conn, prefix: str = "", states: list[str] | None = None, flagged_only: bool = False,
             limit: int = 500):
     """Inspections in a scope for the review page (a DataFrame, newest first)."""
-    from geo.db import fetch_df
-    df = fetch_df(sql.load("listing"), {"prefix": prefix, "states": states, "flagged_only": flagged_only,
-                                         "lim": limit}, conn=conn)
+    from geo.db import query_df
+    df = query_df(conn, sql.load("listing"), {"prefix": prefix, "states": states, "flagged_only": flagged_only,
+                                         "lim": limit})
     conn.rollback()
     return df
 

@@ -6,7 +6,7 @@ from datetime import date
 
 import pandas as pd
 
-from geo.db import fetch_df
+from geo.db import query_df
 from geo.settings import settings
 
 from . import sql
@@ -25,7 +25,7 @@ def due(conn, *, as_of: date | None = None, prefix: str = "", village: str | Non
         "water_works_days": settings.patrol_water_works_days, "zone_days": settings.patrol_protection_zone_days,
         "idle_house_days": settings.check_idle_house_days, "lon": lon, "lat": lat, "limit": limit,
     }
-    return fetch_df(sql.load("schedule"), params, conn=conn)
+    return query_df(conn, sql.load("schedule"), params)
 
 
 def overdue(conn, *, as_of: date | None = None, prefix: str = "", village: str | None = None) -> pd.DataFrame:

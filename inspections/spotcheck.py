@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from geo.db import fetch_df
+from geo.db import query_df
 from geo.settings import settings
 
 VERIFIED = ("village_verified", "township_reviewed", "county_confirmed")
@@ -15,12 +15,12 @@ VERIFIED = ("village_verified", "township_reviewed", "county_confirmed")
 
 def candidates(conn, prefix: str = "") -> pd.DataFrame:
     """Verified original inspections (not themselves re-inspections) in a division-code prefix, with their township."""
-    return fetch_df("""SELECT id::text AS id, left(village_code, 9) AS township_code, kind, target_kind, target_id,
+    return query_df(conn, """SELECT id::text AS id, left(village_code, 9) AS township_code, kind, target_kind, target_id,
                               review_state, submitted_at
                        FROM inspections
                        WHERE review_state = ANY(%s) AND reinspection_of IS NULL
                          AND coalesce(village_code, '') LIKE %s || '%%'
-                       ORDER BY township_code, id""", (list(VERIFIED), prefix), conn=conn)
+                       ORDER BY township_code, id""", (list(VERIFIED), prefix))
 
 
 def sample(pool: pd.DataFrame, seed: int, rate: float) -> pd.DataFrame:
@@ -53,8 +53,8 @@ def draw(conn, seed: int, rate: float | None = None, prefix: str = "", drawn_by:
 
 def compare(conn, original_id: str, reinspection_id: str) -> dict:
     """How a re-inspection differs from the original: result, each answer, position and days apart."""
-    df = fetch_df("""SELECT id::text AS id, kind, target_kind, target_id, answers, result, submitted_at, geom_m
-                     FROM inspections WHERE id = ANY(%s::uuid[])""", ([original_id, reinspection_id],), conn=conn)
+    df = query_df(conn, """SELECT id::text AS id, kind, target_kind, target_id, answers, result, submitted_at, geom_m
+                     FROM inspections WHERE id = ANY(%s::uuid[])""", ([original_id, reinspection_id],))
     conn.rollback()
     rows = {r["id"]: r for r in df.to_dict("records")}
     if original_id not in rows or reinspection_id not in rows:
@@ -78,10 +78,10 @@ def compare(conn, original_id: str, reinspection_id: str) -> dict:
 
 def results(conn, sample_id: int) -> pd.DataFrame:
     """A drawn sample with each item's re-inspection (the latest one) and whether the results agree."""
-    return fetch_df("""SELECT s.inspection_id::text AS inspection_id, s.township_code, o.kind, o.target_id,
+    return query_df(conn, """SELECT s.inspection_id::text AS inspection_id, s.township_code, o.kind, o.target_id,
                               o.result AS original_result, r.id::text AS reinspection_id,
                               r.result AS reinspection_result, (r.result = o.result) AS same_result
                        FROM spotcheck_items s JOIN inspections o ON o.id = s.inspection_id
                        LEFT JOIN LATERAL (SELECT id, result FROM inspections x WHERE x.reinspection_of = o.id
                                           ORDER BY x.submitted_at DESC LIMIT 1) r ON true
-                       WHERE s.sample_id = %s ORDER BY s.township_code, s.inspection_id""", (sample_id,), conn=conn)
+                       WHERE s.sample_id = %s ORDER BY s.township_code, s.inspection_id""", (sample_id,))

@@ -14,7 +14,8 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from geo import cluster, db  # noqa: E402
+from geo import db  # noqa: E402
+from geo.db import cluster  # noqa: E402
 from geo.settings import settings  # noqa: E402
 
 DATA = Path(__file__).resolve().parent / "data"

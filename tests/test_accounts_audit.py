@@ -59,7 +59,7 @@ def test_the_app_role_cannot_change_the_log(county, conn):
 
 def test_deletes_truncates_and_rule_sets_are_recorded(county, conn):
     with db.transaction() as c, c.cursor() as cur:
-        scoped.set_actor(cur, "import:测试")
+        db.set_actor(cur, "import:测试")
         cur.execute("DELETE FROM houses WHERE id = 'house-h4'")
         cur.execute("UPDATE rule_sets SET settings = settings || '{\"max_horizontal_m\": 1000}' "
                     "WHERE name = 'national-2018'")
@@ -132,7 +132,7 @@ def test_the_export_reader_as_a_user_is_scoped_and_masked(county):
 def test_a_bulk_load_may_be_summarised_by_the_owner_only(county, conn):
     rows = [(f"s{i}", "nv1", "SRID=4490;POINT(101.9 24)", "POINT(500000 2655000)") for i in range(500)]
     with db.transaction() as c, c.cursor() as cur:
-        scoped.set_actor(cur, "import:县.gpkg", bulk=True)
+        db.set_actor(cur, "import:县.gpkg", bulk=True)
         db.copy_rows(cur, "households", ["id", "natural_village_id", "geom", "geom_m"], rows)
         cur.execute("DELETE FROM households WHERE id LIKE 's1%%'")
     with conn.cursor() as cur:

@@ -74,15 +74,14 @@ def test_required_follows_the_rule_set(conn):
 
 
 def test_aggregates_share_and_rai(rows, conn):
-    t = db.fetch_df("SELECT * FROM road_coverage_township WHERE rule_set = 'longxian-2021' ORDER BY township_code",
-                    conn=conn).set_index("township_code")
+    t = db.query_df(conn, "SELECT * FROM road_coverage_township WHERE rule_set = 'longxian-2021' ORDER BY township_code").set_index("township_code")
     t205 = t.loc[T205]
     assert (t205.natural_villages, t205.with_hardened_road, t205.gaps, t205.connected_to_seat) == (4, 3, 1, 2)
     assert float(t205.share_with_hardened_road) == 0.75
     assert t205.population == 390 and t205.population_within_rai == 310
     assert float(t205.rai) == pytest.approx(310 / 390, abs=1e-4)
     assert float(t.loc[T206].rai) == 1.0
-    v = db.fetch_df("SELECT * FROM road_coverage_village WHERE village_code = '530427205002'", conn=conn).iloc[0]
+    v = db.query_df(conn, "SELECT * FROM road_coverage_village WHERE village_code = '530427205002'").iloc[0]
     assert (v.natural_villages, v.gaps, float(v.share_with_hardened_road)) == (1, 1, 0.0)
 
 

@@ -120,7 +120,7 @@ def test_no_dem_at_all(conn):
         assert a.source_id == "s1" and a.horizontal_ok is True
         assert a.vertical_ok is None and a.time_ok is None and a.compliant is None
     # Aggregates count it as unknown, households and people.
-    agg = db.fetch_df("SELECT * FROM water_compliance_natural_village WHERE rule_set = 'national-2018'", conn=conn)
+    agg = db.query_df(conn, "SELECT * FROM water_compliance_natural_village WHERE rule_set = 'national-2018'")
     assert agg[["households_compliant", "households_unknown", "people_unknown"]].iloc[0].tolist() == [0, 1, 3]
 
 
@@ -162,7 +162,7 @@ def test_natural_villages_are_the_subjects_without_households(conn):
     sc.load(conn, villages=NV, sources=[src("s1", 300, 0)], dem=FLAT)
     rows = run(conn)
     assert rows.loc["nv1"].subject == "natural_village" and rows.loc["nv1"].compliant is True
-    agg = db.fetch_df("SELECT * FROM water_compliance_village", conn=conn).iloc[0]
+    agg = db.query_df(conn, "SELECT * FROM water_compliance_village").iloc[0]
     assert (agg.households_compliant, agg.people_compliant) == (40, 120)
 
 
@@ -192,7 +192,7 @@ def test_set_status_recomputes_only_households_near_the_source(conn):
     again = _stamps(conn)
     assert again["c"][1] == "sc_mid" and again["b"] == before["b"] and again["a"] == after["a"]
     # The aggregates follow at once.
-    agg = db.fetch_df("SELECT * FROM water_compliance_natural_village WHERE rule_set = 'longxian-2021'", conn=conn)
+    agg = db.query_df(conn, "SELECT * FROM water_compliance_natural_village WHERE rule_set = 'longxian-2021'")
     assert agg[["households_compliant", "households_non_compliant"]].iloc[0].tolist() == [2, 1]
 
 
@@ -284,18 +284,18 @@ def test_pruned_straight_check_equals_the_exhaustive_one(conn, monkeypatch):
         assert a.compliant.eq(True).sum() > 20 and a.compliant.eq(False).sum() > 20  # both outcomes exercised
     # A whole-table write with the indexes dropped and rebuilt stores the same rows as one without.
     indexes = "SELECT indexdef FROM pg_indexes WHERE tablename = 'water_results' ORDER BY 1"
-    before = db.fetch_df(indexes, conn=conn).indexdef.tolist()
+    before = db.query_df(conn, indexes).indexdef.tolist()
     monkeypatch.setattr(water, "REBUILD_INDEXES_MIN_ROWS", 0)  # and with the indexes dropped and rebuilt
     with conn.cursor() as cur:
         cur.execute("DELETE FROM water_results WHERE rule_set LIKE 'longxian%%'")
     conn.commit()
     run(conn, "national-2018", distance_basis="straight", piped_reach_m=300)
-    assert db.fetch_df(indexes, conn=conn).indexdef.tolist() == before and len(before) >= 4
+    assert db.query_df(conn, indexes).indexdef.tolist() == before and len(before) >= 4
     cols = ", ".join(water.RESULT_COLUMNS)
-    got = db.fetch_df(f"SELECT {cols} FROM water_results WHERE rule_set LIKE 'national-2018?distance_basis=s%%' "
-                      "ORDER BY subject_id", conn=conn)
-    ref = db.fetch_df(f"SELECT {cols} FROM water_results WHERE rule_set LIKE 'national-2018?distance_basis=a%%' "
-                      "ORDER BY subject_id", conn=conn)
+    got = db.query_df(conn, f"SELECT {cols} FROM water_results WHERE rule_set LIKE 'national-2018?distance_basis=s%%' "
+                      "ORDER BY subject_id")
+    ref = db.query_df(conn, f"SELECT {cols} FROM water_results WHERE rule_set LIKE 'national-2018?distance_basis=a%%' "
+                      "ORDER BY subject_id")
     assert len(got) == n_h and got.drop(columns=["horizontal_m", "vertical_m", "round_trip_min"]).equals(
         ref.drop(columns=["horizontal_m", "vertical_m", "round_trip_min"]))
     assert np.allclose(got.round_trip_min.astype(float), ref.round_trip_min.astype(float), equal_nan=True)

@@ -2,7 +2,8 @@
 import subprocess
 import sys
 
-from geo import cluster, db
+from geo import db  # noqa: E402
+from geo.db import cluster
 from geo.settings import settings
 
 from conftest import ROOT

@@ -12,7 +12,7 @@ import subprocess
 import time
 from pathlib import Path
 
-from .settings import Settings, settings as default_settings
+from ..settings import Settings, settings as default_settings
 
 
 class ClusterError(RuntimeError):
