@@ -1,1 +1,2 @@
-"""Map layers of the planner's map: one module per layer (query, style, legend, popup), basemaps, legend, offline vendoring."""
+"""Map layers of the planner's map: one module per layer (its query, style, legend and popup), and what serves them:
+the shared base, the legend control, basemaps, offline vendoring and the map's assembly."""

@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import folium
 
-from .base import Filters, Legend, LayerResult, feature_collection, geojson_layer, query
+from geo import db
+
+from .base import SQL, Filters, Legend, LayerResult, feature_collection, geojson_layer
 from .i18n import t
 
 KEY = "admin"
@@ -14,7 +16,7 @@ SEAT = {"county": ("#b30000", 8), "township": ("#e34a33", 6), "village": ("#fc8d
 def build(conn, f: Filters, lang: str, shift=None) -> LayerResult:
     res = LayerResult()
     p = f.params()
-    units = query(conn, "admin_units", p)
+    units = db.query_df(conn, SQL("admin_units"), p)
     fc = feature_collection(units, ["code", "name", "level"], shift)
 
     def style(feature):
@@ -23,7 +25,7 @@ def build(conn, f: Filters, lang: str, shift=None) -> LayerResult:
 
     g = folium.FeatureGroup(name=t("layer_admin", lang), show=True)
     folium.GeoJson(fc, style_function=style, interactive=False).add_to(g)
-    seats = query(conn, "seats", p)
+    seats = db.query_df(conn, SQL("seats"), p)
     sfc = feature_collection(seats, ["code", "name", "level"], shift)
     geojson_layer(sfc, style=lambda ft: {"color": "#ffffff", "weight": 1.5, "fillOpacity": 1,
                                          "fillColor": SEAT.get(ft["properties"]["level"], ("#fc8d59", 4))[0],

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import folium
 
-from geo import vocab
+from geo import db, vocab
 
-from .base import (Filters, Legend, LayerResult, feature_collection, fmt_date, fmt_num, geojson_layer, grid_counts,
-                   grid_layer, labelled, over_cap, query, tip)
+from .base import (SQL, Filters, Legend, LayerResult, feature_collection, fmt_date, fmt_num, geojson_layer, grid_counts,
+                   grid_layer, labelled, over_cap, tip)
 from .i18n import t
 
 KEY = "assets"
@@ -17,11 +17,11 @@ UNREGISTERED = "#e7298a"
 
 def build(conn, f: Filters, lang: str, shift=None) -> LayerResult:
     res = LayerResult()
-    df = query(conn, "assets", f.params())
+    df = db.query_df(conn, SQL("assets"), f.params())
     g = folium.FeatureGroup(name=t("layer_assets", lang), show=True)
     if over_cap(df):
         res.aggregated = True
-        layer, n = grid_layer(grid_counts(query(conn, "assets", f.params(cap=10 ** 9)), ("unregistered",)),
+        layer, n = grid_layer(grid_counts(db.query_df(conn, SQL("assets"), f.params(cap=10 ** 9)), ("unregistered",)),
                               TYPE_COLOR["operating"], lang, shift, {"unregistered": t("unregistered", lang)})
         layer.add_to(g)
         res.add(g, n)

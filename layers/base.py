@@ -1,13 +1,12 @@
-"""What every map layer shares: the filters, named SQL files, GeoJSON building (rounded, simplified, optionally
-shifted to a basemap's frame), the GeoJSON folium layer with popup and tooltip, and the legend entries."""
+"""What every map layer shares: the filters, the layers' SQL files (layers/sql/), GeoJSON building (rounded,
+simplified, optionally shifted to a basemap's frame), the GeoJSON folium layer with popup and tooltip, and the legend
+entries."""
 from __future__ import annotations
 
 import json
 from datetime import date, datetime
 from decimal import Decimal
 from dataclasses import dataclass, field
-from functools import lru_cache
-from pathlib import Path
 from typing import Callable
 
 import folium
@@ -15,9 +14,10 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from geo import db
 from geo.settings import settings
 
-SQL_DIR = Path(__file__).resolve().parent / "sql"
+SQL = db.SqlFiles(__file__)   # layers/sql/NAME.sql
 
 
 @dataclass(frozen=True)
@@ -42,25 +42,8 @@ class Legend:
     note: str | None = None
 
 
-@lru_cache(maxsize=None)
-def sql(name: str) -> str:
-    """The text of layers/sql/NAME.sql."""
-    return (SQL_DIR / f"{name}.sql").read_text(encoding="utf-8")
-
-
-def query(conn, name: str, params: dict) -> pd.DataFrame:
-    """Run a named SQL file with parameters and return its rows."""
-    with conn.cursor() as cur:
-        cur.execute(sql(name), params)
-        cols = [d.name for d in cur.description]
-        return pd.DataFrame(cur.fetchall(), columns=cols)
-
-
 def default_rule_set(conn) -> str | None:
-    with conn.cursor() as cur:
-        cur.execute("SELECT name FROM rule_sets WHERE is_default")
-        row = cur.fetchone()
-    return row[0] if row else None
+    return db.query_value(conn, "SELECT name FROM rule_sets WHERE is_default")
 
 
 # --- geometry to GeoJSON -------------------------------------------------------------------------------------------
@@ -198,20 +181,6 @@ def id_from_tip(text: str | None) -> str | None:
     if not text:
         return None
     return str(text).rsplit(TIP_SEP, 1)[-1].strip() or None
-
-
-CHECK_COMMANDS = {"water_results": "python -m geo check water --out var/water.csv",
-                  "road_results": "python -m geo check roads --out var/roads.csv"}
-
-
-def checks_run(conn, rule_set: str | None) -> dict[str, bool]:
-    """Whether the water and road checks have results for the rule set (the map and overview say so when not)."""
-    out = {}
-    with conn.cursor() as cur:
-        for table in CHECK_COMMANDS:
-            cur.execute(f"SELECT EXISTS (SELECT 1 FROM {table} WHERE rule_set = %s)", (rule_set,))
-            out[table] = bool(cur.fetchone()[0])
-    return out
 
 
 def grid_counts(df: pd.DataFrame, flags: tuple[str, ...] = ()) -> pd.DataFrame:

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import folium
 
-from geo import vocab
+from geo import db, vocab
 
-from .base import (Filters, Legend, LayerResult, count_radius, feature_collection, fmt_date, geojson_layer,
-                   labelled, over_cap, query, tip)
+from .base import (SQL, Filters, Legend, LayerResult, count_radius, feature_collection, fmt_date, geojson_layer,
+                   labelled, over_cap, tip)
 from .i18n import t, yes_no
 
 KEY = "housing"
@@ -25,10 +25,10 @@ def build(conn, f: Filters, lang: str, shift=None) -> LayerResult:
     res = LayerResult()
     p = f.params()
     g = folium.FeatureGroup(name=t("layer_housing", lang), show=True)
-    df = query(conn, "houses", p)
+    df = db.query_df(conn, SQL("houses"), p)
     if over_cap(df):
         res.aggregated = True
-        agg = query(conn, "houses_agg", p)
+        agg = db.query_df(conn, SQL("houses_agg"), p)
         agg["tip"] = tip(agg["name"], agg["id"])
         fc = feature_collection(agg, ["name", "village_name", "n", "idle_n", "tip"], shift)
         geojson_layer(fc, style=lambda ft: {"color": "#67000d", "weight": 1, "fillColor": GRADE_COLOR["D"],

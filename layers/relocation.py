@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import folium
 
-from geo import vocab
+from geo import db, vocab
 
-from .base import (Filters, Legend, LayerResult, count_radius, feature_collection, geojson_layer, grid_counts,
-                   grid_layer, labelled_list, over_cap, query, tip)
+from .base import (SQL, Filters, Legend, LayerResult, count_radius, feature_collection, geojson_layer, grid_counts,
+                   grid_layer, labelled_list, over_cap, tip)
 from .i18n import t
 
 KEY = "relocation"
@@ -23,10 +23,10 @@ def occ_color(v) -> str:
 def build(conn, f: Filters, lang: str, shift=None) -> LayerResult:
     res = LayerResult()
     # sites are a handful per county (18 in the county demo); more than the cap would be a prefecture's worth
-    df = query(conn, "relocation_sites", f.params())
+    df = db.query_df(conn, SQL("relocation_sites"), f.params())
     if over_cap(df):
         g = folium.FeatureGroup(name=t("layer_relocation", lang), show=True)
-        layer, n = grid_layer(grid_counts(query(conn, "relocation_sites", f.params(cap=10 ** 9))), OCC[-1][1], lang,
+        layer, n = grid_layer(grid_counts(db.query_df(conn, SQL("relocation_sites"), f.params(cap=10 ** 9))), OCC[-1][1], lang,
                               shift, {})
         layer.add_to(g)
         res.add(g, n)

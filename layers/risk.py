@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import folium
 
-from geo import vocab
+from geo import db, vocab
 
-from .base import (Filters, Legend, LayerResult, circle_style, count_radius, feature_collection, fmt_date,
-                   geojson_layer, labelled, labelled_list, over_cap, query, tip)
+from .base import (SQL, Filters, Legend, LayerResult, circle_style, count_radius, feature_collection, fmt_date,
+                   geojson_layer, labelled, labelled_list, over_cap, tip)
 from .i18n import t
 
 KEY = "risk"
@@ -31,7 +31,7 @@ def build(conn, f: Filters, lang: str, shift=None) -> LayerResult:
     res = LayerResult()
     p = f.params()
     # villages shaded by the share monitored
-    vil = query(conn, "risk_villages", p)
+    vil = db.query_df(conn, SQL("risk_villages"), p)
     vil["share_txt"] = vil["share"].map(lambda s: "" if s is None or s != s else f"{100 * s:.1f}%")
     vil["color"] = vil["share"].map(share_color)
     fc = feature_collection(vil, ["code", "name", "township_name", "population", "mon_hh", "mon_people",
@@ -48,11 +48,11 @@ def build(conn, f: Filters, lang: str, shift=None) -> LayerResult:
                               [(c, t(k, lang), "box") for _, c, k in SHARE_BREAKS] + [(NO_DATA, t("share_na", lang), "box")]))
 
     # the households themselves, or per natural village when too many
-    hh = query(conn, "risk_households", p)
+    hh = db.query_df(conn, SQL("risk_households"), p)
     g = folium.FeatureGroup(name=t("layer_risk", lang), show=True)
     if over_cap(hh):
         res.aggregated = True
-        agg = query(conn, "risk_households_agg", p)
+        agg = db.query_df(conn, SQL("risk_households_agg"), p)
         afc = feature_collection(agg, ["id", "name", "village_name", "n", "people", "overdue_n"], shift)
         geojson_layer(afc, style=lambda ft: {"color": "#7f0000", "weight": 1, "fillColor": "#d7301f",
                                              "fillOpacity": 0.7, "radius": count_radius(ft["properties"]["n"])},

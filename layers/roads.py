@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import folium
 
-from geo import vocab
+from geo import db, vocab
 
-from .base import (Filters, Legend, LayerResult, feature_collection, fmt_num, geojson_layer, grid_counts, grid_layer,
-                   labelled, over_cap, query, tip)
+from .base import (SQL, Filters, Legend, LayerResult, feature_collection, fmt_num, geojson_layer, grid_counts, grid_layer,
+                   labelled, over_cap, tip)
 from .i18n import t, yes_no
 
 KEY = "roads"
@@ -27,11 +27,11 @@ def nv_state(p) -> str:
 def build(conn, f: Filters, lang: str, shift=None) -> LayerResult:
     res = LayerResult()
     p = f.params()
-    df = query(conn, "roads", p)
+    df = db.query_df(conn, SQL("roads"), p)
     g = folium.FeatureGroup(name=t("layer_roads", lang), show=True)
     if over_cap(df):
         res.aggregated = True
-        df = query(conn, "roads_merged", p)
+        df = db.query_df(conn, SQL("roads_merged"), p)
         labelled(df, "surface", vocab.ROAD_SURFACE, lang)
         labelled(df, "class", vocab.ROAD_CLASS, lang)
         fc = feature_collection(df, ["surface_l", "class", "class_l", "hardened", "n", "km"], shift)
@@ -60,10 +60,10 @@ def build(conn, f: Filters, lang: str, shift=None) -> LayerResult:
                                                        (SOFT, t("not_hardened", lang), "dash")],
                               t("aggregated_note", lang) if res.aggregated else None))
 
-    nv = query(conn, "nv_roads", p)
+    nv = db.query_df(conn, SQL("nv_roads"), p)
     if over_cap(nv):   # a prefecture's worth of natural villages: counts per cell, gaps among them
         res.aggregated = True
-        nv = query(conn, "nv_roads", {**p, "cap": 10 ** 9})
+        nv = db.query_df(conn, SQL("nv_roads"), {**p, "cap": 10 ** 9})
         g = folium.FeatureGroup(name=t("layer_nv_roads", lang), show=True)
         layer, n = grid_layer(grid_counts(nv, ("gap",)), NV_COLOR["gap"], lang, shift, {"gap": t("road_gap", lang)})
         layer.add_to(g)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import folium
 
-from geo import vocab
+from geo import db, vocab
 
-from .base import (Filters, Legend, LayerResult, feature_collection, fmt_num, geojson_layer, grid_counts, grid_layer,
-                   labelled, over_cap, query, tip)
+from .base import (SQL, Filters, Legend, LayerResult, feature_collection, fmt_num, geojson_layer, grid_counts, grid_layer,
+                   labelled, over_cap, tip)
 from .i18n import clauses, t, yes_no
 
 KEY = "water"
@@ -26,9 +26,9 @@ def nv_color(v) -> str:
 
 def _sources(conn, p: dict, lang: str, shift) -> tuple[folium.FeatureGroup, int]:
     g = folium.FeatureGroup(name=t("layer_water", lang), show=True)
-    src = query(conn, "water_sources", p)
+    src = db.query_df(conn, SQL("water_sources"), p)
     if over_cap(src):
-        src = query(conn, "water_sources", {**p, "cap": 10 ** 9})
+        src = db.query_df(conn, SQL("water_sources"), {**p, "cap": 10 ** 9})
         src["failing"] = src["status"] != "working"
         layer, n = grid_layer(grid_counts(src, ("failing",)), STATUS_COLOR["working"], lang, shift,
                               {"failing": t("not_working", lang)})
@@ -59,7 +59,7 @@ def build(conn, f: Filters, lang: str, shift=None) -> LayerResult:
     res = LayerResult()
     p = f.params()
     # protection zones
-    zones = query(conn, "water_zones", p)
+    zones = db.query_df(conn, SQL("water_zones"), p)
     zfc = feature_collection(zones, ["id", "name"], shift)
     g = folium.FeatureGroup(name=t("layer_water_zones", lang), show=True)
     folium.GeoJson(zfc, style_function=lambda ft: {"color": "#0868ac", "weight": 1, "dashArray": "4 3",
@@ -74,7 +74,7 @@ def build(conn, f: Filters, lang: str, shift=None) -> LayerResult:
                               + [("#a6bddb", t("layer_water_zones", lang), "box")]))
 
     # compliance per natural village
-    nv = query(conn, "water_nv", p)
+    nv = db.query_df(conn, SQL("water_nv"), p)
     nv["share_txt"] = nv["share_ok"].map(lambda v: "" if v is None or v != v else f"{100 * v:.0f}%")
     nv["color"] = nv["share_ok"].map(nv_color)
     nv["tip"] = tip(nv["name"], nv["id"])
@@ -92,7 +92,7 @@ def build(conn, f: Filters, lang: str, shift=None) -> LayerResult:
                               [(c, f"{t('compliant_share', lang)} {lbl}", "circle") for _, c, lbl in NV_SHARE]))
 
     # failing households with the explanation of the check
-    bad = query(conn, "water_failing", p)
+    bad = db.query_df(conn, SQL("water_failing"), p)
     g = folium.FeatureGroup(name=t("layer_water_hh", lang), show=True)
     if over_cap(bad):
         res.aggregated = True   # the per-village layer above carries the failing counts: show it instead

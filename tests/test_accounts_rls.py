@@ -143,14 +143,15 @@ def test_connect_as_keeps_the_user_for_the_connection(county):
 
 def test_the_planners_map_layer_shows_a_monitor_only_their_village(county, conn):
     """The map's own query (layers/sql/risk_households.sql, whole-county filters) on a connection as the user."""
-    from layers.base import Filters, query
+    from geo import db
+    from layers.base import SQL, Filters
     with conn.cursor() as cur:
         cur.execute("UPDATE households SET category = 'unstable'")
     conn.commit()
     for who, expected in (("mon_a1", ["h1", "h2"]), ("town_a", ["h1", "h2", "h3"]), ("planner", list(HOUSEHOLDS))):
         c = scoped.connect_as(county[who])
         try:
-            assert sorted(query(c, "risk_households", Filters().params())["id"]) == expected, who
+            assert sorted(db.query_df(c, SQL("risk_households"), Filters().params())["id"]) == expected, who
         finally:
             c.close()
 

@@ -17,7 +17,8 @@ from streamlit.testing.v1 import AppTest
 import planner_dataset as pdata
 from conftest import ROOT, sign_in
 from geo import db, headers
-from layers import base, indicators, ledgers, mapview, printing, rectification, vendor
+from board import indicators, ledgers, mapframe, rectification, wallmap
+from layers import base, mapview, vendor
 from layers.base import Filters
 
 VIEWS = ROOT / "views"
@@ -130,7 +131,7 @@ def test_map_page_renders_the_component_with_layers(county):
 
 def test_map_payload_is_offline_and_holds_every_chosen_layer(mconn):
     m, info = mapview.build_map(mconn, Filters(), tuple(mapview.LAYERS), "zh", "plain")
-    p = mapview.payload(m)
+    p = mapframe.payload(m)
     assert all(link.startswith("/app/static/vendor/") for link in p["js_links"] + p["css_links"])
     for link in p["js_links"] + p["css_links"]:
         assert (ROOT / "static" / link.removeprefix("/app/static/")).is_file(), link
@@ -173,7 +174,7 @@ def test_gaode_basemap_shifts_the_overlays_not_the_data(mconn):
     gaode, _ = mapview.build_map(mconn, Filters(), ("water",), "zh", "gaode")
 
     def w1(m):
-        s = mapview.payload(m)["script"]
+        s = mapframe.payload(m)["script"]
         hit = re.search(r'\{"coordinates": \[([0-9.]+), ([0-9.]+)\], "type": "Point"\}, "id": \d+, '
                         r'"properties": \{[^}]*"id": "W1"', s)
         assert hit, "source W1 not in the payload"
@@ -186,12 +187,12 @@ def test_gaode_basemap_shifts_the_overlays_not_the_data(mconn):
     with mconn.cursor() as cur:
         cur.execute("SELECT ST_X(geom), ST_Y(geom) FROM water_sources WHERE id = 'W1'")
         assert cur.fetchone() == pytest.approx((101.93, 24.03))
-    assert "autonavi" in mapview.payload(gaode)["script"] and "autonavi" not in mapview.payload(plain)["script"]
-    json.dumps(mapview.payload(gaode)["bounds"])
+    assert "autonavi" in mapframe.payload(gaode)["script"] and "autonavi" not in mapframe.payload(plain)["script"]
+    json.dumps(mapframe.payload(gaode)["bounds"])
 
 
 def test_show_passes_what_st_folium_passes():
-    """mapview.show calls streamlit-folium's component directly with cached strings: the same arguments."""
+    """mapframe.show calls streamlit-folium's component directly with cached strings: the same arguments."""
     import streamlit_folium as sf
 
     def kwargs_of(fn):
@@ -200,7 +201,7 @@ def test_show_passes_what_st_folium_passes():
                     and getattr(n.func, "attr", getattr(n.func, "id", None)) == "_component_func")
         return {k.arg for k in call.keywords}
 
-    assert kwargs_of(mapview.show) == kwargs_of(sf.st_folium)
+    assert kwargs_of(mapframe.show) == kwargs_of(sf.st_folium)
 
 
 def test_ledger_page_filters_and_exports_chinese_headers(county):
@@ -263,17 +264,17 @@ def test_rectification_page_lists_with_owner_and_due(county):
 
 
 def test_wall_map_is_a3_with_title_and_chinese_font(mconn):
-    png = printing.township_map(mconn, pdata.T1, "zh", "png", dpi=50)
+    png = wallmap.township_map(mconn, pdata.T1, "zh", "png", dpi=50)
     assert png[:8] == b"\x89PNG\r\n\x1a\n"
     from PIL import Image
     w, h = Image.open(io.BytesIO(png)).size
     assert (w, h) == (round(16.54 * 50), round(11.69 * 50))
-    pdf = printing.township_map(mconn, pdata.T1, "en", "pdf")
+    pdf = wallmap.township_map(mconn, pdata.T1, "en", "pdf")
     assert pdf[:5] == b"%PDF-"
     box = re.search(rb"/MediaBox \[ ?0 0 ([0-9.]+) ([0-9.]+) ?\]", pdf)
     assert box and (round(float(box.group(1))), round(float(box.group(2)))) == (1191, 842)   # A3 landscape, pt
     with pytest.raises(LookupError, match="no township"):
-        printing.township_map(mconn, "999999999000")
+        wallmap.township_map(mconn, "999999999000")
 
 
 def test_print_page_shows_the_township_map(county):
@@ -341,7 +342,7 @@ def test_choices_survive_a_change_of_language(county):
 
 
 def test_search_by_name_or_code(mconn):
-    from layers import search
+    from board import search
     hits = search.find(mconn, "530427100201")
     assert hits.iloc[0]["kind"] == "admin" and hits.iloc[0]["name"] == "大河村" and bool(hits.iloc[0]["exact"])
     hits = search.find(mconn, "大河")

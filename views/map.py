@@ -2,22 +2,23 @@
 import streamlit as st
 
 from geo.settings import settings
-from layers import basemaps, explain, mapview, search, ui
+from board import explain, mapframe, search, session, widgets
+from layers import basemaps, mapview
 from layers.base import id_from_tip
 from layers.i18n import t
 
-lg = ui.lang()
+lg = session.lang()
 st.header(t("page_map", lg))
-with ui.connection() as conn:
-    if ui.has_data(conn):
+with session.connection() as conn:
+    if widgets.has_data(conn):
         sb = st.sidebar
-        layer_keys = ui.keep(sb.multiselect, t("layers", lg), list(mapview.LAYERS), "map_layers",
-                             list(mapview.DEFAULT_LAYERS), format_func=lambda k: t(mapview.LAYER_TITLES[k], lg))
+        layer_keys = widgets.keep(sb.multiselect, t("layers", lg), list(mapview.LAYERS), "map_layers",
+                                  list(mapview.DEFAULT_LAYERS), format_func=lambda k: t(mapview.LAYER_TITLES[k], lg))
         maps = basemaps.available()
-        basemap = ui.keep(sb.selectbox, t("basemap", lg), list(maps), "map_base", "plain",
-                          format_func=lambda k: maps[k].label(lg))
-        f = ui.scope(conn, "map", category=True)
-        rule_set = ui.rule_set_choice(conn, "map_rule")
+        basemap = widgets.keep(sb.selectbox, t("basemap", lg), list(maps), "map_base", "plain",
+                               format_func=lambda k: maps[k].label(lg))
+        f = widgets.scope(conn, "map", category=True)
+        rule_set = widgets.rule_set_choice(conn, "map_rule")
         f = type(f)(f.township, f.village, f.category, rule_set)
         q = sb.text_input(t("search", lg), key="map_search")
         center = zoom = None
@@ -30,16 +31,16 @@ with ui.connection() as conn:
                                  format_func=lambda i: f"{hits.at[i, 'name']} · {hits.at[i, 'id']}", key="map_hit")
                 center, zoom = (float(hits.at[i, "lat"]), float(hits.at[i, "lon"])), 16
                 center = basemaps.shift_point(maps[basemap], center)
-        ui.checks_notice(conn, rule_set)
-        payload, info = mapview.cached_payload(settings.url, ui.stamp(conn), f, tuple(layer_keys), lg, basemap,
-                                              ui.who())
+        widgets.checks_notice(conn, rule_set)
+        payload, info = mapframe.cached_payload(settings.url, session.stamp(conn), f, tuple(layer_keys), lg,
+                                                basemap, session.who())
         for key, why in info.unavailable.items():
             st.info(why)
         if info.aggregated:
             st.caption(t("aggregated_note", lg))
         left, right = st.columns([3, 1])
         with left:
-            clicked = mapview.show(payload, center=center, zoom=zoom)
+            clicked = mapframe.show(payload, center=center, zoom=zoom)
         with right:
             st.markdown(f"**{t('explain_title', lg)}**")
             subject = id_from_tip((clicked or {}).get("last_object_clicked_tooltip"))

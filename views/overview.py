@@ -1,17 +1,17 @@
 """总览 Overview: the county's indicators against their targets with their source rules; a township drills down."""
 import streamlit as st
 
-from layers import indicators, ui
+from board import indicators, session, widgets
 from layers.i18n import t
 from geo.settings import settings
 
-lg = ui.lang()
+lg = session.lang()
 st.header(t("page_overview", lg))
-with ui.connection() as conn:
-    if ui.has_data(conn):
-        rule_set = ui.rule_set_choice(conn, "ov_rule")
-        ui.checks_notice(conn, rule_set)
-        vil = ui.overview_villages(settings.url, ui.stamp(conn), rule_set, ui.who())
+with session.connection() as conn:
+    if widgets.has_data(conn):
+        rule_set = widgets.rule_set_choice(conn, "ov_rule")
+        widgets.checks_notice(conn, rule_set)
+        vil = session.overview_villages(settings.url, session.stamp(conn), rule_set, session.who())
         st.subheader(t("county_total", lg))
         table = indicators.county(vil, conn, rule_set, lg)
         st.dataframe(table.drop(columns=["key"]), hide_index=True, width="stretch", key="ov_county")
@@ -31,13 +31,14 @@ with ui.connection() as conn:
         if rows and rows != st.session_state.get("ov_rows"):   # a click on a township's row drills down to it
             st.session_state["ov_drill"] = tw["code"].iloc[rows[0]]
         st.session_state["ov_rows"] = rows
-        township = ui.keep(st.selectbox, t("township", lg), [ui.ALL] + tw["code"].tolist(), "ov_drill", ui.ALL,
-                           format_func=lambda c: t("all", lg) if c == ui.ALL else names.get(c, c)) or None
+        township = widgets.keep(st.selectbox, t("township", lg), [widgets.ALL] + tw["code"].tolist(), "ov_drill",
+                                widgets.ALL,
+                                format_func=lambda c: t("all", lg) if c == widgets.ALL else names.get(c, c)) or None
         scope = vil if township is None else vil[vil["township_code"] == township]
         st.subheader(t("per_village", lg) + ("" if township is None else f"：{names.get(township, township)}"))
         villages = indicators.labelled_table(scope, lg, "village")
         st.dataframe(villages, hide_index=True, width="stretch", key="ov_villages")
-        ui.download_xlsx(t("export_xlsx", lg), villages, t("per_village", lg), "overview_villages.xlsx",
+        widgets.download_xlsx(t("export_xlsx", lg), villages, t("per_village", lg), "overview_villages.xlsx",
                          "overview_villages", key="ov_export")
         c1, c2 = st.columns(2)
         cat, risk = indicators.breakdown(conn, township, lg)

@@ -3,12 +3,13 @@ repair priority and new-source sites. Thin: every answer comes from waterplan/."
 import streamlit as st
 
 from geo.checks.rules import load_rules
-from layers import basemaps, mapview, ui
+from board import mapframe, session, widgets
+from layers import basemaps
 from waterplan import emergency, export, newsources, planmap, repair
 from waterplan.export import HEADERS_ZH, w
 from waterplan.scenario import Scenario, query
 
-lg = ui.lang()
+lg = session.lang()
 st.header(w("page_title", lg))
 
 
@@ -16,9 +17,9 @@ def heads(df):
     return df.rename(columns=HEADERS_ZH) if lg == "zh" else df
 
 
-with ui.connection() as conn:
-    if ui.has_data(conn):
-        rule_set = ui.rule_set_choice(conn, "wp_rule")
+with session.connection() as conn:
+    if widgets.has_data(conn):
+        rule_set = widgets.rule_set_choice(conn, "wp_rule")
         maps = basemaps.available()
         basemap = st.sidebar.selectbox(w("basemap", lg), list(maps), format_func=lambda k: maps[k].label(lg),
                                        key="wp_base")
@@ -30,7 +31,7 @@ with ui.connection() as conn:
                      for r in srcs.itertuples()}
             with st.form("wp_form"):
                 failed = st.multiselect(w("form_failed", lg), list(srcs.id), format_func=label.get, key="wp_failed",
-                                        placeholder=ui.t("choose", lg))
+                                        placeholder=widgets.t("choose", lg))
                 dry = st.checkbox(w("form_dry", lg), key="wp_dry")
                 c1, c2, c3, c4 = st.columns(4)
                 litres = c1.number_input(w("form_litres", lg), 1.0, 200.0,
@@ -69,7 +70,7 @@ with ui.connection() as conn:
                            f" · {export.SUMMARY_ZH['shortfall_m3_per_day'] if lg == 'zh' else 'shortfall'}: "
                            f"{s['shortfall_m3_per_day']}")
                 m = planmap.build(plan, st.session_state.get("wp_out"), lg, basemap)
-                mapview.show(mapview.payload(m), key="water_plan_map", height=560)
+                mapframe.show(mapframe.payload(m), key="water_plan_map", height=560)
                 d1, d2, d3 = st.columns(3)
                 d1.download_button(w("download_excel", lg), export.excel_bytes(plan), "应急送水方案.xlsx",
                                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")

@@ -177,7 +177,7 @@ def map_bytes(plan, fmt: str = "png", lang: str = "zh", conn=None, dpi: int = 15
     from matplotlib.lines import Line2D
     from matplotlib.patches import FancyArrow, Rectangle
 
-    from layers.printing import cjk_font
+    from board.wallmap import cjk_font
     plt.rcParams["font.family"] = [cjk_font(), "DejaVu Sans"]
     plt.rcParams["axes.unicode_minus"] = False
     fig = plt.figure(figsize=(11.69, 8.27), dpi=dpi)

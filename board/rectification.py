@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import pandas as pd
 
-from geo import vocab
+from geo import db, vocab
 from geo.settings import settings
+from layers.base import default_rule_set
+from layers.i18n import problem, t
 
-from .base import default_rule_set, query
-from .i18n import problem, t
+SQL = db.SqlFiles(__file__)   # board/sql/NAME.sql
 
 KINDS = ("water", "road", "housing", "asset")
 
@@ -17,7 +18,7 @@ def refresh(conn, rule_set: str | None = None) -> tuple[int, int]:
     """Open and close items from the current records and results, in one transaction; (opened, closed)."""
     rule_set = rule_set or default_rule_set(conn)
     days = settings.rectify_due_days
-    row = query(conn, "rectification_refresh", {"rule_set": rule_set, "water_days": days["water"],
+    row = db.query_df(conn, SQL("rectification_refresh"), {"rule_set": rule_set, "water_days": days["water"],
                                                 "road_days": days["road"], "housing_days": days["housing"],
                                                 "asset_days": days["asset"]}).iloc[0]
     conn.commit()
@@ -25,7 +26,7 @@ def refresh(conn, rule_set: str | None = None) -> tuple[int, int]:
 
 
 def items(conn, township=None, village=None, kind=None, show_closed=False) -> pd.DataFrame:
-    return query(conn, "rectification_list", {"township": township, "village": village, "kind": kind,
+    return db.query_df(conn, SQL("rectification_list"), {"township": township, "village": village, "kind": kind,
                                               "show_closed": bool(show_closed)})
 
 

@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .base import query
+from geo import db
+
+SQL = db.SqlFiles(__file__)   # board/sql/NAME.sql
 
 
 def find(conn, text: str) -> pd.DataFrame:
@@ -11,4 +13,4 @@ def find(conn, text: str) -> pd.DataFrame:
     q = (text or "").strip()
     if not q:
         return pd.DataFrame(columns=["kind", "id", "name", "lon", "lat", "exact"])
-    return query(conn, "search", {"q": q, "like": f"%{q}%", "prefix": f"{q}%"})
+    return db.query_df(conn, SQL("search"), {"q": q, "like": f"%{q}%", "prefix": f"{q}%"})

@@ -1,27 +1,20 @@
-"""Widgets the planner's pages share: the language in force, the signed-in user's database connection (row-level
-security applies), the township/village/category filters, the rule-set choice, the 'checks not run yet' notice,
-cached reads keyed on the data's stamp and the user, and Excel downloads masked and recorded in the export log."""
+"""Widgets the planner's pages share: choices that survive a change of language, the township/village/category
+filters, the rule-set choice, the 'checks not run yet' and 'no data' notices, and Excel downloads masked for the
+user's role and recorded in the export log."""
 from __future__ import annotations
-
-from contextlib import closing, contextmanager
 
 import pandas as pd
 import streamlit as st
 
 from accounts import audit, masking
-from accounts import ui as accounts_ui
-from accounts.scoped import connect_as, scoped_transaction
+from accounts.scoped import scoped_transaction
 from geo import db, vocab
 from geo.settings import settings
+from layers.base import Filters
 
-from . import indicators, mapview, rectification
-from .base import CHECK_COMMANDS, Filters, checks_run, query
-from .i18n import t
-
-
-def lang() -> str:
-    return st.session_state.get("lang", settings.language)
-
+from . import indicators, ledgers
+from .session import lang, options, stamp, user, who
+from layers.i18n import t
 
 ALL = ""   # the 'all' choice of a selector (None would read as 'nothing chosen')
 
@@ -48,36 +41,9 @@ def keep(widget, label: str, options: list | None, key: str, default, **kw):
     return out
 
 
-@contextmanager
-def connection():
-    """The page's connection as the signed-in user (RLS decides what it reads); nobody signed in: the login form."""
-    with accounts_ui.user_connection() as conn:
-        yield conn
-
-
-def user():
-    """The signed-in user (the login form, and the page stops, when there is none)."""
-    return accounts_ui.require_login()
-
-
-def who(u=None) -> tuple:
-    """A cache key part for the user's view of the data: reads cached for one user never serve another."""
-    u = u or user()
-    return (u.id, u.role, u.scope_code)
-
-
-def _as(url: str, key: tuple):
-    """A connection as the user a cache key names (the users table says who that is now)."""
-    u = user()
-    if who(u) != key:
-        raise PermissionError("the signed-in user changed; reload the page")
-    return closing(connect_as(u, url))
-
-
 def download_xlsx(label: str, df: pd.DataFrame, sheet: str, file_name: str, layer: str, key: str, **kw) -> None:
     """An Excel download of `df` with ID and phone numbers masked for the user's role, recorded in export_log
     (who, which layer, how many rows, when) when the user clicks it. Mask `df` before labelling its columns."""
-    from . import ledgers
     u = user()
     data = ledgers.to_xlsx(df, sheet)
 
@@ -93,19 +59,9 @@ def masked(df: pd.DataFrame) -> pd.DataFrame:
     return masking.mask_frame(df, user().role)
 
 
-def stamp(conn) -> int:
-    return mapview.data_stamp(conn)
-
-
-@st.cache_data(ttl=settings.map_cache_ttl_s, show_spinner=False)
-def _options(url: str, stamp: int, name: str, township: str | None, key: tuple) -> pd.DataFrame:
-    with _as(url, key) as conn:
-        return query(conn, name, {"township": township})
-
-
 def rule_set_choice(conn, key: str) -> str | None:
     """A rule-set selector (the default first); returns the name chosen."""
-    rs = _options(settings.url, stamp(conn), "rule_sets", None, who())
+    rs = options(settings.url, stamp(conn), "rule_sets", None, who())
     if rs.empty:
         return None
     rs = rs.sort_values("is_default", ascending=False)
@@ -120,13 +76,13 @@ def scope(conn, key: str, *, village: bool = True, category: bool = False) -> Fi
     """Township → village (→ category) selectors in the sidebar."""
     lg = lang()
     s = stamp(conn)
-    tw = _options(settings.url, s, "townships", None, who())
+    tw = options(settings.url, s, "townships", None, who())
     tw_names = dict(zip(tw["code"], tw["name"]))
     township = keep(st.sidebar.selectbox, t("township", lg), [ALL] + tw["code"].tolist(), f"{key}_township", ALL,
                     format_func=lambda c: t("all", lg) if c == ALL else f"{tw_names[c]} {c}")
     vil_code = ALL
     if village and township:
-        vl = _options(settings.url, s, "villages", township, who())
+        vl = options(settings.url, s, "villages", township, who())
         vl_names = dict(zip(vl["code"], vl["name"]))
         vil_code = keep(st.sidebar.selectbox, t("village", lg), [ALL] + vl["code"].tolist(), f"{key}_village", ALL,
                         format_func=lambda c: t("all", lg) if c == ALL else vl_names[c])
@@ -139,8 +95,8 @@ def scope(conn, key: str, *, village: bool = True, category: bool = False) -> Fi
 
 def checks_notice(conn, rule_set: str | None) -> dict[str, bool]:
     """Say plainly which checks have no results yet and the command that makes them."""
-    run = checks_run(conn, rule_set)
-    missing = [CHECK_COMMANDS[k] for k, ok in run.items() if not ok]
+    run = indicators.checks_run(conn, rule_set)
+    missing = [indicators.CHECK_COMMANDS[k] for k, ok in run.items() if not ok]
     if missing:
         lg = lang()
         st.warning(f"**{t('checks_not_run', 'zh')} / {t('checks_not_run', 'en')}** ({rule_set}). "
@@ -149,24 +105,9 @@ def checks_notice(conn, rule_set: str | None) -> dict[str, bool]:
 
 
 def has_data(conn) -> bool:
-    with conn.cursor() as cur:
-        cur.execute("SELECT EXISTS (SELECT 1 FROM natural_villages) OR EXISTS (SELECT 1 FROM admin_units)")
-        ok = bool(cur.fetchone()[0])
+    """Whether anything is loaded; when not, say how to load it."""
+    ok = bool(db.query_value(conn, "SELECT EXISTS (SELECT 1 FROM natural_villages) "
+                                   "OR EXISTS (SELECT 1 FROM admin_units)"))
     if not ok:
         st.info(t("no_data", lang()))
     return ok
-
-
-@st.cache_data(ttl=settings.map_cache_ttl_s, show_spinner=False)
-def overview_villages(url: str, stamp: int, rule_set: str | None, key: tuple) -> pd.DataFrame:
-    with _as(url, key) as conn:
-        return indicators.villages(conn, rule_set)
-
-
-@st.cache_data(ttl=settings.map_cache_ttl_s, show_spinner=False)
-def refreshed_rectification(url: str, stamp: int, rule_set: str | None) -> tuple[int, int]:
-    """Bring the rectification list up to date once per change of the data (not on every rerun). Derived from the
-    check results for the whole county, so it runs on the owner's connection like the checks; pages read the list
-    through the user's connection."""
-    with closing(db.connect(url)) as conn:
-        return rectification.refresh(conn, rule_set)

@@ -17,10 +17,13 @@ from matplotlib import font_manager  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.patches import FancyArrow, Patch, Rectangle  # noqa: E402
 
-from .base import default_rule_set, query  # noqa: E402
-from .i18n import t  # noqa: E402
-from .roads import HARD, NV_COLOR, SOFT  # noqa: E402
-from .water import FAIL_COLOR, STATUS_COLOR  # noqa: E402
+from geo import db  # noqa: E402
+from layers.base import default_rule_set  # noqa: E402
+from layers.i18n import t  # noqa: E402
+from layers.roads import HARD, NV_COLOR, SOFT  # noqa: E402
+from layers.water import FAIL_COLOR, STATUS_COLOR  # noqa: E402
+
+SQL = db.SqlFiles(__file__)   # board/sql/NAME.sql
 
 A3_LANDSCAPE_IN = (16.54, 11.69)   # 420 × 297 mm
 CJK_FONTS = ["Noto Sans CJK SC", "Noto Sans CJK JP", "Noto Sans SC", "WenQuanYi Zen Hei", "SimHei"]
@@ -63,7 +66,7 @@ def township_map(conn, township: str, lang: str = "zh", fmt: str = "png", rule_s
     """The A3 wall map of a township as PNG or PDF bytes."""
     rule_set = rule_set or default_rule_set(conn)
     p = {"township": township, "rule_set": rule_set}
-    admin = query(conn, "print_admin", p)
+    admin = db.query_df(conn, SQL("print_admin"), p)
     if admin.empty or township not in set(admin["code"].str.strip()):
         raise LookupError(f"no township {township} with a boundary in the database")
     plt.rcParams["font.family"] = [cjk_font(), "DejaVu Sans"]
@@ -77,12 +80,12 @@ def township_map(conn, township: str, lang: str = "zh", fmt: str = "png", rule_s
     for g, name in zip(geoms[~is_tw], admin["name"][~is_tw]):
         c = g.representative_point()
         ax.text(c.x, c.y, name, fontsize=10, color="#555555", ha="center", va="center", zorder=4, alpha=0.8)
-    roads = query(conn, "print_roads", p)
+    roads = db.query_df(conn, SQL("print_roads"), p)
     for g, hard in zip(_geoms(roads), roads["hardened"]):
         for line in getattr(g, "geoms", [g]):
             x, y = line.xy
             ax.plot(x, y, color=HARD if hard else SOFT, lw=1.6 if hard else 1.0, ls="-" if hard else "--", zorder=5)
-    pts = query(conn, "print_points", p)
+    pts = db.query_df(conn, SQL("print_points"), p)
 
     def sel(what, state=None):
         d = pts[pts["what"] == what]
@@ -157,9 +160,9 @@ def township_map(conn, township: str, lang: str = "zh", fmt: str = "png", rule_s
               (t("ind_road_gaps", lang), len(sel("nv", "gap"))), (t("ind_dangerous_houses", lang), len(sel("house")))]
     fig.text(0.77, 0.30, "\n".join(f"{k}: {v}" for k, v in counts), fontsize=12, va="top", linespacing=1.6)
     today = datetime.now(ZoneInfo("Asia/Shanghai")).strftime("%Y-%m-%d %H:%M %Z")
-    db = conn.get_dsn_parameters().get("dbname", "")
+    dbname = conn.get_dsn_parameters().get("dbname", "")
     fig.text(0.03, 0.03, f"{t('print_date', lang)}：{today}    {t('print_source', lang)}："
-             f"{t('print_source_text', lang, db=db, rule=rule_set)}", fontsize=10, color="#333333")
+             f"{t('print_source_text', lang, db=dbname, rule=rule_set)}", fontsize=10, color="#333333")
     buf = io.BytesIO()
     fig.savefig(buf, format=fmt, dpi=dpi)
     plt.close(fig)

@@ -10,7 +10,7 @@ from psycopg2 import sql as psql
 
 from geo import headers, vocab
 
-from .i18n import t, yes_no
+from layers.i18n import t, yes_no
 
 # layer -> (columns shown, how the layer reaches the administrative village)
 LEDGERS = {

@@ -6,11 +6,12 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from geo import vocab
+from geo import db, vocab
 from geo.settings import settings
+from layers.base import Filters, default_rule_set
+from layers.i18n import t
 
-from .base import Filters, checks_run, default_rule_set, query
-from .i18n import t
+SQL = db.SqlFiles(__file__)   # board/sql/NAME.sql
 
 
 @dataclass(frozen=True)
@@ -36,11 +37,21 @@ INDICATORS = [
 ]
 COLUMNS = [i.key for i in INDICATORS]
 
+# The results tables the checks write, and the command that writes each.
+CHECK_COMMANDS = {"water_results": "python -m geo check water --out var/water.csv",
+                  "road_results": "python -m geo check roads --out var/roads.csv"}
+
+
+def checks_run(conn, rule_set: str | None) -> dict[str, bool]:
+    """Whether the water and road checks have results for the rule set (the map and overview say so when not)."""
+    return {table: bool(db.query_value(conn, SQL(f"has_{table}"), {"rule_set": rule_set}))
+            for table in CHECK_COMMANDS}
+
 
 def villages(conn, rule_set: str | None = None) -> pd.DataFrame:
     """One row per administrative village with every indicator."""
     rule_set = rule_set or default_rule_set(conn)
-    df = query(conn, "overview_villages", Filters(rule_set=rule_set).params())
+    df = db.query_df(conn, SQL("overview_villages"), Filters(rule_set=rule_set).params())
     df[COLUMNS] = df[COLUMNS].astype("int64")
     return df
 
@@ -72,7 +83,7 @@ def inspections_overdue(conn, township: str | None = None) -> int:
 
 def breakdown(conn, township: str | None, lang: str = "zh") -> tuple[pd.DataFrame, pd.DataFrame]:
     """Monitored households by category and by risk type (households, people)."""
-    df = query(conn, "overview_breakdown", Filters(township=township).params())
+    df = db.query_df(conn, SQL("overview_breakdown"), Filters(township=township).params())
     df["label"] = [vocab.label(vocab.CATEGORY if a == "category" else vocab.RISK_TYPE, c, lang)
                    for a, c in zip(df["axis"], df["code"])]
     cols = {"label": t("category", lang), "households": t("households", lang), "people": t("population", lang)}

@@ -5,7 +5,10 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from .i18n import problem, t, yes_no
+from geo import db
+from layers.i18n import problem, t, yes_no
+
+SQL = db.SqlFiles(__file__)   # board/sql/NAME.sql
 
 CLAUSE_LABEL = {"horizontal": "horizontal_m", "vertical": "vertical_m", "time": "round_trip_min",
                 "piped": "piped_to_home", "guarantee": "guarantee_rate", "road_access": "road_distance_m",
@@ -13,11 +16,8 @@ CLAUSE_LABEL = {"horizontal": "horizontal_m", "vertical": "vertical_m", "time": 
 
 
 def subject_kind(conn, subject_id: str) -> str | None:
-    with conn.cursor() as cur:
-        cur.execute("""SELECT CASE WHEN EXISTS (SELECT 1 FROM households WHERE id = %(s)s) THEN 'household'
-                                   WHEN EXISTS (SELECT 1 FROM natural_villages WHERE id = %(s)s)
-                                   THEN 'natural_village' END""", {"s": subject_id})
-        return cur.fetchone()[0]
+    """'household', 'natural_village' or None: what the clicked id names."""
+    return db.query_value(conn, SQL("subject_kind"), {"s": subject_id})
 
 
 def _text(v, lang: str) -> str:
