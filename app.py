@@ -4,12 +4,12 @@ from pathlib import Path
 import streamlit as st
 
 from accounts.ui import logout_button, require_login
+from geo.i18n import LANGUAGES, both, t
 from geo.settings import settings
-from layers.i18n import t
 
-st.set_page_config(page_title="底线 Dixian", layout="wide")
+st.set_page_config(page_title=both("app_name"), layout="wide")
 HERE = Path(__file__).resolve().parent
-lang = st.sidebar.radio(t("language", "zh"), ["zh", "en"], format_func={"zh": "中文", "en": "English"}.get,
+lang = st.sidebar.radio(both("language", " / "), list(LANGUAGES), format_func=LANGUAGES.get,
                         index=0 if settings.language == "zh" else 1, horizontal=True, key="lang")
 user = require_login()   # nobody signed in: the login form, and nothing else runs
 logout_button(user)
@@ -24,7 +24,7 @@ PAGES = {
     "water_bureau": ("water_plan", "map"),
     "viewer": ("overview", "map", "ledgers"),
 }
-TITLES = {"print_map": "page_print"}
+TITLES = {"print_map": "page_print"}   # a page's title in the catalogue, when not page_NAME
 # On a phone the wide-screen title and top padding took a third of the first screen.
 PHONE_CSS = """<style>@media (max-width: 640px) {
   h1 { font-size: 1.4rem !important; padding: 0.25rem 0 !important; }
@@ -35,14 +35,13 @@ PHONE_CSS = """<style>@media (max-width: 640px) {
 
 
 def view(name: str, default: bool = False):
-    title = "用户与权限" if name == "admin" and lang == "zh" else "Users and access" if name == "admin" else \
-        t(TITLES.get(name, f"page_{name}"), lang)
-    return st.Page(str(HERE / "views" / f"{name}.py"), title=title, url_path=name, default=default)
+    return st.Page(str(HERE / "views" / f"{name}.py"), title=t(TITLES.get(name, f"page_{name}"), lang), url_path=name,
+                   default=default)
 
 
 names = PAGES.get(user.role, ())
 if not names:
-    st.error(f"角色 {user.role} 没有可用页面 · No pages for role {user.role}")
+    st.error(both("no_pages", " · ", role=user.role))
     st.stop()
 st.html(PHONE_CSS)
 st.title(t("app_title", lang))

@@ -10,6 +10,8 @@ import streamlit as st
 import streamlit.components.v1 as components
 
 from geo import db
+from geo.i18n import both
+from geo.settings import settings
 
 from . import ROLES, audit, role_label, sessions, users
 from .scoped import connect_as, scoped_transaction
@@ -63,11 +65,11 @@ def current_user() -> users.User | None:
 
 
 def login_form() -> None:
-    st.subheader("登录 · Sign in")
+    st.subheader(both("account.sign_in", " · "))
     with st.form("dixian_login", clear_on_submit=False):
-        login = st.text_input("登录名 Login", max_chars=64)
-        password = st.text_input("密码 Password", type="password", max_chars=256)
-        submitted = st.form_submit_button("登录 Sign in", type="primary")
+        login = st.text_input(both("account.login"), max_chars=64)
+        password = st.text_input(both("account.password"), type="password", max_chars=256)
+        submitted = st.form_submit_button(both("account.sign_in"), type="primary")
     if not submitted:
         return
     conn = db.connect()
@@ -90,15 +92,15 @@ def login_form() -> None:
 
 
 def _change_password_form(user: users.User) -> None:
-    st.subheader("请设置新密码 · Set a new password")
+    st.subheader(both("account.set_password", " · "))
     with st.form("dixian_change_password"):
-        old = st.text_input("当前密码 Current password", type="password")
-        new = st.text_input("新密码 New password", type="password")
-        again = st.text_input("再次输入 Repeat", type="password")
-        if not st.form_submit_button("保存 Save", type="primary"):
+        old = st.text_input(both("account.current_password"), type="password")
+        new = st.text_input(both("account.new_password"), type="password")
+        again = st.text_input(both("account.repeat"), type="password")
+        if not st.form_submit_button(both("account.save"), type="primary"):
             return
     if new != again:
-        st.error("两次输入不一致 · The two entries differ")
+        st.error(both("account.entries_differ", " · "))
         return
     try:
         with db.transaction() as conn, conn.cursor() as cur:
@@ -141,8 +143,10 @@ def user_connection():
 
 def logout_button(user: users.User, where=None) -> None:
     where = where or st.sidebar
-    where.caption(f"{plain(user.display_name or user.login)} · {role_label(user.role)} · {user.scope_code or '*'}")
-    if where.button("退出登录 Sign out"):
+    lang = st.session_state.get("lang") or settings.language
+    where.caption(f"{plain(user.display_name or user.login)} · {role_label(user.role, lang)} · "
+                  f"{user.scope_code or '*'}")
+    if where.button(both("account.sign_out")):
         token = st.session_state.pop(_TOKEN, None)
         if token:
             with db.transaction() as conn, conn.cursor() as cur:
@@ -158,9 +162,9 @@ def _role_options():
 def admin_page(user: users.User) -> None:
     """The admin page's body: users (create, role and scope, reset password, deactivate), audit log, exports.
     Every action runs as the admin under row-level security, so an admin of one county manages only it."""
-    st.header("用户与权限 · Users and access")
+    st.header(both("page_admin", " · "))
     if user.role != "admin":
-        st.error("仅管理员可访问 · Administrators only")
+        st.error(both("account.admins_only", " · "))
         st.stop()
     roles, fmt = _role_options()
 
@@ -177,47 +181,46 @@ def admin_page(user: users.User) -> None:
     with scoped_transaction(user) as conn, conn.cursor() as cur:
         people = users.list_users(cur)
     tab_users, tab_new, tab_audit, tab_exports = st.tabs(
-        ["用户 Users", "新建用户 New user", "审计日志 Audit log", "导出记录 Exports"])
+        [both("account.tab_users"), both("account.tab_new"), both("account.tab_audit"), both("account.tab_exports")])
 
     with tab_users:
-        st.dataframe([{"id": u.id, "登录名 login": u.login, "姓名 name": u.display_name,
-                       "角色 role": role_label(u.role), "范围 scope": u.scope_code or "*",
-                       "状态 state": "启用 active" if u.active else "停用 inactive"} for u in people],
-                     hide_index=True)
+        st.dataframe([{"id": u.id, both("account.login"): u.login, both("account.name"): u.display_name,
+                       both("account.role"): role_label(u.role), both("account.scope"): u.scope_code or "*",
+                       both("account.state"): both("account.active" if u.active else "account.inactive")}
+                      for u in people], hide_index=True)
         if people:
-            target = st.selectbox("选择用户 User", people, format_func=lambda u: f"{u.id} · {u.login}")
+            target = st.selectbox(both("account.user"), people, format_func=lambda u: f"{u.id} · {u.login}")
             with st.form("dixian_role_scope"):
-                role = st.selectbox("角色 Role", roles, index=roles.index(target.role), format_func=fmt)
-                scope = st.text_input("范围（12 位区划代码）Scope (12-digit code)", value=target.scope_code or "",
-                                      max_chars=12)
-                if st.form_submit_button("保存角色与范围 Save role and scope"):
+                role = st.selectbox(both("account.role"), roles, index=roles.index(target.role), format_func=fmt)
+                scope = st.text_input(both("account.scope_code"), value=target.scope_code or "", max_chars=12)
+                if st.form_submit_button(both("account.save_role")):
                     if run(users.set_role_scope, target.id, role, scope or None):
-                        st.success("已保存 · Saved")
+                        st.success(both("account.saved", " · "))
             with st.form("dixian_reset_password"):
-                pw = st.text_input("新密码 New password", type="password")
-                if st.form_submit_button("重置密码 Reset password"):
+                pw = st.text_input(both("account.new_password"), type="password")
+                if st.form_submit_button(both("account.reset_password")):
                     if run(users.reset_password, target.id, pw):
-                        st.success("已重置，用户下次登录须修改密码 · Reset; the user must change it at next login")
-            label = "停用 Deactivate" if target.active else "启用 Activate"
+                        st.success(both("account.reset_done", " · "))
+            label = both("account.deactivate" if target.active else "account.activate")
             if st.button(label) and run(users.set_active, target.id, not target.active):
                 st.rerun()
 
     with tab_new:
         with st.form("dixian_new_user", clear_on_submit=True):
-            login = st.text_input("登录名 Login", max_chars=64)
-            name = st.text_input("姓名 Name", max_chars=128)
-            role = st.selectbox("角色 Role", roles, index=roles.index("village_monitor"), format_func=fmt)
-            scope = st.text_input("范围（12 位区划代码）Scope (12-digit code)", max_chars=12)
-            pw = st.text_input("初始密码 Initial password", type="password")
-            if st.form_submit_button("创建 Create", type="primary"):
+            login = st.text_input(both("account.login"), max_chars=64)
+            name = st.text_input(both("account.name"), max_chars=128)
+            role = st.selectbox(both("account.role"), roles, index=roles.index("village_monitor"), format_func=fmt)
+            scope = st.text_input(both("account.scope_code"), max_chars=12)
+            pw = st.text_input(both("account.initial_password"), type="password")
+            if st.form_submit_button(both("account.create"), type="primary"):
                 made = run(users.create_user, login, pw, role, scope or None, name, must_change_password=True)
                 if made:
-                    st.success(f"已创建 · Created: {plain(made.login)}")
+                    st.success(both("account.created", " · ", login=plain(made.login)))
 
     with tab_audit:
-        table = st.selectbox("表 Table", ["", "households", "houses", "water_sources", "roads", "assets",
-                                          "rule_sets", "users", "inspections"])
-        key = st.text_input("记录编号 Row key", max_chars=200)
+        table = st.selectbox(both("account.table"), ["", "households", "houses", "water_sources", "roads", "assets",
+                                                      "rule_sets", "users", "inspections"])
+        key = st.text_input(both("account.row_key"), max_chars=200)
         with scoped_transaction(user) as conn, conn.cursor() as cur:
             rows = audit.recent_changes(cur, 500, table or None, key or None)
         st.dataframe(rows, hide_index=True)

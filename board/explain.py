@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from geo import db
-from layers.i18n import problem, t, yes_no
+from geo.i18n import label, t, yes_no
 
 SQL = db.SqlFiles(__file__)   # board/sql/NAME.sql
 
@@ -55,11 +55,12 @@ def _water(d: dict, lang: str) -> None:
         d = d["household"]
     src = d.get("source") or {}
     st.markdown(f"**{t('layer_water', lang)}** · {t('source', lang)}: {src.get('name') or src.get('id') or '—'}"
-                f" · {t('distance_basis', lang)}: {t(d.get('distance_basis') or 'unknown', lang)}"
+                f" · {t('distance_basis', lang)}: "
+                f"{label('distance_basis', d.get('distance_basis'), lang) or yes_no(None, lang)}"
                 f" · {t('compliant', lang)}: {yes_no(d.get('compliant'), lang)}")
     st.dataframe(clauses_table(d, lang), hide_index=True, width="stretch")
     if d.get("failed_clauses"):
-        st.error("；".join(problem(c, lang) for c in d["failed_clauses"]))
+        st.error(label("problem", d["failed_clauses"], lang, "；"))
     _profile(d, lang)
 
 

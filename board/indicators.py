@@ -6,10 +6,10 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from geo import db, vocab
+from geo import db
+from geo.i18n import label, t
 from geo.settings import settings
 from layers.base import Filters, default_rule_set
-from layers.i18n import t
 
 SQL = db.SqlFiles(__file__)   # board/sql/NAME.sql
 
@@ -17,8 +17,8 @@ SQL = db.SqlFiles(__file__)   # board/sql/NAME.sql
 @dataclass(frozen=True)
 class Indicator:
     key: str          # column of overview_villages.sql
-    label: str        # i18n key
-    rule: str         # i18n RULE key: where the indicator's threshold comes from
+    label: str        # its message in the catalogue
+    rule: str         # [vocab.rule]: where the indicator's threshold comes from
     target: int | None = 0   # None: no target (a count to watch)
     needs: str | None = None  # the results table it reads, when it reads one
 
@@ -71,7 +71,7 @@ def county(vil: pd.DataFrame, conn=None, rule_set: str | None = None, lang: str 
         rows.append({"key": ind.key, t("indicator", lang): t(ind.label, lang),
                      t("value", lang): int(vil[ind.key].sum()) if ran else None,
                      t("target", lang): "—" if ind.target is None else str(ind.target),
-                     t("rule", lang): t(ind.rule, lang) if ran else f"{t('checks_not_run', lang)}"})
+                     t("rule", lang): label("rule", ind.rule, lang) if ran else t("checks_not_run", lang)})
     return pd.DataFrame(rows)
 
 
@@ -84,7 +84,7 @@ def inspections_overdue(conn, township: str | None = None) -> int:
 def breakdown(conn, township: str | None, lang: str = "zh") -> tuple[pd.DataFrame, pd.DataFrame]:
     """Monitored households by category and by risk type (households, people)."""
     df = db.query_df(conn, SQL("overview_breakdown"), Filters(township=township).params())
-    df["label"] = [vocab.label(vocab.CATEGORY if a == "category" else vocab.RISK_TYPE, c, lang)
+    df["label"] = [label("category" if a == "category" else "risk_type", c, lang)
                    for a, c in zip(df["axis"], df["code"])]
     cols = {"label": t("category", lang), "households": t("households", lang), "people": t("population", lang)}
     cat = df[df.axis == "category"][list(cols)].rename(columns=cols)

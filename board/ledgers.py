@@ -1,5 +1,5 @@
 """Ledgers (台账): each layer as a table in the planner's scope, coded values as words, headers in the county
-office's terms (geo/headers.py), and the Excel workbook of any table."""
+office's terms (the catalogue's [columns.*]), and the Excel workbook of any table."""
 from __future__ import annotations
 
 import io
@@ -8,9 +8,8 @@ from decimal import Decimal
 import pandas as pd
 from psycopg2 import sql as psql
 
-from geo import headers, vocab
-
-from layers.i18n import t, yes_no
+from geo import vocab
+from geo.i18n import header, label, t, yes_no
 
 # layer -> (columns shown, how the layer reaches the administrative village)
 LEDGERS = {
@@ -68,8 +67,7 @@ def labelled(layer: str, df: pd.DataFrame, lang: str) -> pd.DataFrame:
     for c in out.columns:
         v = vocab.COLUMN_VOCAB.get((layer, c))
         if v is not None:
-            out[c] = out[c].map(lambda x: sep.join(vocab.label(v, i, lang) for i in x) if isinstance(x, list)
-                                else vocab.label(v, x, lang))
+            out[c] = out[c].map(lambda x: label(v, x, lang, sep))
         elif out[c].map(lambda x: isinstance(x, bool)).any():
             out[c] = out[c].map(lambda x: yes_no(x, lang) if x is not None else "")
         elif out[c].map(lambda x: isinstance(x, list)).any():
@@ -77,13 +75,13 @@ def labelled(layer: str, df: pd.DataFrame, lang: str) -> pd.DataFrame:
     for c in out.columns:   # empty text cells as empty, not 'None' (numbers keep their gaps)
         if out[c].map(lambda x: x is None or isinstance(x, str)).all():
             out[c] = out[c].fillna("")
-    names = {c: headers.label(layer, c, lang) for c in out.columns}
+    names = {c: header(layer, c, lang) for c in out.columns}
     names.update({"township_name": t("township", lang), "village_name": t("village", lang)})
     return out.rename(columns=names)
 
 
 def title(layer: str, lang: str) -> str:
-    return headers.title(layer, lang)
+    return label("layer", layer, lang)
 
 
 def to_xlsx(df: pd.DataFrame, sheet: str) -> bytes:

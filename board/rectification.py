@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pandas as pd
 
-from geo import db, vocab
+from geo import db
+from geo.i18n import label, t, vocabulary
 from geo.settings import settings
 from layers.base import default_rule_set
-from layers.i18n import problem, t
 
 SQL = db.SqlFiles(__file__)   # board/sql/NAME.sql
 
@@ -30,7 +30,7 @@ def items(conn, township=None, village=None, kind=None, show_closed=False) -> pd
                                               "show_closed": bool(show_closed)})
 
 
-_DETAIL_VOCABS = (vocab.HOUSE_GRADE, vocab.RENOVATION_STATE, vocab.MAINTENANCE_STATE)
+_DETAIL_VOCABS = ("house_grade", "renovation_state", "maintenance_state")
 
 
 def _words(detail, lang: str) -> str:
@@ -39,26 +39,24 @@ def _words(detail, lang: str) -> str:
         return ""
     out = []
     for token in str(detail).split(" / "):
-        voc = next((v for v in _DETAIL_VOCABS if token in v), None)
-        out.append(vocab.label(voc, token, lang) if voc else token)
+        voc = next((v for v in _DETAIL_VOCABS if token in vocabulary(v)), None)
+        out.append(label(voc, token, lang) if voc else token)
     return " / ".join(out)
 
 
 def labelled(df: pd.DataFrame, lang: str) -> pd.DataFrame:
     """The list with labels for codes and headers in the language asked (what the page shows and Excel gets)."""
     out = pd.DataFrame({
-        t("rect_kind", lang): df["kind"].map(lambda k: t(f"kind_{k}", lang)),
+        t("rect_kind", lang): df["kind"].map(lambda k: label("rectification_kind", k, lang)),
         t("rect_subject", lang): df["subject_id"],
-        t("rect_problem", lang): df["problem"].map(lambda p: "、".join(problem(c, lang) for c in p.split(","))
-                                                   if lang == "zh" else ", ".join(problem(c, lang)
-                                                                                  for c in p.split(","))),
+        t("rect_problem", lang): df["problem"].map(lambda p: label("problem", p.split(","), lang)),
         t("rect_detail", lang): df["detail"].map(lambda d: _words(d, lang)),
         t("rect_township", lang): df["township_name"],
         t("rect_village", lang): df["village_name"],
         t("rect_owner", lang): df["owner"],
         t("rect_opened", lang): df["opened_on"].astype(str),
         t("rect_due", lang): df["due_on"].astype(str),
-        t("rect_overdue", lang): df["overdue"].map(lambda v: t("yes" if v else "no", lang)),
+        t("rect_overdue", lang): df["overdue"].map(lambda v: label("answer", "yes" if v else "no", lang)),
         t("rect_closed", lang): df["closed_on"].map(lambda v: "" if v is None or v != v else str(v)),
         t("rect_closed_by", lang): df["closed_by"].fillna(""),
     })

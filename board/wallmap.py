@@ -18,8 +18,8 @@ from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.patches import FancyArrow, Patch, Rectangle  # noqa: E402
 
 from geo import db  # noqa: E402
+from geo.i18n import label, t  # noqa: E402
 from layers.base import default_rule_set  # noqa: E402
-from layers.i18n import t  # noqa: E402
 from layers.roads import HARD, NV_COLOR, SOFT  # noqa: E402
 from layers.water import FAIL_COLOR, STATUS_COLOR  # noqa: E402
 
@@ -125,9 +125,9 @@ def township_map(conn, township: str, lang: str = "zh", fmt: str = "png", rule_s
     h = 0.008 * span
     ax.add_patch(Rectangle((bx, by), length / 2, h, fc="black", ec="black", zorder=13))
     ax.add_patch(Rectangle((bx + length / 2, by), length / 2, h, fc="white", ec="black", zorder=13))
-    label = f"{length / 1000:g} km" if length >= 1000 else f"{length:g} m"
+    scale = f"{length / 1000:g} km" if length >= 1000 else f"{length:g} m"
     ax.text(bx, by + 1.8 * h, "0", fontsize=9, ha="center", zorder=13)
-    ax.text(bx + length, by + 1.8 * h, label, fontsize=9, ha="center", zorder=13)
+    ax.text(bx + length, by + 1.8 * h, scale, fontsize=9, ha="center", zorder=13)
     nx, ny = x1 + pad - 0.06 * span, y1 + pad - 0.14 * span
     ax.add_patch(FancyArrow(nx, ny, 0, 0.08 * span, width=0.012 * span, head_width=0.035 * span,
                             head_length=0.035 * span, length_includes_head=True, color="black", zorder=13))
@@ -146,9 +146,8 @@ def township_map(conn, township: str, lang: str = "zh", fmt: str = "png", rule_s
         Line2D([], [], marker="o", color=NV_COLOR["not_required"], mec="#333", lw=0, ms=8,
                label=t("road_not_required", lang)),
     ]
-    from geo import vocab
     handles += [Line2D([], [], marker="^", color=c, lw=0, ms=9, label=f"{t('layer_water', lang)}："
-                       f"{vocab.label(vocab.WATER_STATUS, k, lang)}") for k, c in STATUS_COLOR.items()]
+                       f"{label('water_status', k, lang)}") for k, c in STATUS_COLOR.items()]
     handles += [
         Line2D([], [], marker="x", color=FAIL_COLOR, lw=0, ms=8, mew=1.6, label=t("layer_water_hh", lang)),
         Line2D([], [], marker="o", color="#fc8d59", lw=0, ms=5, label=t("layer_risk", lang)),

@@ -9,12 +9,12 @@ import streamlit as st
 from accounts import audit, masking
 from accounts.scoped import scoped_transaction
 from geo import db, vocab
+from geo.i18n import both, label, t
 from geo.settings import settings
 from layers.base import Filters
 
 from . import indicators, ledgers
 from .session import lang, options, stamp, user, who
-from layers.i18n import t
 
 ALL = ""   # the 'all' choice of a selector (None would read as 'nothing chosen')
 
@@ -89,7 +89,7 @@ def scope(conn, key: str, *, village: bool = True, category: bool = False) -> Fi
     cat = ALL
     if category:
         cat = keep(st.sidebar.selectbox, t("category", lg), [ALL, *vocab.MONITORED], f"{key}_category", ALL,
-                   format_func=lambda c: t("all", lg) if c == ALL else vocab.label(vocab.CATEGORY, c, lg))
+                   format_func=lambda c: t("all", lg) if c == ALL else label("category", c, lg))
     return Filters(township=township or None, village=vil_code or None, category=cat or None)
 
 
@@ -99,7 +99,7 @@ def checks_notice(conn, rule_set: str | None) -> dict[str, bool]:
     missing = [indicators.CHECK_COMMANDS[k] for k, ok in run.items() if not ok]
     if missing:
         lg = lang()
-        st.warning(f"**{t('checks_not_run', 'zh')} / {t('checks_not_run', 'en')}** ({rule_set}). "
+        st.warning(f"**{both('checks_not_run', ' / ')}** ({rule_set}). "
                    f"{t('checks_not_run_cmd', lg)}\n\n" + "\n".join(f"`{c}`" for c in missing))
     return run
 

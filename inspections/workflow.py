@@ -2,25 +2,12 @@
 at any step; every transition appended to review_log (who, role, when, from, to, why), which refuses change."""
 from __future__ import annotations
 
+from geo.i18n import label
+
 from . import sql
 from .auth import Inspector
 
 STATES = ("submitted", "village_verified", "township_reviewed", "county_confirmed", "returned")
-STATE_LABELS = {
-    "submitted": ("已提交", "Submitted"),
-    "village_verified": ("村级已核实", "Village verified"),
-    "township_reviewed": ("乡镇已审核", "Township reviewed"),
-    "county_confirmed": ("县级已确认", "County confirmed"),
-    "returned": ("已退回", "Returned"),
-}
-# what the button that takes a step says
-ACTION_LABELS = {
-    "village_verified": ("村级核实通过", "Verify (village)"),
-    "township_reviewed": ("乡镇审核通过", "Approve (township)"),
-    "county_confirmed": ("县级确认", "Confirm (county)"),
-    "returned": ("退回", "Return"),
-    "submitted": ("改正后重新提交", "Resubmit after correction"),
-}
 # the next step forward from each state, and the roles that may take it (or return the item from that state)
 FORWARD = {
     "submitted": ("village_verified", {"village", "township", "county", "admin"}),
@@ -38,13 +25,13 @@ class WorkflowError(ValueError):
 
 
 def state_label(state: str, lang: str = "zh") -> str:
-    zh, en = STATE_LABELS.get(state, (state, state))
-    return en if lang == "en" else zh
+    """A review state in words (the catalogue's [vocab.review_state])."""
+    return label("review_state", state, lang)
 
 
 def action_label(to_state: str, lang: str = "zh") -> str:
-    zh, en = ACTION_LABELS.get(to_state, (to_state, to_state))
-    return en if lang == "en" else zh
+    """What the button that takes the step to `to_state` says ([vocab.review_action])."""
+    return label("review_action", to_state, lang)
 
 
 def allowed(state: str, actor: Inspector, is_author: bool) -> list[str]:

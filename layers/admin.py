@@ -4,9 +4,9 @@ from __future__ import annotations
 import folium
 
 from geo import db
+from geo.i18n import t
 
 from .base import SQL, Filters, Legend, LayerResult, feature_collection, geojson_layer
-from .i18n import t
 
 KEY = "admin"
 LINE = {"county": ("#000000", 3), "township": ("#4b4b4b", 2.2), "village": ("#9a9a9a", 1)}

@@ -3,11 +3,11 @@ from __future__ import annotations
 
 import folium
 
-from geo import db, vocab
+from geo import db
+from geo.i18n import label, t
 
 from .base import (SQL, Filters, Legend, LayerResult, feature_collection, fmt_date, fmt_num, geojson_layer, grid_counts,
                    grid_layer, labelled, over_cap, tip)
-from .i18n import t
 
 KEY = "assets"
 TYPE_COLOR = {"operating": "#1f78b4", "public_welfare": "#33a02c", "household": "#ff7f00"}
@@ -28,8 +28,8 @@ def build(conn, f: Filters, lang: str, shift=None) -> LayerResult:
         res.legends.append(Legend(t("layer_assets", lang), [(TYPE_COLOR["operating"], t("count", lang), "circle")],
                                   t("aggregated_note", lang)))
         return res
-    labelled(df, "type", vocab.ASSET_TYPE, lang)
-    labelled(df, "maintenance_state", vocab.MAINTENANCE_STATE, lang)
+    labelled(df, "type", "asset_type", lang)
+    labelled(df, "maintenance_state", "maintenance_state", lang)
     fmt_num(df, "value_yuan")
     fmt_date(df, "accepted_on")
     fmt_date(df, "registered_on")
@@ -51,8 +51,8 @@ def build(conn, f: Filters, lang: str, shift=None) -> LayerResult:
                            t("value_yuan", lang), t("accepted_on", lang), t("registered_on", lang),
                            t("owner", lang), t("custodian", lang), t("village", lang)], tooltip="tip").add_to(g)
     res.add(g, len(fc["features"]))
-    rows = [(c, vocab.label(vocab.ASSET_TYPE, k, lang), "circle") for k, c in TYPE_COLOR.items()]
-    rows += [(c, vocab.label(vocab.MAINTENANCE_STATE, k, lang), "ring") for k, c in STATE_BORDER.items() if k != "good"]
+    rows = [(c, label("asset_type", k, lang), "circle") for k, c in TYPE_COLOR.items()]
+    rows += [(c, label("maintenance_state", k, lang), "ring") for k, c in STATE_BORDER.items() if k != "good"]
     rows.append((UNREGISTERED, t("unregistered", lang), "ring"))
     res.legends.append(Legend(t("layer_assets", lang), rows))
     return res

@@ -15,6 +15,7 @@ import pandas as pd
 import shapely
 
 from geo import db
+from geo.i18n import label, t
 from geo.settings import settings
 
 SQL = db.SqlFiles(__file__)   # layers/sql/NAME.sql
@@ -120,17 +121,15 @@ def circle_style(color_of: Callable[[dict], str], border: Callable[[dict], str] 
     return style
 
 
-def labelled(df: pd.DataFrame, column: str, vocab: dict, lang: str, out: str | None = None) -> pd.DataFrame:
+def labelled(df: pd.DataFrame, column: str, vocabulary: str, lang: str, out: str | None = None) -> pd.DataFrame:
     """Add the vocabulary labels of a coded column (in `lang`) as column `out` (default: column + '_l')."""
-    table = {code: (zh if lang == "zh" else en) for code, (zh, en) in vocab.items()}
-    df[out or column + "_l"] = df[column].map(lambda v: table.get(v, v) if v is not None else "")
+    df[out or column + "_l"] = df[column].map(lambda v: label(vocabulary, v, lang))
     return df
 
 
-def labelled_list(df: pd.DataFrame, column: str, vocab: dict, lang: str, out: str | None = None) -> pd.DataFrame:
-    sep = "、" if lang == "zh" else ", "
-    table = {code: (zh if lang == "zh" else en) for code, (zh, en) in vocab.items()}
-    df[out or column + "_l"] = df[column].map(lambda vs: sep.join(table.get(v, v) for v in (vs or [])))
+def labelled_list(df: pd.DataFrame, column: str, vocabulary: str, lang: str, out: str | None = None
+                  ) -> pd.DataFrame:
+    df[out or column + "_l"] = df[column].map(lambda vs: label(vocabulary, list(vs or []), lang))
     return df
 
 
@@ -199,7 +198,6 @@ def grid_counts(df: pd.DataFrame, flags: tuple[str, ...] = ()) -> pd.DataFrame:
 
 def grid_layer(df: pd.DataFrame, color: str, lang: str, shift, labels: dict[str, str]) -> tuple[folium.GeoJson, int]:
     """Grid-cell aggregates as circles sized by count, with a popup of the counts."""
-    from .i18n import t
     fields = ["n", *labels]
     fc = feature_collection(df, fields, shift)
     layer = geojson_layer(fc, style=lambda ft: {"color": "#333333", "weight": 1, "fillColor": color,

@@ -6,22 +6,20 @@ from dataclasses import dataclass
 
 import folium
 
+from geo import i18n
 from geo.settings import settings
 
 
 @dataclass(frozen=True)
 class Basemap:
-    key: str
-    zh: str
-    en: str
+    key: str                        # its name in the catalogue's [vocab.basemap]
     tiles: tuple[str, ...] = ()     # tile URL templates, drawn in order (base, then annotation)
     attribution: str = ""
     subdomains: str = "abc"
     frame: str = "wgs84"            # 'wgs84' (≈ CGCS2000 for a map) or 'gcj02'
-    online: bool = False            # fetches tiles from the internet
 
     def label(self, lang: str) -> str:
-        return self.zh if lang == "zh" else self.en
+        return i18n.label("basemap", self.key, lang)
 
 
 PLAIN_BACKGROUND = "#eef2f3"
@@ -29,23 +27,19 @@ PLAIN_BACKGROUND = "#eef2f3"
 
 def available() -> dict[str, Basemap]:
     """The basemaps this installation can offer, the offline ones first."""
-    out = {"plain": Basemap("plain", "空白底图（离线）", "Plain background (offline)")}
+    out = {"plain": Basemap("plain")}
     if settings.local_tiles_url:
-        out["local"] = Basemap("local", "本地瓦片（离线）", "Local tiles (offline)", (settings.local_tiles_url,),
-                               settings.local_tiles_attribution)
-    out["osm"] = Basemap("osm", "OpenStreetMap（需联网）", "OpenStreetMap (online)",
-                         ("https://tile.openstreetmap.org/{z}/{x}/{y}.png",),
-                         "&copy; OpenStreetMap contributors", online=True)
+        out["local"] = Basemap("local", (settings.local_tiles_url,), settings.local_tiles_attribution)
+    out["osm"] = Basemap("osm", ("https://tile.openstreetmap.org/{z}/{x}/{y}.png",),
+                         "&copy; OpenStreetMap contributors")
     if settings.tianditu_key:
         tk = settings.tianditu_key
         wmts = ("https://t{s}.tianditu.gov.cn/%s_w/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0&LAYER=%s"
                 "&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles&TILEMATRIX={z}&TILEROW={y}&TILECOL={x}&tk=" + tk)
-        out["tianditu"] = Basemap("tianditu", "天地图（CGCS2000，需联网）", "Tianditu (CGCS2000, online)",
-                                  (wmts % ("vec", "vec"), wmts % ("cva", "cva")), "&copy; 天地图 Tianditu",
-                                  "01234567", online=True)
-    out["gaode"] = Basemap("gaode", "高德地图（GCJ-02，需联网）", "Gaode (GCJ-02, online)",
-                           ("https://webrd0{s}.is.autonavi.com/appmaptile?lang=zh_cn&size=1&scale=1&style=8"
-                            "&x={x}&y={y}&z={z}",), "&copy; 高德地图 AutoNavi", "1234", frame="gcj02", online=True)
+        out["tianditu"] = Basemap("tianditu", (wmts % ("vec", "vec"), wmts % ("cva", "cva")),
+                                  "&copy; 天地图 Tianditu", "01234567")
+    out["gaode"] = Basemap("gaode", ("https://webrd0{s}.is.autonavi.com/appmaptile?lang=zh_cn&size=1&scale=1&style=8"
+                                     "&x={x}&y={y}&z={z}",), "&copy; 高德地图 AutoNavi", "1234", frame="gcj02")
     return out
 
 

@@ -3,11 +3,11 @@ from __future__ import annotations
 
 import folium
 
-from geo import db, vocab
+from geo import db
+from geo.i18n import label, t, yes_no
 
 from .base import (SQL, Filters, Legend, LayerResult, count_radius, feature_collection, fmt_date, geojson_layer,
                    labelled, over_cap, tip)
-from .i18n import t, yes_no
 
 KEY = "housing"
 GRADE_COLOR = {"A": "#1a9850", "B": "#91cf60", "C": "#fc8d59", "D": "#d73027"}
@@ -37,8 +37,8 @@ def build(conn, f: Filters, lang: str, shift=None) -> LayerResult:
                       aliases=[t("natural_village", lang), t("village", lang), t("ind_dangerous_houses", lang),
                                t("idle_dangerous", lang)], tooltip="tip").add_to(g)
     else:
-        labelled(df, "grade", vocab.HOUSE_GRADE, lang)
-        labelled(df, "renovation_state", vocab.RENOVATION_STATE, lang)
+        labelled(df, "grade", "house_grade", lang)
+        labelled(df, "renovation_state", "renovation_state", lang)
         df["idle_l"] = df["idle"].map(lambda v: yes_no(v, lang))
         fmt_date(df, "appraised_on")
         df["tip"] = tip(df["head_name"], df["id"])
@@ -53,8 +53,8 @@ def build(conn, f: Filters, lang: str, shift=None) -> LayerResult:
                                t("renovation_state", lang), t("idle", lang), t("village", lang)],
                       tooltip="tip").add_to(g)
     res.add(g, len(fc["features"]))
-    rows = [(c, vocab.label(vocab.HOUSE_GRADE, k, lang), "circle") for k, c in GRADE_COLOR.items()]
-    rows.append((SAFE_COLOR, vocab.label(vocab.RENOVATION_STATE, "safe_occupancy", lang), "circle"))
+    rows = [(c, label("house_grade", k, lang), "circle") for k, c in GRADE_COLOR.items()]
+    rows.append((SAFE_COLOR, label("renovation_state", "safe_occupancy", lang), "circle"))
     rows.append((IDLE_RING, t("idle_dangerous", lang), "ring"))
     res.legends.append(Legend(t("layer_housing", lang), rows, t("aggregated_note", lang) if res.aggregated else None))
     return res

@@ -7,9 +7,9 @@ import pandas as pd
 import shapely
 
 from geo import frames
+from geo.i18n import t
 
 from .base import Filters, Legend, LayerResult, feature_collection, geojson_layer, grid_counts
-from .i18n import t
 
 KEY = "inspections"
 OPEN_COLOR = "#6a3d9a"

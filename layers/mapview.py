@@ -10,10 +10,10 @@ import folium.template
 import numpy as np
 
 from geo import db
+from geo.i18n import t
 
 from . import admin, assets, basemaps, housing, inspections, relocation, risk, roads, vendor, water
 from .base import SQL, Filters, default_rule_set
-from .i18n import t
 from .legend import MapLegend
 
 # Folium writes every property through Jinja's tojson, which escapes each Chinese character as \\uXXXX; the
@@ -91,7 +91,7 @@ def build_map(conn, f: Filters, layers, lang: str = "zh", basemap_key: str = "pl
         try:
             res = LAYERS[key].build(conn, f, lang, shift)
         except ModuleNotFoundError as err:
-            info.unavailable[key] = f"{t(LAYER_TITLES[key], lang)}: {err.name} not installed"
+            info.unavailable[key] = t("layer_missing", lang, layer=t(LAYER_TITLES[key], lang), module=err.name)
             continue
         for g in res.groups:
             g.add_to(m)

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import folium
 
-from geo import db, vocab
+from geo import db
+from geo.i18n import t
 
 from .base import (SQL, Filters, Legend, LayerResult, count_radius, feature_collection, geojson_layer, grid_counts,
                    grid_layer, labelled_list, over_cap, tip)
-from .i18n import t
 
 KEY = "relocation"
 OCC = [(0.5, "#f1eef6", "< 50%"), (0.8, "#bdc9e1", "50–80%"), (0.95, "#74a9cf", "80–95%"), (9.9, "#0570b0", "≥ 95%")]
@@ -34,7 +34,7 @@ def build(conn, f: Filters, lang: str, shift=None) -> LayerResult:
         res.legends.append(Legend(t("layer_relocation", lang), [(OCC[-1][1], t("count", lang), "circle")],
                                   t("aggregated_note", lang)))
         return res
-    labelled_list(df, "facilities", vocab.FACILITY, lang)
+    labelled_list(df, "facilities", "facility", lang)
     df["occ_txt"] = df["occupancy"].map(lambda v: "" if v is None or v != v else f"{100 * v:.0f}%")
     df["color"] = df["occupancy"].map(occ_color)
     df["tip"] = tip(df["name"], df["id"])

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import folium
 
-from geo import db, vocab
+from geo import db
+from geo.i18n import label, t
 
 from .base import (SQL, Filters, Legend, LayerResult, circle_style, count_radius, feature_collection, fmt_date,
                    geojson_layer, labelled, labelled_list, over_cap, tip)
-from .i18n import t
 
 KEY = "risk"
 CATEGORY_COLOR = {"unstable": "#d7301f", "marginal": "#fc8d59", "sudden_hardship": "#7a0177"}
@@ -62,9 +62,9 @@ def build(conn, f: Filters, lang: str, shift=None) -> LayerResult:
                       tooltip="name").add_to(g)
         res.add(g, len(afc["features"]))
     else:
-        labelled(hh, "category", vocab.CATEGORY, lang)
-        labelled(hh, "monitor_state", vocab.MONITOR_STATE, lang)
-        labelled_list(hh, "risk_types", vocab.RISK_TYPE, lang)
+        labelled(hh, "category", "category", lang)
+        labelled(hh, "monitor_state", "monitor_state", lang)
+        labelled_list(hh, "risk_types", "risk_type", lang)
         fmt_date(hh, "last_visit_on")
         hh["tip"] = tip(hh["head_name"], hh["id"])
         hfc = feature_collection(hh, ["id", "head_name", "category", "category_l", "monitor_state_l", "risk_types_l",
@@ -79,7 +79,7 @@ def build(conn, f: Filters, lang: str, shift=None) -> LayerResult:
                                t("last_visit_on", lang), t("natural_village", lang)],
                       tooltip="tip").add_to(g)
         res.add(g, len(hfc["features"]))
-    rows = [(c, vocab.label(vocab.CATEGORY, k, lang), "circle") for k, c in CATEGORY_COLOR.items()]
+    rows = [(c, label("category", k, lang), "circle") for k, c in CATEGORY_COLOR.items()]
     rows.append((OVERDUE_RING, t("overdue_visit", lang), "ring"))
     res.legends.append(Legend(t("layer_risk", lang), rows, t("aggregated_note", lang) if res.aggregated else None))
     return res

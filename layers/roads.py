@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import folium
 
-from geo import db, vocab
+from geo import db
+from geo.i18n import t, yes_no
 
 from .base import (SQL, Filters, Legend, LayerResult, feature_collection, fmt_num, geojson_layer, grid_counts, grid_layer,
                    labelled, over_cap, tip)
-from .i18n import t, yes_no
 
 KEY = "roads"
 HARD = "#252525"
@@ -32,15 +32,15 @@ def build(conn, f: Filters, lang: str, shift=None) -> LayerResult:
     if over_cap(df):
         res.aggregated = True
         df = db.query_df(conn, SQL("roads_merged"), p)
-        labelled(df, "surface", vocab.ROAD_SURFACE, lang)
-        labelled(df, "class", vocab.ROAD_CLASS, lang)
+        labelled(df, "surface", "road_surface", lang)
+        labelled(df, "class", "road_class", lang)
         fc = feature_collection(df, ["surface_l", "class", "class_l", "hardened", "n", "km"], shift)
         fields, aliases = ["surface_l", "class_l", "n", "km"], [t("surface", lang), t("class", lang),
-                                                                t("count", lang), "km"]
+                                                                t("count", lang), t("km", lang)]
         tooltip = None
     else:
-        labelled(df, "surface", vocab.ROAD_SURFACE, lang)
-        labelled(df, "class", vocab.ROAD_CLASS, lang)
+        labelled(df, "surface", "road_surface", lang)
+        labelled(df, "class", "road_class", lang)
         df["bus_l"] = df["bus"].map(lambda v: yes_no(v, lang))
         df["season_l"] = df["all_season"].map(lambda v: yes_no(v, lang))
         fc = feature_collection(df, ["id", "name", "surface_l", "class", "class_l", "hardened", "bus_l", "season_l"],

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import folium
 
-from geo import db, vocab
+from geo import db
+from geo.i18n import label, t, yes_no
 
 from .base import (SQL, Filters, Legend, LayerResult, feature_collection, fmt_num, geojson_layer, grid_counts, grid_layer,
                    labelled, over_cap, tip)
-from .i18n import clauses, t, yes_no
 
 KEY = "water"
 STATUS_COLOR = {"working": "#2c7bb6", "seasonal": "#fdae61", "failed": "#d7191c", "contaminated": "#7b3294"}
@@ -34,8 +34,8 @@ def _sources(conn, p: dict, lang: str, shift) -> tuple[folium.FeatureGroup, int]
                               {"failing": t("not_working", lang)})
         layer.add_to(g)
         return g, n
-    labelled(src, "kind", vocab.WATER_KIND, lang)
-    labelled(src, "status", vocab.WATER_STATUS, lang)
+    labelled(src, "kind", "water_kind", lang)
+    labelled(src, "status", "water_status", lang)
     src["piped_l"] = src["piped_to_home"].map(lambda v: yes_no(v, lang))
     src["disinf_l"] = src["disinfection"].map(lambda v: yes_no(v, lang))
     fmt_num(src, "capacity_m3_per_day", 1)
@@ -70,7 +70,7 @@ def build(conn, f: Filters, lang: str, shift=None) -> LayerResult:
     # sources, one by one, or counted per grid cell when too many
     res.add(*_sources(conn, p, lang, shift))
     res.legends.append(Legend(t("layer_water", lang),
-                              [(c, vocab.label(vocab.WATER_STATUS, k, lang), "circle") for k, c in STATUS_COLOR.items()]
+                              [(c, label("water_status", k, lang), "circle") for k, c in STATUS_COLOR.items()]
                               + [("#a6bddb", t("layer_water_zones", lang), "box")]))
 
     # compliance per natural village
@@ -102,8 +102,8 @@ def build(conn, f: Filters, lang: str, shift=None) -> LayerResult:
     else:
         for col, d in (("horizontal_m", 0), ("vertical_m", 0), ("round_trip_min", 1)):
             fmt_num(bad, col, d)
-        bad["basis_l"] = bad["distance_basis"].map(lambda v: t(v, lang) if v else "")
-        bad["clauses_l"] = bad["failed_clauses"].map(lambda v: clauses(v, lang))
+        bad["basis_l"] = bad["distance_basis"].map(lambda v: label("distance_basis", v, lang))
+        bad["clauses_l"] = bad["failed_clauses"].map(lambda v: label("problem", v, lang, "；" if lang != "en" else "; "))
         bad["source_l"] = bad["source_name"].fillna(bad["source_id"]).fillna("")
         bad["piped_l"] = bad["piped"].map(lambda v: yes_no(v, lang))
         bad["tip"] = tip(bad["name"], bad["id"])

@@ -4,41 +4,12 @@ from datetime import datetime, timedelta, timezone
 
 import streamlit as st
 
+from geo import i18n
 from inspections import forms, geolocate, page, records, schedule, validation
-from layers.i18n import t as layers_t
 
 TASKS_SHOWN = 15  # a phone screen's worth; the rest by id below or from the map
 
-L = {
-    "title": ("巡查录入", "Log an inspection"),
-    "hello": ("您好", "Hello"),
-    "where": ("我的位置", "Where I am"),
-    "no_fix": ("尚未定位：任务按到期日排序", "No position yet: tasks sorted by due date"),
-    "due": ("附近待办（按距离）", "Due nearby (nearest first)"),
-    "none_due": ("范围内暂无到期任务", "Nothing due in your area"),
-    "pick": ("选择对象", "Pick a target"),
-    "or_id": ("或输入对象编号", "or type a target id"),
-    "kind": ("检查类型", "Kind of check"),
-    "photos": ("现场照片（相册或相机，JPEG/HEIC）", "Photos (gallery or camera, JPEG/HEIC)"),
-    "camera": ("拍照", "Take a photo"),
-    "submit": ("提交", "Submit"),
-    "saved": ("已保存", "Saved"),
-    "again": ("已保存过（重复提交未新增记录）", "Already saved (the retry added nothing)"),
-    "flags": ("需复核的提示", "Flags for the reviewers"),
-    "no_flags": ("无异常提示", "No flags"),
-    "fix": ("请修改后重试", "Please correct and retry"),
-    "result": ("结论", "Result"),
-    "pass": ("合格", "Pass"),
-    "fail": ("不合格（将生成整改项）", "Fail (opens a rectification item)"),
-    "need_pos": ("请先定位", "Locate first"),
-    "distance": ("距离", "distance"),
-    "overdue": ("逾期", "overdue"),
-    "days": ("天", "days"),
-    "new": ("录入下一条", "Next inspection"),
-}
-
-
-lang, t, who, conn = page.start(L)
+lang, t, who, conn = page.start("capture")
 st.caption(f"{t('hello')}, {page.signed_in_as(who, lang)}")
 
 st.subheader(t("where"))
@@ -61,7 +32,7 @@ else:
     def describe(i):
         r = tasks.iloc[i]
         form = forms.load(r["kind"])
-        parts = [f"{r['label']} · {form.title.split(' / ')[0 if lang == 'zh' else -1]}"]
+        parts = [f"{r['label']} · {page.form_title(form, lang)}"]
         if r["distance_m"] is not None and r["distance_m"] == r["distance_m"]:
             d = r["distance_m"]
             parts.append(f"{t('distance')} " + (f"{d:.0f} m" if d < 1000 else f"{d / 1000:.1f} km"))
@@ -75,7 +46,7 @@ else:
 with st.expander(t("or_id"), expanded=choice is None and "target_id" in qp):
     kind_typed = st.selectbox(t("kind"), forms.kinds(), format_func=lambda k: forms.load(k).title,
                               index=forms.kinds().index(qp["kind"]) if qp.get("kind") in forms.kinds() else 0)
-    tid_typed = st.text_input("ID", value=qp.get("target_id", ""))
+    tid_typed = st.text_input(t("target_id"), value=qp.get("target_id", ""))
     if tid_typed and choice is None:
         choice = (kind_typed, forms.load(kind_typed).target_kind, tid_typed)
 if choice is None:
@@ -110,7 +81,7 @@ for q in form.answerable:
         codes = [c for c, _, _ in form.choices[q.list_name]]
         answers[q.name] = st.multiselect(label, codes, default=[c for c in (default or []) if c in codes],
                                          format_func=lambda c, ln=q.list_name: form.choice_label(ln, c, lang), key=key,
-                                         placeholder=layers_t("choose", lang))
+                                         placeholder=i18n.t("choose", lang))
     elif q.type == "integer":
         answers[q.name] = st.number_input(label, value=default, step=1, format="%d", key=key)
     elif q.type == "decimal":

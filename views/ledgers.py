@@ -2,7 +2,7 @@
 import streamlit as st
 
 from board import ledgers, session, widgets
-from layers.i18n import t
+from geo.i18n import t
 
 lg = session.lang()
 st.header(t("page_ledgers", lg))

@@ -1,11 +1,11 @@
 """地图 Map: the planner's layers on one map, filters and search; a click shows the check's explanation."""
 import streamlit as st
 
-from geo.settings import settings
 from board import explain, mapframe, search, session, widgets
+from geo.i18n import t
+from geo.settings import settings
 from layers import basemaps, mapview
 from layers.base import id_from_tip
-from layers.i18n import t
 
 lg = session.lang()
 st.header(t("page_map", lg))

@@ -2,7 +2,7 @@
 import streamlit as st
 
 from board import indicators, session, widgets
-from layers.i18n import t
+from geo.i18n import t
 from geo.settings import settings
 
 lg = session.lang()

@@ -2,7 +2,7 @@
 import streamlit as st
 
 from board import session, wallmap, widgets
-from layers.i18n import t
+from geo.i18n import t
 
 lg = session.lang()
 st.header(t("page_print", lg))

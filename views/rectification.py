@@ -1,9 +1,9 @@
 """整改清单 Rectification list: every failing water, road, housing and asset item with owner and due date."""
 import streamlit as st
 
-from geo.settings import settings
 from board import rectification, session, widgets
-from layers.i18n import t
+from geo.i18n import label, t
+from geo.settings import settings
 
 lg = session.lang()
 st.header(t("page_rectification", lg))
@@ -15,7 +15,8 @@ with session.connection() as conn:
         f = widgets.scope(conn, "rect")
         kind = widgets.keep(st.sidebar.selectbox, t("rect_kind", lg), [widgets.ALL, *rectification.KINDS],
                             "rect_kind", widgets.ALL,
-                            format_func=lambda k: t("all", lg) if k == widgets.ALL else t(f"kind_{k}", lg))
+                            format_func=lambda k: t("all", lg) if k == widgets.ALL
+                            else label("rectification_kind", k, lg))
         show_closed = widgets.keep(st.sidebar.checkbox, t("show_closed", lg), None, "rect_closed", False)
         items = rectification.items(conn, f.township, f.village, kind or None, show_closed)
         c1, c2, c3 = st.columns(3)

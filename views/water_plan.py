@@ -2,47 +2,47 @@
 repair priority and new-source sites. Thin: every answer comes from waterplan/."""
 import streamlit as st
 
-from geo.checks.rules import load_rules
 from board import mapframe, session, widgets
+from geo.checks.rules import load_rules
+from geo.i18n import label, t
 from layers import basemaps
 from waterplan import emergency, export, newsources, planmap, repair
-from waterplan.export import HEADERS_ZH, w
 from waterplan.scenario import Scenario, query
 
 lg = session.lang()
-st.header(w("page_title", lg))
+st.header(t("plan.page_title", lg))
 
 
 def heads(df):
-    return df.rename(columns=HEADERS_ZH) if lg == "zh" else df
+    return df.rename(columns=lambda c: label("plan_column", c, lg))
 
 
 with session.connection() as conn:
     if widgets.has_data(conn):
         rule_set = widgets.rule_set_choice(conn, "wp_rule")
         maps = basemaps.available()
-        basemap = st.sidebar.selectbox(w("basemap", lg), list(maps), format_func=lambda k: maps[k].label(lg),
+        basemap = st.sidebar.selectbox(t("basemap", lg), list(maps), format_func=lambda k: maps[k].label(lg),
                                        key="wp_base")
-        tab_e, tab_r, tab_n = st.tabs([w("tab_emergency", lg), w("tab_repair", lg), w("tab_new", lg)])
+        tab_e, tab_r, tab_n = st.tabs([t("plan.tab_emergency", lg), t("plan.tab_repair", lg), t("plan.tab_new", lg)])
         with tab_e:
             srcs = query(conn, "source_options", {})
-            label = {r.id: f"{r.id} {r.name or ''} · {r.kind} · {r.status} · "
+            shown = {r.id: f"{r.id} {r.name or ''} · {r.kind} · {r.status} · "
                            f"{'' if r.capacity_m3_per_day is None else f'{r.capacity_m3_per_day:g} m³/d'}"
                      for r in srcs.itertuples()}
             with st.form("wp_form"):
-                failed = st.multiselect(w("form_failed", lg), list(srcs.id), format_func=label.get, key="wp_failed",
-                                        placeholder=widgets.t("choose", lg))
-                dry = st.checkbox(w("form_dry", lg), key="wp_dry")
+                failed = st.multiselect(t("plan.form_failed", lg), list(srcs.id), format_func=shown.get,
+                                        key="wp_failed", placeholder=t("choose", lg))
+                dry = st.checkbox(t("plan.form_dry", lg), key="wp_dry")
                 c1, c2, c3, c4 = st.columns(4)
-                litres = c1.number_input(w("form_litres", lg), 1.0, 200.0,
+                litres = c1.number_input(t("plan.form_litres", lg), 1.0, 200.0,
                                          float(load_rules(conn, rule_set).emergency_litres_per_person_day), 5.0)
-                truck = c2.number_input(w("form_truck", lg), 0.5, 50.0, 5.0, 0.5)
-                day = c3.number_input(w("form_day", lg), 1.0, 24.0, 8.0, 0.5)
-                factor = c4.number_input(w("form_dry_factor", lg), 0.0, 1.0, 0.6, 0.05)
-                go = st.form_submit_button(w("form_go", lg), type="primary")
+                truck = c2.number_input(t("plan.form_truck", lg), 0.5, 50.0, 5.0, 0.5)
+                day = c3.number_input(t("plan.form_day", lg), 1.0, 24.0, 8.0, 0.5)
+                factor = c4.number_input(t("plan.form_dry_factor", lg), 0.0, 1.0, 0.6, 0.05)
+                go = st.form_submit_button(t("plan.form_go", lg), type="primary")
             if go:
                 if not failed and not dry:
-                    st.warning(w("form_need", lg))
+                    st.warning(t("plan.form_need", lg))
                 else:
                     sets = {"litres_per_person_day": str(litres), "truck_m3": str(truck), "working_day_h": str(day),
                             "dry_capacity_factor": str(factor)}
@@ -60,57 +60,57 @@ with session.connection() as conn:
             plan = st.session_state.get("wp_plan")
             if plan is not None:
                 s = plan.summary
-                st.caption(f"{plan.scenario.describe()} · {s['rule_set']} · {w('computed_in', lg, s=s['seconds'])}")
+                st.caption(f"{plan.scenario.describe()} · {s['rule_set']} · "
+                           f"{t('plan.computed_in', lg, s=s['seconds'])}")
                 cols = st.columns(6)
                 for c, key in zip(cols, ("households", "people", "vulnerable_households", "delivery_points",
                                          "trucks", "unserved_households")):
-                    c.metric(export.SUMMARY_ZH[key] if lg == "zh" else export.SUMMARY_EN[key], s[key])
-                st.caption(f"{export.SUMMARY_ZH['m3_per_day'] if lg == 'zh' else 'm³/day'}: {s['m3_per_day']} · "
-                           f"{export.SUMMARY_ZH['trips_per_day'] if lg == 'zh' else 'trips/day'}: {s['trips_per_day']}"
-                           f" · {export.SUMMARY_ZH['shortfall_m3_per_day'] if lg == 'zh' else 'shortfall'}: "
-                           f"{s['shortfall_m3_per_day']}")
+                    c.metric(label("plan_summary", key, lg), s[key])
+                st.caption(" · ".join(f"{label('plan_summary', key, lg)}: {s[key]}"
+                                      for key in ("m3_per_day", "trips_per_day", "shortfall_m3_per_day")))
                 m = planmap.build(plan, st.session_state.get("wp_out"), lg, basemap)
                 mapframe.show(mapframe.payload(m), key="water_plan_map", height=560)
                 d1, d2, d3 = st.columns(3)
-                d1.download_button(w("download_excel", lg), export.excel_bytes(plan), "应急送水方案.xlsx",
+                d1.download_button(t("plan.download_excel", lg), export.excel_bytes(plan),
+                                   f"{t('plan.file_plan', lg)}.xlsx",
                                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-                d2.download_button(w("download_png", lg), export.map_bytes(plan, "png", lg, conn), "应急送水挂图.png",
-                                   "image/png")
-                d3.download_button(w("download_pdf", lg), export.map_bytes(plan, "pdf", lg, conn), "应急送水挂图.pdf",
-                                   "application/pdf")
-                st.subheader(w("affected", lg))
+                d2.download_button(t("plan.download_png", lg), export.map_bytes(plan, "png", lg, conn),
+                                   f"{t('plan.file_map', lg)}.png", "image/png")
+                d3.download_button(t("plan.download_pdf", lg), export.map_bytes(plan, "pdf", lg, conn),
+                                   f"{t('plan.file_map', lg)}.pdf", "application/pdf")
+                st.subheader(t("plan.affected", lg))
                 st.dataframe(heads(plan.affected.reindex(columns=["subject_id", "name", "people", "vulnerable",
                                                                   "vulnerable_kinds", "reason", "natural_village_id"])),
                              hide_index=True)
-                st.subheader(w("points", lg))
+                st.subheader(t("plan.points", lg))
                 st.dataframe(heads(plan.points.reindex(columns=["id", "source_id", "m3_per_day", "trips_per_day",
                                                                 "route_km", "travel_min", "households", "people"])),
                              hide_index=True)
-                st.subheader(w("unserved", lg))
+                st.subheader(t("plan.unserved", lg))
                 st.dataframe(heads(plan.unserved.reindex(columns=["subject_id", "name", "people", "vulnerable",
                                                                   "why_zh" if lg == "zh" else "why"])),
                              hide_index=True)
-                st.subheader(w("sources_used", lg))
+                st.subheader(t("plan.sources_used", lg))
                 st.dataframe(heads(plan.sources[plan.sources.load_m3_per_day > 0].reindex(
                     columns=["id", "name", "capacity_m3_per_day", "spare_m3_per_day", "load_m3_per_day"])),
                     hide_index=True)
         with tab_r:
-            st.caption(w("repair_note", lg))
-            if st.button(w("rank_go", lg), key="wp_repair_go"):
+            st.caption(t("plan.repair_note", lg))
+            if st.button(t("plan.rank_go", lg), key="wp_repair_go"):
                 st.session_state["wp_repair"] = repair.rank(conn, rule_set)
                 conn.rollback()
             df = st.session_state.get("wp_repair")
             if df is not None:
                 st.dataframe(heads(df), hide_index=True)
-                st.download_button(w("download_csv", lg), df.to_csv(index=False).encode("utf-8"), "repair.csv",
+                st.download_button(t("plan.download_csv", lg), df.to_csv(index=False).encode("utf-8"), "repair.csv",
                                    "text/csv")
         with tab_n:
-            st.caption(w("new_note", lg))
-            if st.button(w("rank_go", lg), key="wp_new_go"):
+            st.caption(t("plan.new_note", lg))
+            if st.button(t("plan.rank_go", lg), key="wp_new_go"):
                 st.session_state["wp_new"] = newsources.rank(conn, rule_set, limit=200)
                 conn.rollback()
             df = st.session_state.get("wp_new")
             if df is not None:
                 st.dataframe(heads(df), hide_index=True)
-                st.download_button(w("download_csv", lg), df.to_csv(index=False).encode("utf-8"), "new_sources.csv",
-                                   "text/csv")
+                st.download_button(t("plan.download_csv", lg), df.to_csv(index=False).encode("utf-8"),
+                                   "new_sources.csv", "text/csv")

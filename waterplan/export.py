@@ -11,79 +11,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pandas as pd
 
-WORDS = {  # key -> (zh, en)
-    "title": ("应急送水方案", "Emergency water supply plan"),
-    "scenario": ("情景", "Scenario"),
-    "affected": ("受影响农户", "Affected households"),
-    "vulnerable": ("重点人群农户（监测户、独居老人、残疾人）", "Vulnerable (monitored, elderly alone, disabled)"),
-    "points": ("送水点", "Delivery points"),
-    "routes": ("送水车路线", "Truck routes"),
-    "sources_used": ("取水水源", "Sources supplying"),
-    "failed": ("失效水源", "Sources out"),
-    "unserved": ("无法送达农户", "Unserved households"),
-    "made_on": ("制图日期", "Made on"),
-    "north": ("北", "N"),
-    "summary": ("汇总", "Summary"),
-    "legs": ("运水任务", "Truck legs"),
-    "assignments": ("农户分配", "Assignments"),
-    # the water bureau's page
-    "page_title": ("县水利局 · 应急供水与规划", "Water bureau · emergency supply and planning"),
-    "tab_emergency": ("应急送水", "Emergency supply"),
-    "tab_repair": ("维修优先", "Repair priority"),
-    "tab_new": ("新水源选址", "New source sites"),
-    "form_failed": ("失效或污染的水源", "Failed or contaminated sources"),
-    "form_dry": ("枯水期（季节性水源停用，供水能力按系数折减）", "Dry season (seasonal sources off, capacities cut)"),
-    "form_litres": ("人均日供水（升）", "Litres per person per day"),
-    "form_truck": ("送水车容量（立方米）", "Truck capacity (m³)"),
-    "form_day": ("每日工作时长（小时）", "Working day (hours)"),
-    "form_dry_factor": ("枯水期能力系数", "Dry-season capacity factor"),
-    "form_go": ("计算方案", "Compute the plan"),
-    "form_need": ("请选择失效水源或勾选枯水期。", "Choose the failed sources or tick the dry season."),
-    "basemap": ("底图", "Basemap"),
-    "download_excel": ("下载方案（Excel）", "Download the plan (Excel)"),
-    "download_png": ("下载挂图（PNG）", "Download the map (PNG)"),
-    "download_pdf": ("下载挂图（PDF）", "Download the map (PDF)"),
-    "download_csv": ("下载排序（CSV）", "Download the ranking (CSV)"),
-    "rank_go": ("计算排序", "Rank"),
-    "computed_in": ("计算用时 {s} 秒", "computed in {s} s"),
-    "repair_note": ("按修复后可恢复达标的人口排序；关键度 = 其用户中无其他达标水源者的比例。",
-                    "Ranked by people who regain compliance if repaired; crucialness = share of its users with no "
-                    "other compliant source."),
-    "new_note": ("候选点为自然村及网格点，按可新增达标人口依次排序（不重复计算）。",
-                 "Candidate sites at natural villages and on a grid, ranked by people newly brought into compliance "
-                 "(nobody counted twice)."),
-    "none": ("无", "none"),
-}
-
-HEADERS_ZH = {
-    "household_id": "农户编号", "subject_id": "农户编号", "name": "户主/名称", "natural_village_id": "自然村编号",
-    "people": "人口", "vulnerable": "重点人群", "vulnerable_kinds": "重点类别", "reason": "原因",
-    "source_before": "原水源", "source_now": "现最近水源", "failed_now": "现不达标条款",
-    "delivery_point_id": "送水点编号", "id": "编号", "source_id": "水源编号", "m3_per_day": "日送水量(立方米)",
-    "trips_per_day": "日车次", "route_km": "路线长度(公里)", "travel_min": "单程行车(分钟)", "households": "户数",
-    "horizontal_m": "水平距离(米)", "vertical_m": "垂直距离(米)", "round_trip_min": "往返时间(分钟)",
-    "distance_basis": "距离依据", "why": "原因(英文)", "why_zh": "原因", "trip_min": "每车次用时(分钟)",
-    "truck_min_per_day": "日用车时间(分钟)", "lon": "经度", "lat": "纬度", "capacity_m3_per_day": "供水能力(立方米/日)",
-    "own_users": "自有用水人口", "spare_m3_per_day": "富余能力(立方米/日)", "load_m3_per_day": "本方案取水(立方米/日)",
-    "kind": "类型", "status": "状态", "demand_m3_per_day": "需水量(立方米/日)", "shortfall_m3_per_day": "缺口(立方米/日)",
-    "item": "项目", "value": "数值",
-}
-SUMMARY_ZH = {"households": "受影响户数", "people": "受影响人口", "vulnerable_households": "重点人群户数",
-              "m3_per_day": "日需水量(立方米)", "litres_per_person_day": "人均日供水(升)", "delivery_points": "送水点数",
-              "served_households": "可送达户数", "unserved_households": "无法送达户数", "trucks": "所需送水车(辆)",
-              "truck_m3": "单车容量(立方米)", "trips_per_day": "日车次", "truck_km_per_day": "日行车里程(公里)",
-              "shortfall_m3_per_day": "供水缺口(立方米/日)", "rule_set": "规则", "seconds": "计算用时(秒)"}
-
-SUMMARY_EN = {"households": "Affected households", "people": "People",
-              "vulnerable_households": "Vulnerable households", "m3_per_day": "Water (m³/day)",
-              "delivery_points": "Delivery points", "trucks": "Trucks",
-              "trips_per_day": "Trips per day", "unserved_households": "Unserved households",
-              "shortfall_m3_per_day": "Shortfall (m³/day)"}
-
-
-def w(key: str, lang: str = "zh", **fmt) -> str:
-    text = WORDS[key][0 if lang == "zh" else 1]
-    return text.format(**fmt) if fmt else text
+from geo.i18n import label, t, vocabulary
 
 
 # ------------------------------------------------------------------------------------------ the command's files
@@ -133,8 +61,9 @@ def write_files(plan, folder: Path) -> None:
 def excel_bytes(plan) -> bytes:
     """The plan as an Excel workbook, one sheet per table, Chinese headers."""
     s = plan.summary
-    summ = pd.DataFrame([(SUMMARY_ZH.get(k, k), s[k]) for k in SUMMARY_ZH if k in s], columns=["item", "value"])
-    summ.loc[len(summ)] = ("情景", plan.scenario.describe(full=True))
+    summ = pd.DataFrame([(label("plan_summary", k), s[k]) for k in vocabulary("plan_summary") if k in s],
+                        columns=["item", "value"])
+    summ.loc[len(summ)] = (t("plan.scenario"), plan.scenario.describe(full=True))
     aff = plan.affected.reindex(columns=["subject_id", "name", "natural_village_id", "people", "vulnerable",
                                          "vulnerable_kinds", "reason", "source_before", "source_now", "failed_now"])
     pts = plan.points.reindex(columns=["id", "source_id", "m3_per_day", "trips_per_day", "route_km", "travel_min",
@@ -143,16 +72,17 @@ def excel_bytes(plan) -> bytes:
                                       "travel_min", "trip_min", "truck_min_per_day"])
     src = plan.sources[plan.sources.load_m3_per_day > 0].reindex(
         columns=["id", "name", "kind", "capacity_m3_per_day", "own_users", "spare_m3_per_day", "load_m3_per_day"])
-    sheets = [(w("summary"), summ), (w("affected"), aff), (w("points"), pts), (w("legs"), legs),
-              (w("assignments"), plan.assignments.reindex(columns=["subject_id", "delivery_point_id", "horizontal_m",
-                                                                   "vertical_m", "round_trip_min", "distance_basis"])),
-              (w("unserved"), plan.unserved.reindex(columns=["subject_id", "name", "natural_village_id", "people",
+    sheets = [(t("plan.summary"), summ), (t("plan.affected"), aff), (t("plan.points"), pts), (t("plan.legs"), legs),
+              (t("plan.assignments"), plan.assignments.reindex(columns=["subject_id", "delivery_point_id",
+                                                                        "horizontal_m", "vertical_m", "round_trip_min",
+                                                                        "distance_basis"])),
+              (t("plan.unserved"), plan.unserved.reindex(columns=["subject_id", "name", "natural_village_id", "people",
                                                             "vulnerable", "why_zh", "why"])),
-              (w("sources_used"), src)]
+              (t("plan.sources_used"), src)]
     buf = io.BytesIO()
     with pd.ExcelWriter(buf, engine="openpyxl") as xw:
         for name, df in sheets:
-            df.rename(columns=HEADERS_ZH).to_excel(xw, sheet_name=name[:31], index=False)
+            df.rename(columns=lambda c: label("plan_column", c)).to_excel(xw, sheet_name=name[:31], index=False)
             ws = xw.sheets[name[:31]]
             for col in ws.columns:
                 ws.column_dimensions[col[0].column_letter].width = max(10, min(40, 2 + max(
@@ -233,29 +163,29 @@ def map_bytes(plan, fmt: str = "png", lang: str = "zh", conn=None, dpi: int = 15
     nx, ny = cx + span / 2 + pad - 0.06 * full, cy + span / 2 + pad - 0.16 * full
     ax.add_patch(FancyArrow(nx, ny, 0, 0.08 * full, width=0.012 * full, head_width=0.035 * full,
                             head_length=0.035 * full, length_includes_head=True, color="black", zorder=9))
-    ax.text(nx, ny + 0.09 * full, w("north", lang), fontsize=14, ha="center", va="bottom", weight="bold", zorder=9)
-    what = plan.scenario.describe() if lang == "zh" else \
-        (", ".join(plan.scenario.failed[:4]) + (f" and {len(plan.scenario.failed) - 4} more" if
-                                                 len(plan.scenario.failed) > 4 else "") or "dry season")
-    fig.text(0.03, 0.93, f"{w('title', lang)} · {what}",
+    ax.text(nx, ny + 0.09 * full, t("north", lang), fontsize=14, ha="center", va="bottom", weight="bold", zorder=9)
+    what = plan.scenario.describe() if lang != "en" else \
+        (", ".join(plan.scenario.failed[:4]) + (t("plan.and_more", lang, n=len(plan.scenario.failed) - 4) if
+                                                 len(plan.scenario.failed) > 4 else "") or t("plan.dry_season", lang))
+    fig.text(0.03, 0.93, f"{t('plan.title', lang)} · {what}",
              fontsize=18, weight="bold")
     handles = [
-        Line2D([], [], marker="o", color="#fdae61", lw=0, ms=5, label=w("affected", lang)),
-        Line2D([], [], marker="D", color="#d7191c", lw=0, ms=6, label=w("vulnerable", lang)),
-        Line2D([], [], marker="o", mfc="none", mec="black", lw=0, ms=7, label=w("unserved", lang)),
-        Line2D([], [], marker="s", color="#1a9850", lw=0, ms=8, label=w("points", lang)),
-        Line2D([], [], color="#2166ac", lw=1.6, label=w("routes", lang)),
-        Line2D([], [], marker="^", color="#2166ac", lw=0, ms=9, label=w("sources_used", lang)),
-        Line2D([], [], marker="X", color="#b2182b", lw=0, ms=9, label=w("failed", lang)),
+        Line2D([], [], marker="o", color="#fdae61", lw=0, ms=5, label=t("plan.affected", lang)),
+        Line2D([], [], marker="D", color="#d7191c", lw=0, ms=6, label=t("plan.vulnerable", lang)),
+        Line2D([], [], marker="o", mfc="none", mec="black", lw=0, ms=7, label=t("plan.unserved", lang)),
+        Line2D([], [], marker="s", color="#1a9850", lw=0, ms=8, label=t("plan.points", lang)),
+        Line2D([], [], color="#2166ac", lw=1.6, label=t("plan.routes", lang)),
+        Line2D([], [], marker="^", color="#2166ac", lw=0, ms=9, label=t("plan.sources_used", lang)),
+        Line2D([], [], marker="X", color="#b2182b", lw=0, ms=9, label=t("plan.failed", lang)),
     ]
     fig.legend(handles=handles, loc="upper left", bbox_to_anchor=(0.71, 0.9), fontsize=9, frameon=True)
     s = plan.summary
-    lines = [f"{SUMMARY_ZH[k] if lang == 'zh' else SUMMARY_EN[k]}: {s[k]}" for k in
+    lines = [f"{label('plan_summary', k, lang)}: {s[k]}" for k in
              ("households", "people", "vulnerable_households", "m3_per_day", "delivery_points", "trucks",
               "trips_per_day", "unserved_households", "shortfall_m3_per_day")]
     fig.text(0.71, 0.50, "\n".join(lines), fontsize=9, va="top", linespacing=1.6)
     today = datetime.now(ZoneInfo("Asia/Shanghai")).strftime("%Y-%m-%d %H:%M %Z")
-    fig.text(0.03, 0.03, f"{w('made_on', lang)}：{today}    {s['rule_set']}", fontsize=8, color="#333333")
+    fig.text(0.03, 0.03, f"{t('print_date', lang)}：{today}    {s['rule_set']}", fontsize=8, color="#333333")
     buf = io.BytesIO()
     fig.savefig(buf, format=fmt, dpi=dpi)
     plt.close(fig)

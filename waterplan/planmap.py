@@ -1,6 +1,7 @@
 """The emergency plan on a folium map for the water bureau's page: affected households (vulnerable and unserved
 marked), drop points, truck routes, sources used and out; the map helper's basemaps (shifted where the basemap is
-GCJ-02), legend control and locally served Leaflet assets (layers/)."""
+GCJ-02), legend control and locally served Leaflet assets (layers/); every tooltip escaped (names come from imported
+files)."""
 from __future__ import annotations
 
 import html
@@ -8,12 +9,11 @@ import html
 import folium
 import numpy as np
 
+from geo.i18n import t
 from layers import basemaps, vendor
 from layers.base import Legend
 from layers.legend import MapLegend
 from layers.mapview import view_of
-
-from .export import w
 
 C_AFFECTED, C_VULNERABLE, C_UNSERVED = "#fdae61", "#d7191c", "#000000"
 C_POINT, C_ROUTE, C_SOURCE, C_OUT = "#1a9850", "#2166ac", "#2166ac", "#b2182b"
@@ -52,55 +52,60 @@ def build(plan, failed_positions, lang: str = "zh", basemap_key: str = "plain") 
         f"<style>.leaflet-container{{background:{basemaps.PLAIN_BACKGROUND};}}</style>"))
     basemaps.add_to(m, bm)
 
-    g_routes = folium.FeatureGroup(name=w("routes", lang))
+    g_routes = folium.FeatureGroup(name=t("plan.routes", lang))
     for r, leg in zip(plan.routes, plan.legs.itertuples()):
         x, y = _shifted(shift, *np.asarray(r.coords).T)
         folium.PolyLine(list(zip(y, x)), color=C_ROUTE, weight=3, opacity=0.8,
-                        tooltip=f"{leg.source_id} → {leg.delivery_point_id}: {leg.route_km:.2f} km, "
-                                f"{leg.m3_per_day:.2f} m³/d, {leg.trips_per_day} ×").add_to(g_routes)
+                        tooltip=html.escape(f"{leg.source_id} → {leg.delivery_point_id}: {leg.route_km:.2f} km, "
+                                            f"{leg.m3_per_day:.2f} m³/d, {leg.trips_per_day} ×")).add_to(g_routes)
     g_routes.add_to(m)
 
-    g_hh = folium.FeatureGroup(name=w("affected", lang))
+    g_hh = folium.FeatureGroup(name=t("plan.affected", lang))
     served = set(plan.assignments.subject_id)
     x, y = _shifted(shift, a.lon, a.lat)
     for k, r in enumerate(a.itertuples()):
         is_served = r.subject_id in served
         color = C_VULNERABLE if r.vulnerable else C_AFFECTED
-        tip = f"{r.subject_id} {r.name or ''} · {r.people} 人 · {r.reason}" + ("" if is_served else " · 无法送达")
+        tip = [f"{r.subject_id} {r.name or ''}", t("plan.people_n", lang, n=r.people), str(r.reason)]
+        if not is_served:
+            tip.append(t("plan.unreachable", lang))
         folium.CircleMarker([y[k], x[k]], radius=6 if r.vulnerable else 4, color=C_UNSERVED if not is_served else color,
                             weight=2 if not is_served else 1, fill=True, fill_color=color, fill_opacity=0.9,
-                            tooltip=html.escape(tip)).add_to(g_hh)
+                            tooltip=html.escape(" · ".join(tip))).add_to(g_hh)
     g_hh.add_to(m)
 
-    g_pts = folium.FeatureGroup(name=w("points", lang))
+    g_pts = folium.FeatureGroup(name=t("plan.points", lang))
     if len(pts):
         x, y = _shifted(shift, pts.lon, pts.lat)
         for k, r in enumerate(pts.itertuples()):
             folium.Marker([y[k], x[k]], icon=_icon("■", C_POINT, r.id),
-                          tooltip=f"{r.id} · {r.households} 户 · {r.m3_per_day:.2f} m³/d · "
-                                          f"{r.trips_per_day} 车次 · {r.source_id}").add_to(g_pts)
+                          tooltip=html.escape(t("plan.tip_point", lang, id=r.id, households=r.households,
+                                                m3=f"{r.m3_per_day:.2f}", trips=r.trips_per_day,
+                                                source=r.source_id))).add_to(g_pts)
     g_pts.add_to(m)
 
-    g_src = folium.FeatureGroup(name=w("sources_used", lang))
+    g_src = folium.FeatureGroup(name=t("plan.sources_used", lang))
     x, y = _shifted(shift, used.lon, used.lat)
     for k, r in enumerate(used.itertuples()):
         folium.Marker([y[k], x[k]], icon=_icon("▲", C_SOURCE, r.id),
-                      tooltip=f"{r.id} {r.name or ''} · 取水 {r.load_m3_per_day:.2f} / 富余 "
-                              f"{r.spare_m3_per_day:.2f} m³/d").add_to(g_src)
+                      tooltip=html.escape(t("plan.tip_source", lang, id=r.id, name=r.name or "",
+                                            load=f"{r.load_m3_per_day:.2f}", spare=f"{r.spare_m3_per_day:.2f}"))
+                      ).add_to(g_src)
     x, y = _shifted(shift, failed_positions.lon, failed_positions.lat)
     for k, r in enumerate(failed_positions.itertuples()):
         folium.CircleMarker([y[k], x[k]], radius=8, color="white", weight=1, fill=True, fill_color=C_OUT,
-                            fill_opacity=1.0, tooltip=f"{w('failed', lang)}: {r.id}").add_to(g_src)
+                            fill_opacity=1.0, tooltip=html.escape(f"{t('plan.failed', lang)}: {r.id}")
+                            ).add_to(g_src)
     g_src.add_to(m)
 
-    legends = [Legend(w("title", lang), [(C_AFFECTED, w("affected", lang), "circle"),
-                                         (C_VULNERABLE, w("vulnerable", lang), "circle"),
-                                         (C_UNSERVED, w("unserved", lang), "ring"),
-                                         (C_POINT, w("points", lang), "box"),
-                                         (C_ROUTE, w("routes", lang), "line"),
-                                         (C_SOURCE, w("sources_used", lang), "box"),
-                                         (C_OUT, w("failed", lang), "circle")])]
-    MapLegend(legends, w("title", lang)).add_to(m)
+    legends = [Legend(t("plan.title", lang), [(C_AFFECTED, t("plan.affected", lang), "circle"),
+                                         (C_VULNERABLE, t("plan.vulnerable", lang), "circle"),
+                                         (C_UNSERVED, t("plan.unserved", lang), "ring"),
+                                         (C_POINT, t("plan.points", lang), "box"),
+                                         (C_ROUTE, t("plan.routes", lang), "line"),
+                                         (C_SOURCE, t("plan.sources_used", lang), "box"),
+                                         (C_OUT, t("plan.failed", lang), "circle")])]
+    MapLegend(legends, t("plan.title", lang)).add_to(m)
     folium.LayerControl(collapsed=False, position="topright").add_to(m)
     vendor.localize(m)
     return m
