@@ -39,3 +39,23 @@ def test_water_plan_page(conn):
     at.session_state["lang"] = "en"
     at.run()
     assert not at.exception and at.header[0].value.startswith("Water bureau")
+
+
+def test_source_picker_names_kind_and_status_in_the_page_language(conn):
+    """The picker of failed sources said `cistern · working` in the Chinese interface: its words are the catalogue's."""
+    sc.load(conn, villages=[{"id": "nv1", "households": 1, "dx": 0, "dy": 0}], dem=FLAT,
+            households=[{"id": "a", "natural_village_id": "nv1", "members": 3, "dx": 0, "dy": 0}],
+            sources=[{"id": "s1", "name": "后山水窖", "kind": "cistern", "status": "working", "dx": 0, "dy": 100,
+                      "capacity_m3_per_day": 10},
+                     {"id": "s2", "kind": "well", "status": "seasonal", "dx": 50, "dy": 0}])
+    at = AppTest.from_file(PAGE, default_timeout=60)
+    sign_in(at, "water_bureau", "530427000000")
+    at.run()
+    assert not at.exception
+    shown = at.multiselect(key="wp_failed").options
+    assert shown == ["s1 后山水窖 · 水窖 · 正常 · 10 m³/d", "s2 · 水井 · 季节性缺水"]
+    at.session_state["lang"] = "en"
+    at.run()
+    assert not at.exception
+    assert at.multiselect(key="wp_failed").options == ["s1 后山水窖 · cistern · working · 10 m³/d",
+                                                       "s2 · well · seasonal shortage"]

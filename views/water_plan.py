@@ -1,5 +1,6 @@
 """县水利局 Water bureau: emergency supply plan (scenario form, plan on the map, tables, Excel and printable map),
 repair priority and new-source sites. Thin: every answer comes from waterplan/."""
+import pandas as pd
 import streamlit as st
 
 from board import mapframe, session, widgets
@@ -17,6 +18,14 @@ def heads(df):
     return df.rename(columns=lambda c: label("plan_column", c, lg))
 
 
+def source_label(r) -> str:
+    """A source in the picker: id and name, kind and status in words, capacity (each where known)."""
+    parts = [f"{r.id} {r.name}" if pd.notna(r.name) else r.id, label("water_kind", r.kind, lg),
+             label("water_status", r.status, lg),
+             f"{r.capacity_m3_per_day:g} m³/d" if pd.notna(r.capacity_m3_per_day) else ""]
+    return " · ".join(p for p in parts if p)
+
+
 with session.connection() as conn:
     if widgets.has_data(conn):
         rule_set = widgets.rule_set_choice(conn, "wp_rule")
@@ -26,9 +35,7 @@ with session.connection() as conn:
         tab_e, tab_r, tab_n = st.tabs([t("plan.tab_emergency", lg), t("plan.tab_repair", lg), t("plan.tab_new", lg)])
         with tab_e:
             srcs = query(conn, "source_options", {})
-            shown = {r.id: f"{r.id} {r.name or ''} · {r.kind} · {r.status} · "
-                           f"{'' if r.capacity_m3_per_day is None else f'{r.capacity_m3_per_day:g} m³/d'}"
-                     for r in srcs.itertuples()}
+            shown = {r.id: source_label(r) for r in srcs.itertuples()}
             with st.form("wp_form"):
                 failed = st.multiselect(t("plan.form_failed", lg), list(srcs.id), format_func=shown.get,
                                         key="wp_failed", placeholder=t("choose", lg))
