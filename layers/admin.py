@@ -6,18 +6,19 @@ import folium
 from geo import db
 from geo.i18n import t
 
-from .base import SQL, Filters, Legend, LayerResult, feature_collection, geojson_layer
+from .base import SQL, Filters, LayerResult, Legend, feature_collection
+from .popup import Field, Popup
 
-KEY = "admin"
 LINE = {"county": ("#000000", 3), "township": ("#4b4b4b", 2.2), "village": ("#9a9a9a", 1)}
 SEAT = {"county": ("#b30000", 8), "township": ("#e34a33", 6), "village": ("#fc8d59", 4)}
+SEATS = Popup((Field("name", "name"), Field("code", "code")), tip=("name",))
 
 
 def build(conn, f: Filters, lang: str, shift=None) -> LayerResult:
     res = LayerResult()
     p = f.params()
     units = db.query_df(conn, SQL("admin_units"), p)
-    fc = feature_collection(units, ["code", "name", "level"], shift)
+    fc = feature_collection(units, units[["level"]], shift)
 
     def style(feature):
         color, weight = LINE.get(feature["properties"]["level"], ("#9a9a9a", 1))
@@ -26,12 +27,12 @@ def build(conn, f: Filters, lang: str, shift=None) -> LayerResult:
     g = folium.FeatureGroup(name=t("layer_admin", lang), show=True)
     folium.GeoJson(fc, style_function=style, interactive=False).add_to(g)
     seats = db.query_df(conn, SQL("seats"), p)
-    sfc = feature_collection(seats, ["code", "name", "level"], shift)
-    geojson_layer(sfc, style=lambda ft: {"color": "#ffffff", "weight": 1.5, "fillOpacity": 1,
-                                         "fillColor": SEAT.get(ft["properties"]["level"], ("#fc8d59", 4))[0],
-                                         "radius": SEAT.get(ft["properties"]["level"], ("#fc8d59", 4))[1]},
-                  fields=["name", "code"], aliases=[t("name", lang), t("code", lang)], tooltip="name").add_to(g)
-    res.add(g, len(fc["features"]) + len(sfc["features"]))
+    layer, n = SEATS.layer(seats, lang, keep=("level",), shift=shift, style=lambda ft: {
+        "color": "#ffffff", "weight": 1.5, "fillOpacity": 1,
+        "fillColor": SEAT.get(ft["properties"]["level"], SEAT["village"])[0],
+        "radius": SEAT.get(ft["properties"]["level"], SEAT["village"])[1]})
+    layer.add_to(g)
+    res.add(g, len(fc["features"]) + n)
     res.legends.append(Legend(t("layer_admin", lang), [
         (LINE["township"][0], t("township_boundary", lang), "line"),
         (LINE["village"][0], t("village_boundary", lang), "line"),

@@ -4,15 +4,21 @@ from __future__ import annotations
 import folium
 
 from geo import db
-from geo.i18n import label, t, yes_no
+from geo.i18n import label, t
 
-from .base import (SQL, Filters, Legend, LayerResult, count_radius, feature_collection, fmt_date, geojson_layer,
-                   labelled, over_cap, tip)
+from .base import SQL, Filters, LayerResult, Legend, count_radius, over_cap
+from .popup import Field, Popup, coded, day, yes_no
 
-KEY = "housing"
 GRADE_COLOR = {"A": "#1a9850", "B": "#91cf60", "C": "#fc8d59", "D": "#d73027"}
 SAFE_COLOR = "#4575b4"      # C/D renovated to safe occupancy
 IDLE_RING = "#000000"
+
+PER_NATURAL_VILLAGE = Popup((Field("name", "natural_village"), Field("village_name", "village"),
+                             Field("n", "ind_dangerous_houses"), Field("idle_n", "idle_dangerous")))
+HOUSES = Popup((Field("id", "id"), Field("head_name", "head_name"), Field("grade", "grade", coded("house_grade")),
+                Field("appraised_on", "appraised_on", day),
+                Field("renovation_state", "renovation_state", coded("renovation_state")), Field("idle", "idle", yes_no),
+                Field("village_name", "village")), tip=("head_name", "id"))
 
 
 def color(p) -> str:
@@ -29,30 +35,16 @@ def build(conn, f: Filters, lang: str, shift=None) -> LayerResult:
     if over_cap(df):
         res.aggregated = True
         agg = db.query_df(conn, SQL("houses_agg"), p)
-        agg["tip"] = tip(agg["name"], agg["id"])
-        fc = feature_collection(agg, ["name", "village_name", "n", "idle_n", "tip"], shift)
-        geojson_layer(fc, style=lambda ft: {"color": "#67000d", "weight": 1, "fillColor": GRADE_COLOR["D"],
-                                            "fillOpacity": 0.7, "radius": count_radius(ft["properties"]["n"])},
-                      fields=["name", "village_name", "n", "idle_n"],
-                      aliases=[t("natural_village", lang), t("village", lang), t("ind_dangerous_houses", lang),
-                               t("idle_dangerous", lang)], tooltip="tip").add_to(g)
+        layer, n = PER_NATURAL_VILLAGE.layer(agg, lang, keep=("n",), shift=shift, style=lambda ft: {
+            "color": "#67000d", "weight": 1, "fillColor": GRADE_COLOR["D"], "fillOpacity": 0.7,
+            "radius": count_radius(ft["properties"]["n"])})
     else:
-        labelled(df, "grade", "house_grade", lang)
-        labelled(df, "renovation_state", "renovation_state", lang)
-        df["idle_l"] = df["idle"].map(lambda v: yes_no(v, lang))
-        fmt_date(df, "appraised_on")
-        df["tip"] = tip(df["head_name"], df["id"])
-        fc = feature_collection(df, ["id", "grade", "renovation_state", "idle", "grade_l", "renovation_state_l",
-                                     "idle_l", "appraised_on", "head_name", "village_name", "tip"], shift)
-        geojson_layer(fc, style=lambda ft: {"color": IDLE_RING if ft["properties"]["idle"] else "#ffffff",
-                                            "weight": 2.5 if ft["properties"]["idle"] else 1,
-                                            "fillColor": color(ft["properties"]), "fillOpacity": 0.9},
-                      fields=["id", "head_name", "grade_l", "appraised_on", "renovation_state_l", "idle_l",
-                              "village_name"],
-                      aliases=[t("id", lang), t("head_name", lang), t("grade", lang), t("appraised_on", lang),
-                               t("renovation_state", lang), t("idle", lang), t("village", lang)],
-                      tooltip="tip").add_to(g)
-    res.add(g, len(fc["features"]))
+        layer, n = HOUSES.layer(df, lang, keep=("grade", "renovation_state", "idle"), shift=shift, style=lambda ft: {
+            "color": IDLE_RING if ft["properties"]["idle"] else "#ffffff",
+            "weight": 2.5 if ft["properties"]["idle"] else 1,
+            "fillColor": color(ft["properties"]), "fillOpacity": 0.9})
+    layer.add_to(g)
+    res.add(g, n)
     rows = [(c, label("house_grade", k, lang), "circle") for k, c in GRADE_COLOR.items()]
     rows.append((SAFE_COLOR, label("renovation_state", "safe_occupancy", lang), "circle"))
     rows.append((IDLE_RING, t("idle_dangerous", lang), "ring"))

@@ -7,11 +7,16 @@ import folium
 from geo import db
 from geo.i18n import t
 
-from .base import (SQL, Filters, Legend, LayerResult, count_radius, feature_collection, geojson_layer, grid_counts,
-                   grid_layer, labelled_list, over_cap, tip)
+from .base import SQL, Filters, LayerResult, Legend, count_radius, over_cap
+from .grid import grid_counts, grid_layer
+from .popup import Field, Popup, coded, percent
 
-KEY = "relocation"
 OCC = [(0.5, "#f1eef6", "< 50%"), (0.8, "#bdc9e1", "50–80%"), (0.95, "#74a9cf", "80–95%"), (9.9, "#0570b0", "≥ 95%")]
+
+SITES = Popup((Field("id", "id"), Field("name", "name"), Field("capacity_households", "capacity_households"),
+               Field("relocated_households", "relocated_households"), Field("occupancy", "occupancy", percent(0)),
+               Field("facilities", "facilities", coded("facility")), Field("without_worker", "without_worker"),
+               Field("village_name", "village")))
 
 
 def occ_color(v) -> str:
@@ -22,34 +27,26 @@ def occ_color(v) -> str:
 
 def build(conn, f: Filters, lang: str, shift=None) -> LayerResult:
     res = LayerResult()
+    g = folium.FeatureGroup(name=t("layer_relocation", lang), show=True)
     # sites are a handful per county (18 in the county demo); more than the cap would be a prefecture's worth
     df = db.query_df(conn, SQL("relocation_sites"), f.params())
     if over_cap(df):
-        g = folium.FeatureGroup(name=t("layer_relocation", lang), show=True)
-        layer, n = grid_layer(grid_counts(db.query_df(conn, SQL("relocation_sites"), f.params(cap=10 ** 9))), OCC[-1][1], lang,
-                              shift, {})
+        layer, n = grid_layer(grid_counts(db.query_df(conn, SQL("relocation_sites"), f.params(cap=10 ** 9))),
+                              OCC[-1][1], lang, shift)
         layer.add_to(g)
         res.add(g, n)
         res.aggregated = True
         res.legends.append(Legend(t("layer_relocation", lang), [(OCC[-1][1], t("count", lang), "circle")],
                                   t("aggregated_note", lang)))
         return res
-    labelled_list(df, "facilities", "facility", lang)
-    df["occ_txt"] = df["occupancy"].map(lambda v: "" if v is None or v != v else f"{100 * v:.0f}%")
     df["color"] = df["occupancy"].map(occ_color)
-    df["tip"] = tip(df["name"], df["id"])
-    fc = feature_collection(df, ["id", "name", "capacity_households", "relocated_households", "occ_txt",
-                                 "facilities_l", "without_worker", "village_name", "color", "tip"], shift)
-    g = folium.FeatureGroup(name=t("layer_relocation", lang), show=True)
-    geojson_layer(fc, style=lambda ft: {"color": "#d7301f" if ft["properties"]["without_worker"] else "#08306b",
-                                        "weight": 2.5, "fillColor": ft["properties"]["color"], "fillOpacity": 0.9,
-                                        "radius": count_radius(ft["properties"]["relocated_households"], 7, 20)},
-                  fields=["id", "name", "capacity_households", "relocated_households", "occ_txt", "facilities_l",
-                          "without_worker", "village_name"],
-                  aliases=[t("id", lang), t("name", lang), t("capacity_households", lang),
-                           t("relocated_households", lang), t("occupancy", lang), t("facilities", lang),
-                           t("without_worker", lang), t("village", lang)], tooltip="tip").add_to(g)
-    res.add(g, len(fc["features"]))
+    layer, n = SITES.layer(df, lang, keep=("color", "without_worker", "relocated_households"), shift=shift,
+                           style=lambda ft: {
+                               "color": "#d7301f" if ft["properties"]["without_worker"] else "#08306b",
+                               "weight": 2.5, "fillColor": ft["properties"]["color"], "fillOpacity": 0.9,
+                               "radius": count_radius(ft["properties"]["relocated_households"], 7, 20)})
+    layer.add_to(g)
+    res.add(g, n)
     rows = [(c, f"{t('occupancy', lang)} {lbl}", "circle") for _, c, lbl in OCC]
     rows.append(("#d7301f", t("without_worker", lang), "ring"))
     res.legends.append(Legend(t("layer_relocation", lang), rows))

@@ -7,15 +7,27 @@ import folium
 from geo import db
 from geo.i18n import label, t
 
-from .base import (SQL, Filters, Legend, LayerResult, circle_style, count_radius, feature_collection, fmt_date,
-                   geojson_layer, labelled, labelled_list, over_cap, tip)
+from .base import SQL, Filters, LayerResult, Legend, count_radius, over_cap
+from .popup import Field, Popup, coded, day, percent
 
-KEY = "risk"
 CATEGORY_COLOR = {"unstable": "#d7301f", "marginal": "#fc8d59", "sudden_hardship": "#7a0177"}
 OVERDUE_RING = "#000000"
 SHARE_BREAKS = [(0.05, "#fef0d9", "share_0"), (0.10, "#fdcc8a", "share_1"), (0.20, "#fc8d59", "share_2"),
                 (9.99, "#d7301f", "share_3")]
 NO_DATA = "#e0e0e0"
+
+VILLAGES = Popup((Field("name", "village"), Field("township_name", "township"), Field("population", "population"),
+                  Field("mon_hh", "monitored_households"), Field("mon_people", "monitored_people"),
+                  Field("share", "share", percent(1))), tip=("name",))
+PER_NATURAL_VILLAGE = Popup((Field("name", "natural_village"), Field("village_name", "village"),
+                             Field("n", "monitored_households"), Field("people", "monitored_people"),
+                             Field("overdue_n", "overdue_visit")), tip=("name",))
+HOUSEHOLDS = Popup((Field("id", "id"), Field("head_name", "head_name"),
+                    Field("category", "category", coded("category")),
+                    Field("monitor_state", "monitor_state", coded("monitor_state")),
+                    Field("risk_types", "risk_types", coded("risk_type")), Field("members", "members"),
+                    Field("support_contact", "support_contact"), Field("last_visit_on", "last_visit_on", day),
+                    Field("nv_name", "natural_village")), tip=("head_name", "id"))
 
 
 def share_color(share) -> str:
@@ -32,20 +44,14 @@ def build(conn, f: Filters, lang: str, shift=None) -> LayerResult:
     p = f.params()
     # villages shaded by the share monitored
     vil = db.query_df(conn, SQL("risk_villages"), p)
-    vil["share_txt"] = vil["share"].map(lambda s: "" if s is None or s != s else f"{100 * s:.1f}%")
     vil["color"] = vil["share"].map(share_color)
-    fc = feature_collection(vil, ["code", "name", "township_name", "population", "mon_hh", "mon_people",
-                                  "share_txt", "color"], shift)
     g = folium.FeatureGroup(name=t("layer_risk_share", lang), show=True)
-    geojson_layer(fc, style=lambda ft: {"color": "#777777", "weight": 0.6, "fillColor": ft["properties"]["color"],
-                                        "fillOpacity": 0.55},
-                  fields=["name", "township_name", "population", "mon_hh", "mon_people", "share_txt"],
-                  aliases=[t("village", lang), t("township", lang), t("population", lang),
-                           t("monitored_households", lang), t("monitored_people", lang), t("share", lang)],
-                  tooltip="name").add_to(g)
-    res.add(g, len(fc["features"]))
-    res.legends.append(Legend(t("layer_risk_share", lang),
-                              [(c, t(k, lang), "box") for _, c, k in SHARE_BREAKS] + [(NO_DATA, t("share_na", lang), "box")]))
+    layer, n = VILLAGES.layer(vil, lang, keep=("color",), shift=shift, style=lambda ft: {
+        "color": "#777777", "weight": 0.6, "fillColor": ft["properties"]["color"], "fillOpacity": 0.55})
+    layer.add_to(g)
+    res.add(g, n)
+    res.legends.append(Legend(t("layer_risk_share", lang), [(c, t(k, lang), "box") for _, c, k in SHARE_BREAKS]
+                              + [(NO_DATA, t("share_na", lang), "box")]))
 
     # the households themselves, or per natural village when too many
     hh = db.query_df(conn, SQL("risk_households"), p)
@@ -53,32 +59,15 @@ def build(conn, f: Filters, lang: str, shift=None) -> LayerResult:
     if over_cap(hh):
         res.aggregated = True
         agg = db.query_df(conn, SQL("risk_households_agg"), p)
-        afc = feature_collection(agg, ["id", "name", "village_name", "n", "people", "overdue_n"], shift)
-        geojson_layer(afc, style=lambda ft: {"color": "#7f0000", "weight": 1, "fillColor": "#d7301f",
-                                             "fillOpacity": 0.7, "radius": count_radius(ft["properties"]["n"])},
-                      fields=["name", "village_name", "n", "people", "overdue_n"],
-                      aliases=[t("natural_village", lang), t("village", lang), t("monitored_households", lang),
-                               t("monitored_people", lang), t("overdue_visit", lang)],
-                      tooltip="name").add_to(g)
-        res.add(g, len(afc["features"]))
+        layer, n = PER_NATURAL_VILLAGE.layer(agg, lang, keep=("n",), shift=shift, style=lambda ft: {
+            "color": "#7f0000", "weight": 1, "fillColor": "#d7301f", "fillOpacity": 0.7,
+            "radius": count_radius(ft["properties"]["n"])})
     else:
-        labelled(hh, "category", "category", lang)
-        labelled(hh, "monitor_state", "monitor_state", lang)
-        labelled_list(hh, "risk_types", "risk_type", lang)
-        fmt_date(hh, "last_visit_on")
-        hh["tip"] = tip(hh["head_name"], hh["id"])
-        hfc = feature_collection(hh, ["id", "head_name", "category", "category_l", "monitor_state_l", "risk_types_l",
-                                      "members", "support_contact", "last_visit_on", "nv_name", "overdue", "tip"], shift)
-        style = circle_style(lambda pr: CATEGORY_COLOR.get(pr["category"], "#999999"),
-                             lambda pr: OVERDUE_RING if pr["overdue"] else "#ffffff")
-        geojson_layer(hfc, style=style,
-                      fields=["id", "head_name", "category_l", "monitor_state_l", "risk_types_l", "members",
-                              "support_contact", "last_visit_on", "nv_name"],
-                      aliases=[t("id", lang), t("head_name", lang), t("category", lang), t("monitor_state", lang),
-                               t("risk_types", lang), t("members", lang), t("support_contact", lang),
-                               t("last_visit_on", lang), t("natural_village", lang)],
-                      tooltip="tip").add_to(g)
-        res.add(g, len(hfc["features"]))
+        layer, n = HOUSEHOLDS.layer(hh, lang, keep=("category", "overdue"), shift=shift, style=lambda ft: {
+            "color": OVERDUE_RING if ft["properties"]["overdue"] else "#ffffff", "weight": 1, "fillOpacity": 0.85,
+            "fillColor": CATEGORY_COLOR.get(ft["properties"]["category"], "#999999")})
+    layer.add_to(g)
+    res.add(g, n)
     rows = [(c, label("category", k, lang), "circle") for k, c in CATEGORY_COLOR.items()]
     rows.append((OVERDUE_RING, t("overdue_visit", lang), "ring"))
     res.legends.append(Legend(t("layer_risk", lang), rows, t("aggregated_note", lang) if res.aggregated else None))

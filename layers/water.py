@@ -5,17 +5,35 @@ from __future__ import annotations
 import folium
 
 from geo import db
-from geo.i18n import label, t, yes_no
+from geo.i18n import label, t
 
-from .base import (SQL, Filters, Legend, LayerResult, feature_collection, fmt_num, geojson_layer, grid_counts, grid_layer,
-                   labelled, over_cap, tip)
+from .base import SQL, Filters, LayerResult, Legend, feature_collection, over_cap
+from .grid import grid_counts, grid_layer
+from .popup import Field, Popup, coded, number, percent, yes_no
 
-KEY = "water"
 STATUS_COLOR = {"working": "#2c7bb6", "seasonal": "#fdae61", "failed": "#d7191c", "contaminated": "#7b3294"}
 KIND_RADIUS = {"centralised": 7, "small_scheme": 5, "well": 3.5, "spring": 3.5, "cistern": 3, "emergency": 5}
 FAIL_COLOR = "#e31a1c"
 NV_SHARE = [(0.5, "#d7191c", "< 50%"), (0.8, "#fdae61", "50–80%"), (1.0, "#a6d96a", "80–99%"),
             (9.9, "#1a9641", "100%")]
+
+SOURCES = Popup((Field("id", "id"), Field("name", "name"), Field("kind", "kind", coded("water_kind")),
+                 Field("status", "status", coded("water_status")),
+                 Field("capacity_m3_per_day", "capacity_m3_per_day", number(1)),
+                 Field("people_served", "people_served"), Field("piped_to_home", "piped_to_home", yes_no),
+                 Field("disinfection", "disinfection", yes_no), Field("water_manager", "water_manager"),
+                 Field("village_name", "village")))
+PER_NATURAL_VILLAGE = Popup((Field("name", "natural_village"), Field("village_name", "village"),
+                             Field("n", "households"), Field("fail_n", "ind_water_fail_hh"),
+                             Field("fail_people", "ind_water_fail_people"),
+                             Field("share_ok", "compliant_share", percent(0))))
+FAILING = Popup((Field("id", "id"), Field("name", "head_name"), Field("nv_name", "natural_village"),
+                 Field("people", "members"), Field("source", "source"),
+                 Field("horizontal_m", "horizontal_m", number(0)), Field("vertical_m", "vertical_m", number(0)),
+                 Field("round_trip_min", "round_trip_min", number(1)),
+                 Field("distance_basis", "distance_basis", coded("distance_basis")),
+                 Field("piped", "piped_to_home", yes_no),
+                 Field("clauses", "failed_clauses", coded("problem", ("；", "; ")))))
 
 
 def nv_color(v) -> str:
@@ -31,28 +49,14 @@ def _sources(conn, p: dict, lang: str, shift) -> tuple[folium.FeatureGroup, int]
         src = db.query_df(conn, SQL("water_sources"), {**p, "cap": 10 ** 9})
         src["failing"] = src["status"] != "working"
         layer, n = grid_layer(grid_counts(src, ("failing",)), STATUS_COLOR["working"], lang, shift,
-                              {"failing": t("not_working", lang)})
-        layer.add_to(g)
-        return g, n
-    labelled(src, "kind", "water_kind", lang)
-    labelled(src, "status", "water_status", lang)
-    src["piped_l"] = src["piped_to_home"].map(lambda v: yes_no(v, lang))
-    src["disinf_l"] = src["disinfection"].map(lambda v: yes_no(v, lang))
-    fmt_num(src, "capacity_m3_per_day", 1)
-    src["tip"] = tip(src["name"], src["id"])
-    sfc = feature_collection(src, ["id", "name", "kind", "status", "kind_l", "status_l", "capacity_m3_per_day",
-                                   "people_served", "piped_l", "disinf_l", "water_manager", "village_name", "tip"],
-                             shift)
-    geojson_layer(sfc, style=lambda ft: {"color": "#ffffff", "weight": 1.5, "fillOpacity": 0.95,
-                                         "fillColor": STATUS_COLOR.get(ft["properties"]["status"], "#999999"),
-                                         "radius": KIND_RADIUS.get(ft["properties"]["kind"], 5)},
-                  fields=["id", "name", "kind_l", "status_l", "capacity_m3_per_day", "people_served", "piped_l",
-                          "disinf_l", "water_manager", "village_name"],
-                  aliases=[t("id", lang), t("name", lang), t("kind", lang), t("status", lang),
-                           t("capacity_m3_per_day", lang), t("people_served", lang), t("piped_to_home", lang),
-                           t("disinfection", lang), t("water_manager", lang), t("village", lang)],
-                  tooltip="tip").add_to(g)
-    return g, len(sfc["features"])
+                              {"failing": "not_working"})
+    else:
+        layer, n = SOURCES.layer(src, lang, keep=("kind", "status"), shift=shift, style=lambda ft: {
+            "color": "#ffffff", "weight": 1.5, "fillOpacity": 0.95,
+            "fillColor": STATUS_COLOR.get(ft["properties"]["status"], "#999999"),
+            "radius": KIND_RADIUS.get(ft["properties"]["kind"], 5)})
+    layer.add_to(g)
+    return g, n
 
 
 def build(conn, f: Filters, lang: str, shift=None) -> LayerResult:
@@ -60,7 +64,7 @@ def build(conn, f: Filters, lang: str, shift=None) -> LayerResult:
     p = f.params()
     # protection zones
     zones = db.query_df(conn, SQL("water_zones"), p)
-    zfc = feature_collection(zones, ["id", "name"], shift)
+    zfc = feature_collection(zones, None, shift)
     g = folium.FeatureGroup(name=t("layer_water_zones", lang), show=True)
     folium.GeoJson(zfc, style_function=lambda ft: {"color": "#0868ac", "weight": 1, "dashArray": "4 3",
                                                      "fillColor": "#a6bddb", "fillOpacity": 0.25},
@@ -75,19 +79,12 @@ def build(conn, f: Filters, lang: str, shift=None) -> LayerResult:
 
     # compliance per natural village
     nv = db.query_df(conn, SQL("water_nv"), p)
-    nv["share_txt"] = nv["share_ok"].map(lambda v: "" if v is None or v != v else f"{100 * v:.0f}%")
     nv["color"] = nv["share_ok"].map(nv_color)
-    nv["tip"] = tip(nv["name"], nv["id"])
-    nfc = feature_collection(nv, ["id", "name", "village_name", "n", "fail_n", "fail_people", "share_txt", "color",
-                                  "tip"], shift)
     g = g_nv = folium.FeatureGroup(name=t("layer_water_nv", lang), show=False)
-    geojson_layer(nfc, style=lambda ft: {"color": "#333333", "weight": 1, "fillColor": ft["properties"]["color"],
-                                         "fillOpacity": 0.85, "radius": 8},
-                  fields=["name", "village_name", "n", "fail_n", "fail_people", "share_txt"],
-                  aliases=[t("natural_village", lang), t("village", lang), t("households", lang),
-                           t("ind_water_fail_hh", lang), t("ind_water_fail_people", lang), t("compliant_share", lang)],
-                  tooltip="tip").add_to(g)
-    res.add(g, len(nfc["features"]))
+    layer, n = PER_NATURAL_VILLAGE.layer(nv, lang, keep=("color",), shift=shift, style=lambda ft: {
+        "color": "#333333", "weight": 1, "fillColor": ft["properties"]["color"], "fillOpacity": 0.85, "radius": 8})
+    layer.add_to(g)
+    res.add(g, n)
     res.legends.append(Legend(t("layer_water_nv", lang),
                               [(c, f"{t('compliant_share', lang)} {lbl}", "circle") for _, c, lbl in NV_SHARE]))
 
@@ -100,24 +97,9 @@ def build(conn, f: Filters, lang: str, shift=None) -> LayerResult:
         g_nv.show = True
         n = 0
     else:
-        for col, d in (("horizontal_m", 0), ("vertical_m", 0), ("round_trip_min", 1)):
-            fmt_num(bad, col, d)
-        bad["basis_l"] = bad["distance_basis"].map(lambda v: label("distance_basis", v, lang))
-        bad["clauses_l"] = bad["failed_clauses"].map(lambda v: label("problem", v, lang, "；" if lang != "en" else "; "))
-        bad["source_l"] = bad["source_name"].fillna(bad["source_id"]).fillna("")
-        bad["piped_l"] = bad["piped"].map(lambda v: yes_no(v, lang))
-        bad["tip"] = tip(bad["name"], bad["id"])
-        bfc = feature_collection(bad, ["id", "name", "nv_name", "people", "source_l", "horizontal_m", "vertical_m",
-                                       "round_trip_min", "basis_l", "piped_l", "clauses_l", "tip"], shift)
-        geojson_layer(bfc, style=lambda ft: {"color": "#ffffff", "weight": 1, "fillColor": FAIL_COLOR,
-                                             "fillOpacity": 0.9, "radius": 4},
-                      fields=["id", "name", "nv_name", "people", "source_l", "horizontal_m", "vertical_m",
-                              "round_trip_min", "basis_l", "piped_l", "clauses_l"],
-                      aliases=[t("id", lang), t("head_name", lang), t("natural_village", lang), t("members", lang),
-                               t("source", lang), t("horizontal_m", lang), t("vertical_m", lang),
-                               t("round_trip_min", lang), t("distance_basis", lang), t("piped_to_home", lang),
-                               t("failed_clauses", lang)], tooltip="tip", radius=4).add_to(g)
-        n = len(bfc["features"])
+        layer, n = FAILING.layer(bad, lang, shift=shift, radius=4, style=lambda ft: {
+            "color": "#ffffff", "weight": 1, "fillColor": FAIL_COLOR, "fillOpacity": 0.9, "radius": 4})
+        layer.add_to(g)
     res.add(g, n)
     res.legends.append(Legend(t("layer_water_hh", lang), [(FAIL_COLOR, t("layer_water_hh", lang), "circle")],
                               t("aggregated_note", lang) if res.aggregated else None))

@@ -16,11 +16,13 @@ import pytest
 
 import planner_dataset as pdata
 from conftest import ROOT, TEST_PASSWORD, account_for
+from geo import db
 
 CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
 pytestmark = pytest.mark.skipif(not (shutil.which(CHROMIUM) and shutil.which(CHROMEDRIVER)),
                                 reason="Debian chromium and chromium-driver are not installed (make setup)")
 ARTIFACTS = ROOT / "artifacts"
+MARKUP = "<img src=x onerror=alert(1)>"
 LOCAL_PREFIXES = ("http://127.0.0.1:", "http://localhost:", "ws://127.0.0.1:", "ws://localhost:", "data:", "blob:",
                   "about:", "chrome-extension:")
 
@@ -34,6 +36,8 @@ def free_port() -> int:
 @pytest.fixture(scope="module")
 def server(module_db_url):
     pdata.load(module_db_url)
+    with db.transaction(module_db_url) as conn, conn.cursor() as cur:   # a name from an imported file, with markup
+        cur.execute("UPDATE water_sources SET name = %s || name WHERE id = 'W2'", (MARKUP,))
     account_for("county_planner", pdata.COUNTY, "planner", url=module_db_url)
     port = free_port()
     env = {**os.environ, "DATABASE_URL": module_db_url}
@@ -171,3 +175,50 @@ def test_map_page_layers_popup_screenshot_and_nothing_leaves_localhost(server, b
     assert any("/app/static/vendor/leaflet/leaflet.js" in u for u in urls), "Leaflet was not loaded from the app"
     outside = sorted({u for u in urls if not u.startswith(LOCAL_PREFIXES)})
     assert outside == [], f"requests left the machine: {outside}"
+
+
+def test_a_name_with_markup_shows_as_text_in_a_popup_and_a_tooltip(server, browser):
+    """W2's name carries an <img onerror> (see the server fixture): hovering and clicking it show the name as text,
+    no element is made of it and no script runs."""
+    from selenium.common.exceptions import NoAlertPresentException
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as ec
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    d = browser
+    wait = WebDriverWait(d, 60)
+    d.get(f"{server}/map")
+    login = (By.CSS_SELECTOR, "input[aria-label='登录名 Login']")
+    frame = (By.CSS_SELECTOR, "iframe[title*='st_folium']")
+    wait.until(lambda drv: drv.find_elements(*login) or drv.find_elements(*frame))
+    if d.find_elements(*login):
+        d.find_element(*login).send_keys("planner")
+        d.find_element(By.CSS_SELECTOR, "input[aria-label='密码 Password']").send_keys(TEST_PASSWORD)
+        next(b for b in d.find_elements(By.TAG_NAME, "button") if "登录 Sign in" in b.text).click()
+        wait.until(ec.element_to_be_clickable((By.XPATH, "//a[.//span[normalize-space()='地图']]"))).click()
+    d.switch_to.frame(wait.until(ec.presence_of_element_located(frame)))
+    wait.until(lambda drv: drv.execute_script(
+        "return (window.map_div && map_div._layers) ? Object.keys(map_div._layers).length : 0") > 20)
+    x, y = d.execute_script("""
+        var hit = null;
+        map_div.eachLayer(function (l) {
+            if (!hit && l.feature && l.feature.properties && l.feature.properties.id === 'W2' && l.getLatLng) hit = l;
+        });
+        var p = map_div.latLngToContainerPoint(hit.getLatLng());
+        return [p.x, p.y];""")
+    container = d.find_element(By.CSS_SELECTOR, "#map_div")
+    w, h = container.size["width"], container.size["height"]
+    ActionChains(d).move_to_element_with_offset(container, int(x - w / 2), int(y - h / 2)).perform()
+    tip = wait.until(ec.visibility_of_element_located((By.CSS_SELECTOR, ".leaflet-tooltip")))
+    assert tip.text.strip() == f"{MARKUP}高山泉 · W2"
+    ActionChains(d).move_to_element_with_offset(container, int(x - w / 2), int(y - h / 2)).click().perform()
+    popup = wait.until(ec.visibility_of_element_located((By.CSS_SELECTOR, ".leaflet-popup-content")))
+    assert f"{MARKUP}高山泉" in popup.text and "断水" in popup.text
+    assert d.find_elements(By.CSS_SELECTOR, ".leaflet-popup-content img, .leaflet-tooltip img") == []
+    try:
+        d.switch_to.alert
+        raise AssertionError("the name's script ran")
+    except NoAlertPresentException:
+        pass
+    d.switch_to.default_content()

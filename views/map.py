@@ -5,7 +5,7 @@ from board import explain, mapframe, search, session, widgets
 from geo.i18n import t
 from geo.settings import settings
 from layers import basemaps, mapview
-from layers.base import id_from_tip
+from layers.popup import id_from_tip
 
 lg = session.lang()
 st.header(t("page_map", lg))

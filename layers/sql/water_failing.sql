@@ -1,7 +1,7 @@
 -- Households (or natural villages without households) failing the water-fetch rule, with what the check found.
 SELECT r.subject, r.subject_id AS id, coalesce(h.head_name, nv.name) AS name, nv.name AS nv_name, a.village_name,
-       r.people, r.source_id, w.name AS source_name, r.horizontal_m, r.vertical_m, r.round_trip_min,
-       r.distance_basis, r.piped, r.failed_clauses, r.compliant,
+       r.people, coalesce(w.name, r.source_id) AS source, r.horizontal_m, r.vertical_m, r.round_trip_min,
+       r.distance_basis, r.piped, r.failed_clauses AS clauses,
        ST_X(coalesce(h.geom, nv.geom)) AS lon, ST_Y(coalesce(h.geom, nv.geom)) AS lat
 FROM water_results r
 LEFT JOIN households h ON r.subject = 'household' AND h.id = r.subject_id
