@@ -15,7 +15,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 import planner_dataset as pdata
-from conftest import ROOT, sign_in
+from conftest import ROOT, account_for, session_token, sign_in
 from geo import db, headers
 from board import indicators, ledgers, mapframe, rectification, wallmap
 from layers import base, mapview, vendor
@@ -355,3 +355,43 @@ def test_map_page_search_centres_on_the_hit(county):
     at = page("map", map_search="大河水厂")
     no_errors(at)
     assert at.selectbox(key="map_hit").value is not None
+
+
+def test_the_data_stamp_moves_with_the_data_not_with_page_views(db_url):
+    """The map and the overview are cached per data stamp. A signed-in page view touches the user's session; if that
+    counted, every rerun would rebuild the map (the stamp counts the data's tables only)."""
+    import time
+    from contextlib import closing
+
+    from accounts import sessions
+    from board import session
+    pdata.load(db_url)
+    token = session_token(account_for("county_planner", pdata.COUNTY, url=db_url), url=db_url)
+
+    def read(sql, params=None):   # a fresh backend each time sees the counters as flushed
+        with closing(db.connect(db_url)) as c:
+            return db.query_value(c, sql, params)
+
+    def settled(sql, done):       # a backend flushes its counters when it exits, a moment after close()
+        deadline = time.time() + 20
+        while not done(value := read(sql)) and time.time() < deadline:
+            time.sleep(0.2)
+        return value
+
+    touched = "SELECT n_tup_upd FROM pg_stat_user_tables WHERE relname = 'user_sessions'"
+    before_views = read(touched)
+    def stamp():
+        with closing(db.connect(db_url)) as c:
+            return session.stamp(c)
+
+    before = stamp()
+    for _ in range(3):            # three page views as the planner
+        with closing(db.connect(db_url)) as c, c.cursor() as cur:
+            assert sessions.user_for_token(cur, token, sessions.WEB) is not None
+            c.commit()
+    settled(touched, lambda v: v >= before_views + 3)
+    assert stamp() == before
+    with closing(db.connect(db_url)) as c, c.cursor() as cur:   # one change of the data
+        cur.execute("UPDATE households SET members = members WHERE id = 'H000'")
+        c.commit()
+    assert settled(session.SQL("data_stamp"), lambda v: v != before) == before + 1
