@@ -8,7 +8,6 @@ import pandas as pd
 
 from geo import db
 from geo.i18n import label, t
-from geo.settings import settings
 from layers.base import Filters, default_rule_set
 
 SQL = db.SqlFiles(__file__)   # board/sql/NAME.sql
@@ -100,6 +99,3 @@ def labelled_table(df: pd.DataFrame, lang: str, first: str) -> pd.DataFrame:
     keep = ["code", "name"] + COLUMNS
     return df[keep].rename(columns=names)
 
-
-__all__ = ["INDICATORS", "villages", "townships", "county", "breakdown", "labelled_table", "inspections_overdue",
-           "settings"]

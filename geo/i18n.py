@@ -32,7 +32,6 @@ def _load(path: Path = CATALOGUE) -> tuple[dict, dict, dict, dict, dict]:
 # each language named in itself; messages by key; vocabularies by name (code -> pair); column headers by layer
 # (column -> pair); other header spellings by layer (spelling -> column)
 LANGUAGES, MESSAGES, VOCABULARIES, COLUMNS, ALIASES = _load()
-LANGS = tuple(LANGUAGES)   # ("zh", "en"): the order of every pair
 
 
 def _pick(pair: tuple[str, str], lang: str) -> str:
