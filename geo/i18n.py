@@ -1,5 +1,5 @@
 """The interface's words, Chinese first and English available, from one catalogue (geo/i18n.toml): `t` for messages,
-`label` for coded values and column headers."""
+`label` for coded values, `header` for the column headers of ledgers and exports."""
 from __future__ import annotations
 
 import tomllib
