@@ -44,7 +44,8 @@ else:
         choice = (tasks.iloc[idx]["kind"], tasks.iloc[idx]["target_kind"], tasks.iloc[idx]["target_id"])
 
 with st.expander(t("or_id"), expanded=choice is None and "target_id" in qp):
-    kind_typed = st.selectbox(t("kind"), forms.kinds(), format_func=lambda k: forms.load(k).title,
+    kind_typed = st.selectbox(t("kind"), forms.kinds(),
+                              format_func=lambda k: page.form_title(forms.load(k), lang),
                               index=forms.kinds().index(qp["kind"]) if qp.get("kind") in forms.kinds() else 0)
     tid_typed = st.text_input(t("target_id"), value=qp.get("target_id", ""))
     if tid_typed and choice is None:
@@ -64,7 +65,7 @@ with conn.cursor() as cur:
     record = records.target_record(cur, target_kind, target_id)
 conn.rollback()
 defaults = forms.prefill(form, record)
-st.subheader(form.title)
+st.subheader(page.form_title(form, lang))
 
 answers: dict = {}
 for q in form.answerable:

@@ -37,7 +37,8 @@ with tab_list:
                 rec = records.get(cur, iid)
             conn.rollback()
             form = forms.load(rec["kind"])
-            st.subheader(f"{form.title} · {rec['target_id']} · {workflow.state_label(rec['review_state'], lang)}")
+            st.subheader(f"{page.form_title(form, lang)} · {rec['target_id']} · "
+                         f"{workflow.state_label(rec['review_state'], lang)}")
             st.caption(f"{rec['inspector']} · {rec['submitted_at']} · {rec['lat']:.6f}, {rec['lon']:.6f} "
                        f"±{rec['accuracy_m'] if rec['accuracy_m'] is not None else '?'} m")
             st.markdown(f"**{t('answers')}** · {i18n.t('result', lang)}: "
