@@ -4,6 +4,7 @@ tasks near a point, fetch forms; an OpenAPI document. Callers are accounts: a be
 security (accounts.scoped.connect_as), so an endpoint that forgot a scope filter still could not leak."""
 from __future__ import annotations
 
+import gzip
 import json
 import uuid
 
@@ -18,7 +19,7 @@ from accounts.scoped import connect_as
 from geo import db
 from geo.settings import settings
 
-from . import auth, forms, openrosa, records, schedule, sql, workflow
+from . import auth, fieldwork, forms, openrosa, records, schedule, sql, workflow
 
 PREFIX = "/api/v1"
 
@@ -218,6 +219,20 @@ async def get_tasks(request: Request):
     return Response(df.to_json(orient="records", force_ascii=False), media_type="application/json")
 
 
+async def get_work(request: Request):
+    """The signed-in inspector's work for the offline field app (inspections.fieldwork.bundle), gzipped when the
+    client takes it: one download before a day without signal."""
+    who, err = await _authenticate(request)
+    if err:
+        return err
+    work = await run_in_threadpool(_as_user, who, lambda conn: fieldwork.bundle(conn, who))
+    body = json.dumps(work, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    headers = {"Cache-Control": "no-store", "Vary": "Accept-Encoding"}
+    if "gzip" in request.headers.get("accept-encoding", ""):
+        body, headers["Content-Encoding"] = gzip.compress(body, 6), "gzip"
+    return Response(body, media_type="application/json", headers=headers)
+
+
 async def get_form(request: Request):
     kind = request.path_params["kind"]
     if kind not in forms.kinds():
@@ -367,6 +382,12 @@ OPENAPI = {
                             "description": "lon,lat (CGCS2000/WGS84 degrees)"}],
             "responses": {"200": {"description": "due checks: kind, target, due_on, days_overdue, distance_m"},
                           **{k: _ERR[k] for k in ("401", "422")}}}},
+        f"{PREFIX}/work": {"get": {
+            "summary": "My work for the offline field app (/field/): due checks, every target of my scope with its "
+                       "position and prefilled answers per form, the seven forms (XLSForm rows), outlines for a map",
+            "responses": {"200": {"description": "{generated_at, as_of, inspector, settings, forms, tasks, targets, "
+                                                 "targets_total, outlines (GeoJSON)}"},
+                          **{k: _ERR[k] for k in ("401",)}}}},
         f"{PREFIX}/forms/{{kind}}": {"get": {
             "summary": "A form as XLSForm rows (JSON), or as an ODK XForm with ?format=xform",
             "security": [],
@@ -395,6 +416,7 @@ def routes() -> list[Route]:
         Route(f"{PREFIX}/inspections/{{id}}", get_inspection, methods=["GET"]),
         Route(f"{PREFIX}/inspections/{{id}}/transitions", post_transition, methods=["POST"]),
         Route(f"{PREFIX}/tasks", get_tasks, methods=["GET"]),
+        Route(f"{PREFIX}/work", get_work, methods=["GET"]),
         Route(f"{PREFIX}/forms/{{kind}}", get_form, methods=["GET"]),
         Route(f"{PREFIX}/openapi.json", openapi, methods=["GET"]),
         Route(f"{PREFIX}/openrosa/key/{{token}}/formList", or_form_list, methods=["GET"]),
