@@ -1,7 +1,6 @@
 """The offline field app's download (GET /api/v1/work) and token renewal (POST /api/v1/auth/renew), against a real
 PostGIS: only the inspector's scope, positions and prefilled answers as the server's own forms compute them, the
 forms the server validates with, outlines for the map; a renewed token works and its predecessor soon stops."""
-import gzip
 import json
 from datetime import datetime, timedelta, timezone
 
@@ -76,15 +75,11 @@ def test_work_of_a_township_officer_and_of_another_township(client):
     assert all(t["target_id"] == "H3" for t in other["tasks"])
 
 
-def test_work_needs_a_token_and_comes_gzipped(client):
+def test_work_needs_a_token(client):
     assert client.get("/api/v1/work").status_code == 401
-    r = client.get("/api/v1/work", headers={"Authorization": f"Bearer {client.tokens['insp']}",
-                                            "Accept-Encoding": "gzip"})
-    assert r.status_code == 200 and r.headers["content-encoding"] == "gzip"
-    assert r.headers["cache-control"] == "no-store"
-    # httpx undid the encoding; the bytes on the wire were smaller than the JSON
-    raw = json.dumps(r.json(), ensure_ascii=False, separators=(",", ":")).encode()
-    assert len(gzip.compress(raw, 6)) < len(raw) / 3
+    assert client.get("/api/v1/work", headers={"Authorization": "Bearer dxa_nonsense"}).status_code == 401
+    r = client.get("/api/v1/work", headers={"Authorization": f"Bearer {client.tokens['insp']}"})
+    assert r.status_code == 200 and r.headers["cache-control"] == "no-store"
 
 
 def test_work_caps_targets_due_ones_first(client, monkeypatch):
