@@ -80,14 +80,15 @@ export function isRelevant(q, clean) {
 }
 
 /** Typed, constrained, relevant answers and the result, as the server computes them:
- *  {clean, result, problems: [[field, message]]}. Answers to questions not relevant are dropped. */
+ *  {clean, result, problems: [[field, message]], shown: the names of the questions relevant now}.
+ *  Answers to questions not relevant are dropped. */
 export function check(form, answers) {
   const byName = Object.fromEntries(form.questions.map((q) => [q.name, q]));
   const problems = Object.keys(answers).filter((k) => {
     const q = byName[k];
     return !q || k === TARGET_FIELD || DEVICE_TYPES.has(q.type) || q.type === "calculate" || q.type === "note";
   }).map((k) => [`answers.${k}`, `no such question in form ${form.kind}`]);
-  const clean = {};
+  const clean = {}, shown = new Set();
   for (const q of form.questions) {
     if (DEVICE_TYPES.has(q.type) || q.type === "note" || q.name === TARGET_FIELD) continue;
     if (q.type === "calculate") {
@@ -95,6 +96,7 @@ export function check(form, answers) {
       continue;
     }
     if (!isRelevant(q, clean)) continue;
+    shown.add(q.name);
     let v = answers[q.name];
     if (empty(v)) {
       if (q.required) problems.push([`answers.${q.name}`, "required"]);
@@ -117,5 +119,5 @@ export function check(form, answers) {
   if (!problems.length && result !== "pass" && result !== "fail") {
     problems.push(["answers", `form ${form.kind} computed no result`]);
   }
-  return { clean, result, problems };
+  return { clean, result, problems, shown };
 }

@@ -1,0 +1,854 @@
+// The inspectors' offline app: sign in once, download my work, capture with no signal (task list by distance, the
+// target from the list or the map, the form with its rules, photos), everything saved at once on the phone, and sent
+// when the signal comes back. Every text from data is put in as text (never as HTML).
+import * as api from "./api.js";
+import * as F from "./form.js";
+import * as geo from "./geo.js";
+import { half, lang, setLang, t } from "./i18n.js";
+import * as mapview from "./map.js";
+import { prepare } from "./photo.js";
+import * as store from "./store.js";
+import { syncNow } from "./sync.js";
+
+const RENEW_AFTER_MS = 24 * 3600 * 1000;   // renew the token once a day while online
+const STALE_WORK_MS = 30 * 60 * 1000;      // on opening online, download again when older than this
+const LIST_STEP = 60;
+
+const S = {
+  auth: null, work: null, forms: {}, targets: new Map(), items: [], fix: null, gps: "locating",
+  view: "tasks", all: false, query: "", shown: LIST_STEP, editing: null, showErrors: false,
+  syncing: false, downloading: false, persisted: null, updateReady: false, installEvent: null, signInNote: null,
+};
+
+// --- small helpers -------------------------------------------------------------------------------------------------
+
+function h(tag, attrs, ...kids) {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs || {})) {
+    if (v === null || v === undefined || v === false) continue;
+    if (k.startsWith("on")) e.addEventListener(k.slice(2), v);
+    else if (k === "class") e.className = v;
+    else e.setAttribute(k, v === true ? "" : v);
+  }
+  for (const c of kids.flat(Infinity)) {
+    if (c !== null && c !== undefined && c !== false) e.append(c instanceof Node ? c : String(c));
+  }
+  return e;
+}
+
+const $ = (sel) => document.querySelector(sel);
+const keyOf = (targetKind, targetId) => `${targetKind}/${targetId}`;
+const label = (q) => (lang() === "en" ? q.en || q.zh : q.zh || q.en);
+const choiceLabel = (form, list, code) => {
+  const c = (form.choices[list] || []).find((x) => x.code === code);
+  return c ? (lang() === "en" ? c.en || c.zh : c.zh || c.en) : code;
+};
+const formTitle = (kind) => (S.forms[kind] ? S.forms[kind].title[lang()] : kind);
+const mine = (i) => S.auth && i.login === S.auth.user.login;
+const when = (ms) => new Date(ms).toLocaleString(lang() === "en" ? "en-GB" : "zh-CN", { hour12: false });
+
+function uuid() {
+  if (crypto.randomUUID) return crypto.randomUUID();
+  const b = crypto.getRandomValues(new Uint8Array(16));  // plain HTTP has no randomUUID; the same v4 from bytes
+  b[6] = (b[6] & 0x0f) | 0x40;
+  b[8] = (b[8] & 0x3f) | 0x80;
+  const x = Array.from(b, (v) => v.toString(16).padStart(2, "0")).join("");
+  return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20)}`;
+}
+
+let toastTimer = null;
+function toast(text) {
+  const el = $("#toast");
+  el.textContent = text;
+  el.hidden = !text;
+  clearTimeout(toastTimer);
+  toastTimer = setTimeout(() => { el.hidden = true; }, 4000);
+}
+
+/** An in-page question with two buttons (large, and testable, unlike window.confirm). */
+function ask(message, ok, danger = false) {
+  return new Promise((resolve) => {
+    const close = (v) => { sheet.remove(); resolve(v); };
+    const sheet = h("div", { class: "sheet", role: "dialog", "aria-modal": "true" },
+      h("div", { class: "sheet-body" }, h("p", { class: "ask" }, message),
+        h("div", { class: "row2" },
+          h("button", { type: "button", class: "btn", "data-answer": "no", onclick: () => close(false) }, t("cancel")),
+          h("button", { type: "button", class: danger ? "btn danger" : "btn primary", "data-answer": "yes",
+                        onclick: () => close(true) }, ok))));
+    document.body.append(sheet);
+  });
+}
+
+function counts() {
+  const c = { waiting: 0, failed: 0, sent: 0, draft: 0 };
+  for (const i of S.items) if (mine(i)) c[i.status] += 1;
+  return c;
+}
+
+// --- the work ---------------------------------------------------------------------------------------------------
+
+function indexWork() {
+  S.forms = {};
+  S.targets = new Map();
+  if (!S.work) return;
+  for (const [kind, rows] of Object.entries(S.work.forms)) S.forms[kind] = F.load(kind, rows);
+  for (const tg of S.work.targets) S.targets.set(keyOf(tg.target_kind, tg.target_id), tg);
+}
+
+async function reloadItems() {
+  S.items = await store.items();
+}
+
+async function download(byHand) {
+  if (!S.auth || S.auth.lost || S.downloading) return;
+  S.downloading = true;
+  render();
+  try {
+    const res = await api.work(S.auth.token);
+    if (res.status === 200) {
+      S.work = { ...res.body, fetched_at: Date.now() };
+      await store.set("work", S.work);
+      indexWork();
+      if (byHand) toast(t("downloaded"));
+    } else if (res.status === 401) {
+      await authLost();
+    } else if (byHand) {
+      toast((res.body && res.body.error) || `HTTP ${res.status}`);
+    }
+  } catch {
+    if (byHand) toast(t("need_signal"));
+  } finally {
+    S.downloading = false;
+    render();
+  }
+}
+
+// --- signing in, renewing, signing out ------------------------------------------------------------------------------
+
+async function authLost() {
+  if (!S.auth) return;
+  S.auth = { ...S.auth, lost: true };
+  await store.set("auth", S.auth);
+  render();
+}
+
+async function signIn(login, password) {
+  const others = S.items.filter((i) => ["waiting", "failed", "draft"].includes(i.status) && i.login !== login);
+  if (others.length) {
+    S.signInNote = t("sign_in_other", { n: others.length, login: others[0].login });
+    return render();
+  }
+  let res;
+  try {
+    res = await api.signIn(login, password);
+  } catch {
+    S.signInNote = t("sign_in_offline");
+    return render();
+  }
+  if (res.status !== 200) {
+    S.signInNote = res.status === 429 ? t("throttled", { s: Math.ceil(res.body.retry_after || 2) })
+      : res.status === 401 ? t("wrong_login") : (res.body && res.body.error) || `HTTP ${res.status}`;
+    return render();
+  }
+  const now = Date.now();
+  S.auth = { token: res.body.token, user: res.body.user, issued_at: now, expires_at: now + res.body.expires_in_s * 1000 };
+  S.signInNote = null;
+  await store.set("auth", S.auth);
+  askPersistence();
+  S.view = "tasks";
+  render();
+  await download(false);
+  whenOnline("signed_in");
+}
+
+async function renewIfDue() {
+  if (!S.auth || S.auth.lost || Date.now() - S.auth.issued_at < RENEW_AFTER_MS) return;
+  try {
+    const res = await api.renew(S.auth.token);
+    if (res.status === 200) {
+      const now = Date.now();
+      S.auth = { ...S.auth, token: res.body.token, user: res.body.user, issued_at: now,
+                 expires_at: now + res.body.expires_in_s * 1000 };
+      await store.set("auth", S.auth);
+    } else if (res.status === 401) {
+      await authLost();
+    }
+  } catch { /* no signal after all: the old token serves until next time */ }
+}
+
+async function signOut() {
+  const c = counts();
+  const unsent = c.waiting + c.failed + c.draft;
+  const ok = await ask(t("sign_out_confirm") + (unsent ? " " + t("sign_out_unsent", { n: unsent }) : ""),
+                       t("sign_out"), true);
+  if (!ok) return;
+  let revoked = false;
+  if (S.auth && navigator.onLine) {
+    try {
+      const res = await api.signOut(S.auth.token);
+      revoked = res.status === 200 || res.status === 401;
+    } catch { /* offline after all */ }
+  }
+  await store.wipe();
+  Object.assign(S, { auth: null, work: null, forms: {}, targets: new Map(), items: [], editing: null,
+                     view: "tasks", signInNote: revoked ? null : t("signed_out_offline") });
+  render();
+}
+
+async function askPersistence() {
+  if (!(navigator.storage && navigator.storage.persist)) return;
+  S.persisted = (await navigator.storage.persisted()) || (await navigator.storage.persist());
+}
+
+// --- sync -------------------------------------------------------------------------------------------------------------
+
+const syncContext = {
+  auth: async () => (S.auth && !S.auth.lost ? S.auth : null),
+  changed: async () => { await reloadItems(); renderChrome(); if (S.view === "outbox") renderMain(); },
+  authLost,
+};
+
+async function runSync(reason) {
+  S.syncing = true;
+  renderChrome();
+  if (S.view === "outbox") renderMain();
+  const report = await syncNow(syncContext, reason);
+  S.syncing = false;
+  S.lastSync = report;
+  await reloadItems();
+  if (report.sent) toast(t("sync_done", { n: report.sent }));
+  render();
+  return report;
+}
+
+/** On opening, on the `online` event, after a save: renew the token if due, send the outbox, then refresh the due
+ *  list when something went (or the work is stale). */
+async function whenOnline(reason) {
+  if (!S.auth || S.auth.lost || !navigator.onLine) return;
+  await renewIfDue();
+  const report = await runSync(reason);
+  if (report.sent || !S.work || Date.now() - (S.work.fetched_at || 0) > STALE_WORK_MS) await download(false);
+}
+
+// --- chrome: header, banners, navigation ------------------------------------------------------------------------------
+
+function renderChrome() {
+  document.title = t("app");
+  $("#title").textContent = t("app");
+  const net = $("#net");
+  net.textContent = navigator.onLine ? t("online") : t("offline");
+  net.className = navigator.onLine ? "chip ok" : "chip off";
+  const c = counts();
+  const badge = $("#badge");
+  badge.textContent = c.waiting + c.failed ? String(c.waiting + c.failed) : "";
+  badge.hidden = !(c.waiting + c.failed);
+  for (const b of document.querySelectorAll("#nav button")) {
+    b.querySelector(".nav-label").textContent = t(`nav_${b.dataset.view}`);
+    b.setAttribute("aria-current", String(S.view === b.dataset.view || (S.view === "form" && b.dataset.view === "tasks")));
+  }
+  $("#nav").hidden = !S.auth;
+  const banners = [];
+  if (!window.isSecureContext) banners.push(h("p", { class: "banner warn", id: "insecure" }, t("insecure")));
+  else if (!("serviceWorker" in navigator)) banners.push(h("p", { class: "banner warn" }, t("no_sw")));
+  if (S.updateReady) {
+    banners.push(h("p", { class: "banner" }, t("updated"), " ",
+                   h("button", { type: "button", class: "link", onclick: () => location.reload() }, t("reload"))));
+  }
+  if (S.auth && S.auth.lost && S.view !== "signin") {
+    banners.push(h("p", { class: "banner warn", id: "auth-lost" }, t("sign_in_again"), " ",
+                   h("button", { type: "button", class: "link", onclick: () => { S.view = "signin"; render(); } },
+                     t("sign_in"))));
+  }
+  $("#banners").replaceChildren(...banners);
+}
+
+function render() {
+  renderChrome();
+  if (S.view !== "form") renderMain();
+}
+
+function renderMain() {
+  const main = $("#main");
+  let view;
+  if (!S.auth || S.view === "signin") view = viewSignIn();
+  else if (S.view === "form" && S.editing) view = viewForm();
+  else if (S.view === "map") view = viewMap();
+  else if (S.view === "outbox") view = viewOutbox();
+  else if (S.view === "me") view = viewMe();
+  else view = viewTasks();
+  main.replaceChildren(view);
+  main.dataset.view = view.dataset.view;
+}
+
+function go(view) {
+  S.view = view;
+  S.shown = LIST_STEP;
+  render();
+  window.scrollTo(0, 0);
+}
+
+// --- where I am -------------------------------------------------------------------------------------------------------
+
+function gpsLine() {
+  const max = S.work ? S.work.settings.gps_max_accuracy_m : 50;
+  const p = h("p", { class: "gps", "data-gps": "" });
+  if (S.fix) {
+    const acc = Math.round(S.fix.accuracy_m);
+    p.append(h("span", { class: "fix" }, `${S.fix.lat.toFixed(6)}, ${S.fix.lon.toFixed(6)} · ±${acc} m`));
+    if (S.fix.accuracy_m > max) {
+      p.classList.add("warn");
+      p.append(h("span", { class: "gps-warn" }, t("gps_poor", { acc, max })));
+    }
+  } else {
+    p.append(t({ denied: "gps_denied", unavailable: "gps_none", insecure: "gps_insecure" }[S.gps] || "locating"));
+  }
+  return p;
+}
+
+let lastListFix = null;
+function onFix(fix) {
+  S.fix = fix;
+  S.gps = "ok";
+  for (const el of document.querySelectorAll("[data-gps]")) el.replaceWith(gpsLine());
+  if (S.view === "form") updateFormDistance();
+  const moved = !lastListFix || geo.distance(lastListFix, fix) > 20;
+  if (S.view === "tasks" && moved) { lastListFix = fix; renderMain(); }
+  if (S.view === "map" && S.map) S.map.update({ fix });
+}
+
+// --- tasks ------------------------------------------------------------------------------------------------------------
+
+function statusOf(kind, targetKind, targetId) {
+  const today = new Date().toDateString();
+  let best = null;
+  for (const i of S.items) {
+    if (!mine(i) || i.target_kind !== targetKind || i.target_id !== targetId || (kind && i.kind !== kind)) continue;
+    if (i.status === "sent" && new Date(i.sent_at).toDateString() !== today) continue;
+    const rank = { draft: 1, failed: 2, waiting: 3, sent: 4 }[i.status];
+    if (!best || rank > best.rank) best = { rank, status: i.status };
+  }
+  return best && best.status;
+}
+
+function dueText(task) {
+  if (task.overdue) return t("overdue_days", { n: task.days_overdue });
+  const days = Math.round((new Date(task.due_on) - new Date(S.work.as_of)) / 86400000);
+  return days <= 0 ? t("due_today") : t("due_in", { n: days });
+}
+
+function rows() {
+  const q = S.query.trim().toLowerCase();
+  const fits = (tg) => !q || String(tg.label).toLowerCase().includes(q) || String(tg.target_id).toLowerCase().includes(q);
+  const out = S.all
+    ? S.work.targets.filter(fits).map((tg) => ({ target: tg, task: null }))
+    : S.work.tasks.map((task) => ({ task, target: S.targets.get(keyOf(task.target_kind, task.target_id)) }))
+      .filter((r) => r.target && fits(r.target));
+  for (const r of out) r.distance = S.fix ? geo.distance(S.fix, r.target) : null;
+  out.sort((a, b) => (S.fix ? a.distance - b.distance
+    : a.task && b.task ? String(a.task.due_on).localeCompare(b.task.due_on) || b.task.days_overdue - a.task.days_overdue
+      : String(a.target.label).localeCompare(String(b.target.label))));
+  return out;
+}
+
+function taskRow(r) {
+  const { task, target } = r;
+  const status = statusOf(task && task.kind, target.target_kind, target.target_id);
+  const kinds = task ? [task.kind] : Object.keys(target.prefill);
+  return h("li", {},
+    h("button", { type: "button", class: `row ${status || ""}`, "data-target": keyOf(target.target_kind, target.target_id),
+                  "data-kind": task ? task.kind : null, onclick: () => (task ? open(task.kind, target) : pickForm(target)) },
+      h("span", { class: "row-top" }, h("b", { class: "row-label" }, target.label),
+        r.distance !== null ? h("span", { class: "dist" }, geo.metres(r.distance)) : null),
+      h("span", { class: "row-sub" }, kinds.map(formTitle).join("、"),
+        task ? h("span", { class: task.overdue ? "due late" : "due" }, " · ", dueText(task)) : null,
+        status ? h("span", { class: `badge ${status}` }, t(status === "waiting" ? "captured"
+          : status === "sent" ? "sent_today" : status === "failed" ? "failed" : "draft")) : null)));
+}
+
+function viewTasks() {
+  const root = h("section", { "data-view": "tasks" }, gpsLine());
+  const drafts = S.items.filter((i) => mine(i) && i.status === "draft");
+  for (const d of drafts) {
+    root.append(h("button", { type: "button", class: "banner resume", "data-resume": d.id,
+                              onclick: () => edit(d) }, `${t("resume")}：${d.target_label} · ${formTitle(d.kind)}`));
+  }
+  if (!S.work) {
+    root.append(h("p", { class: "empty" }, t("no_work")),
+                h("button", { type: "button", class: "btn primary", onclick: () => download(true),
+                              disabled: S.downloading || !navigator.onLine }, S.downloading ? t("downloading") : t("download")));
+    return root;
+  }
+  root.append(
+    h("div", { class: "row2 tools" },
+      h("button", { type: "button", class: "btn", "data-toggle": "all",
+                    onclick: () => { S.all = !S.all; S.shown = LIST_STEP; renderMain(); } },
+        S.all ? t("due_only") : t("all_targets")),
+      h("input", { type: "search", class: "search", placeholder: t("search"), value: S.query, "aria-label": t("search"),
+                   oninput: (e) => { S.query = e.target.value; const l = $("#list"); if (l) l.replaceWith(list()); } })),
+    h("h2", {}, S.all ? t("all_targets") : S.fix ? t("due") : t("due_by_date")),
+    list());
+  return root;
+}
+
+function list() {
+  const all = rows();
+  const ul = h("ul", { class: "list", id: "list" }, all.slice(0, S.shown).map(taskRow));
+  if (!all.length) ul.append(h("li", { class: "empty" }, t("none_due")));
+  if (all.length > S.shown) {
+    ul.append(h("li", {}, h("button", { type: "button", class: "btn", onclick: () => { S.shown += LIST_STEP; renderMain(); } },
+                            `${t("more")} (${all.length - S.shown})`)));
+  }
+  return ul;
+}
+
+function pickForm(target) {
+  const kinds = Object.keys(target.prefill);
+  if (kinds.length === 1) return open(kinds[0], target);
+  const close = () => sheet.remove();
+  const sheet = h("div", { class: "sheet", role: "dialog", "aria-modal": "true" },
+    h("div", { class: "sheet-body" }, h("p", { class: "ask" }, target.label, " · ", t("pick_form")),
+      kinds.map((k) => h("button", { type: "button", class: "btn primary", "data-kind": k,
+                                     onclick: () => { close(); open(k, target); } }, formTitle(k))),
+      h("button", { type: "button", class: "btn", onclick: close }, t("cancel"))));
+  document.body.append(sheet);
+}
+
+// --- the map ----------------------------------------------------------------------------------------------------------
+
+function viewMap() {
+  const root = h("section", { "data-view": "map" }, gpsLine());
+  if (!S.work) {
+    root.append(h("p", { class: "empty" }, t("no_work")));
+    return root;
+  }
+  const box = h("div", { class: "map-box" });
+  root.append(box);
+  const due = new Map(S.work.tasks.map((tk) => [keyOf(tk.target_kind, tk.target_id), tk]));
+  const targets = S.work.targets.map((tg) => {
+    const key = keyOf(tg.target_kind, tg.target_id), task = due.get(key);
+    const status = statusOf(null, tg.target_kind, tg.target_id);
+    const tone = status && status !== "draft" ? "done" : task ? (task.overdue ? "late" : "due") : "other";
+    return { key, lon: tg.lon, lat: tg.lat, label: tg.label, tone };
+  });
+  requestAnimationFrame(() => {
+    S.map = mapview.mount(box, {
+      outlines: S.work.outlines, targets, fix: S.fix,
+      onPick: (key) => pickForm(S.targets.get(key)),
+      labels: { zoomIn: "+", zoomOut: "−", locate: t("where") },
+    });
+  });
+  return root;
+}
+
+// --- the form ---------------------------------------------------------------------------------------------------------
+
+async function open(kind, target) {
+  const existing = S.items.find((i) => mine(i) && i.kind === kind && i.target_id === target.target_id
+                                       && i.target_kind === target.target_kind && ["draft", "failed"].includes(i.status));
+  if (existing) return edit(existing);
+  const now = Date.now();
+  const item = { id: uuid(), login: S.auth.user.login, status: "draft", kind, target_kind: target.target_kind,
+                 target_id: target.target_id, target_label: target.label, started_at: geo.localIso(now),
+                 started_ms: now, answers: { ...(target.prefill[kind] || {}) }, photos: [], created: now };
+  await store.putItem(item);  // saved before the first answer: a visit is never lost
+  await reloadItems();
+  edit(item);
+}
+
+function edit(item) {
+  S.editing = item;
+  S.showErrors = false;
+  S.view = "form";
+  renderChrome();
+  renderMain();
+  window.scrollTo(0, 0);
+}
+
+const MESSAGES = { required: "required", "expected a whole number": ["请输入整数", "a whole number"],
+                   "expected a number": ["请输入数字", "a number"] };
+function message(msg) {
+  const m = MESSAGES[msg];
+  if (m === "required") return t("required");
+  if (m) return m[lang() === "en" ? 1 : 0];
+  return half(msg);
+}
+
+function persist() {
+  store.putItem(S.editing);  // at every change: nothing typed is lost on a reload or a dead battery
+}
+
+function setAnswer(name, value) {
+  const a = S.editing.answers;
+  if (value === "" || value === null || (Array.isArray(value) && !value.length)) delete a[name];
+  else a[name] = value;
+  persist();
+  applyForm();
+}
+
+function questionBlock(form, q) {
+  const a = S.editing.answers;
+  const box = h("div", { class: "q", "data-q": q.name },
+                h("div", { class: "q-label", id: `ql-${q.name}` }, label(q), q.required ? h("span", { class: "req" }, " *") : null));
+  if (q.type === "select_one" || q.type === "select_multiple") {
+    const multi = q.type === "select_multiple";
+    const group = h("div", { class: "choices", role: multi ? "group" : "radiogroup", "aria-labelledby": `ql-${q.name}` });
+    for (const c of form.choices[q.list] || []) {
+      const on = multi ? (a[q.name] || []).includes(c.code) : a[q.name] === c.code;
+      group.append(h("button", {
+        type: "button", class: "choice", "data-value": c.code, role: multi ? null : "radio",
+        "aria-checked": multi ? null : String(on), "aria-pressed": multi ? String(on) : null,
+        onclick: (e) => {
+          const b = e.currentTarget;
+          if (multi) {
+            const now = new Set(S.editing.answers[q.name] || []);
+            if (now.has(c.code)) now.delete(c.code); else now.add(c.code);
+            b.setAttribute("aria-pressed", String(now.has(c.code)));
+            setAnswer(q.name, (form.choices[q.list] || []).map((x) => x.code).filter((x) => now.has(x)));
+          } else {
+            for (const o of group.children) o.setAttribute("aria-checked", String(o === b));
+            setAnswer(q.name, c.code);
+          }
+        },
+      }, choiceLabel(form, q.list, c.code)));
+    }
+    box.append(group);
+  } else if (q.type === "text") {
+    box.append(h("textarea", { rows: 3, "aria-labelledby": `ql-${q.name}`, oninput: (e) => setAnswer(q.name, e.target.value) },
+                 a[q.name] === undefined ? "" : String(a[q.name])));
+  } else {
+    const numeric = q.type === "integer" || q.type === "decimal";
+    box.append(h("input", {
+      type: numeric ? "text" : q.type === "date" ? "date" : "text",
+      inputmode: q.type === "integer" ? "numeric" : q.type === "decimal" ? "decimal" : null,
+      value: a[q.name] === undefined ? "" : String(a[q.name]), "aria-labelledby": `ql-${q.name}`,
+      oninput: (e) => setAnswer(q.name, e.target.value),
+    }));
+  }
+  box.append(h("p", { class: "q-error", "aria-live": "polite" }));
+  return box;
+}
+
+function photoLimit(form) {
+  const q = form.questions.find((x) => x.type === "image");
+  return q && Number(q.params["max-pixels"]) > 0 ? Number(q.params["max-pixels"]) : null;
+}
+
+async function addPhotos(files) {
+  const item = S.editing, form = S.forms[item.kind];
+  const status = $("#photo-status");
+  for (const file of files) {
+    status.textContent = "…";
+    try {
+      const p = await prepare(file, { maxPx: photoLimit(form), quality: S.work.settings.photo_quality });
+      const n = item.photos.reduce((m, x) => Math.max(m, x.n + 1), 0);
+      const key = `${item.id}/${n}`;
+      const { blob, ...meta } = p;
+      const record = { key, item: item.id, n, blob, ...meta, fix: S.fix, added_at: Date.now() };
+      item.photos.push({ key, n, ...meta, fix: S.fix, added_at: record.added_at });
+      await store.putItemWithPhotos(item, [record]);
+    } catch (err) {
+      toast(`${t("photo_fail")}: ${err.message || err}`);
+    }
+  }
+  status.textContent = "";
+  renderThumbs();
+  applyForm();
+}
+
+function renderThumbs() {
+  const box = $("#thumbs");
+  if (!box) return;
+  for (const img of box.querySelectorAll("img")) URL.revokeObjectURL(img.src);
+  box.replaceChildren(...S.editing.photos.map((p) => {
+    const img = h("img", { alt: p.name, class: "thumb" });
+    store.photo(p.key).then((r) => { if (r) img.src = URL.createObjectURL(r.blob); });
+    const e = p.exif || {};
+    const size = (x) => `${x.width}×${x.height}`;
+    return h("li", { class: "photo", "data-photo": p.key, "data-sha256": p.sha256 || "" }, img,
+      h("div", { class: "photo-text" },
+        h("div", {}, `${(p.bytes / 1048576).toFixed(2)} MB · `,
+          p.resized ? t("photo_resized", { a: size(p.original), b: size(p) }) : t("photo_kept")),
+        h("div", { class: e.lat === null ? "warn-text" : "" },
+          e.lat === null ? t("photo_no_pos") : t("photo_pos", { lat: e.lat.toFixed(5), lon: e.lon.toFixed(5) }),
+          e.time ? ` · ${t("photo_time", { t: e.time })}` : ""),
+        h("button", { type: "button", class: "link", "data-remove": p.key, onclick: async () => {
+          S.editing.photos = S.editing.photos.filter((x) => x.key !== p.key);
+          await store.deletePhoto(p.key);
+          persist();
+          renderThumbs();
+          applyForm();
+        } }, t("remove"))));
+  }));
+}
+
+function distanceLine() {
+  const p = h("p", { class: "distance", id: "distance" });
+  const tg = S.targets.get(keyOf(S.editing.target_kind, S.editing.target_id));
+  if (!S.fix || !tg) return p;
+  const d = geo.distance(S.fix, tg);
+  const r = (S.work.settings.target_radius_m || {})[tg.target_kind] || 100;
+  if (d > Math.max(r, S.fix.accuracy_m)) {
+    p.className = "distance warn";
+    p.textContent = t("far", { d: geo.metres(d), r });
+  } else {
+    p.textContent = t("distance_to", { d: geo.metres(d) });
+  }
+  return p;
+}
+
+function updateFormDistance() {
+  const el = $("#distance");
+  if (el) el.replaceWith(distanceLine());
+}
+
+function formProblems(form, r) {
+  const item = S.editing, problems = [...r.problems];
+  const image = form.questions.find((q) => q.type === "image");
+  if (image && image.required && !item.photos.length) problems.push(["photos", t("need_photo")]);
+  const bytes = item.photos.reduce((n, p) => n + p.bytes, 0), max = S.work.settings.upload_max_bytes;
+  if (bytes > max - 100000) {
+    problems.push(["photos", t("too_big", { mb: (bytes / 1048576).toFixed(1), max: Math.floor(max / 1048576) })]);
+  }
+  if (!item.location && !S.fix) problems.push(["location", t("need_fix")]);
+  return problems;
+}
+
+function applyForm() {
+  const item = S.editing, form = S.forms[item.kind];
+  const r = F.check(form, item.answers);
+  const problems = formProblems(form, r);
+  for (const box of document.querySelectorAll(".q[data-q]")) {
+    box.hidden = !r.shown.has(box.dataset.q);
+    const p = problems.find(([f]) => f === `answers.${box.dataset.q}`);
+    box.querySelector(".q-error").textContent = S.showErrors && p ? message(p[1]) : "";
+    box.classList.toggle("bad", Boolean(S.showErrors && p));
+  }
+  for (const [field, sel] of [["photos", "#photo-error"], ["location", "#location-error"]]) {
+    const el = $(sel);
+    if (el) el.textContent = S.showErrors ? problems.filter(([f]) => f === field).map(([, m]) => m).join("；") : "";
+  }
+  const res = $("#result");
+  res.textContent = r.problems.length ? "" : `${t("result")}：${t(r.result)}`;
+  res.className = `result ${r.problems.length ? "" : r.result}`;
+  $("#form-problems").textContent = S.showErrors && problems.length ? t("fix_these") : "";
+  return { r, problems };
+}
+
+async function saveForm() {
+  const item = S.editing, form = S.forms[item.kind];
+  S.showErrors = true;
+  const { r, problems } = applyForm();
+  if (problems.length) {
+    const first = document.querySelector(".q.bad") || $("#form-problems");
+    if (first) first.scrollIntoView({ block: "center" });
+    return;
+  }
+  const now = Date.now();
+  Object.assign(item, { status: "waiting", clean: r.clean, result: r.result, error: null, saved_at: now });
+  if (!item.submitted_at) {  // a corrected item keeps the time and place of its visit
+    Object.assign(item, { submitted_at: geo.localIso(now), utc_offset_min: geo.utcOffsetMin(),
+                          location: { lon: S.fix.lon, lat: S.fix.lat, accuracy_m: S.fix.accuracy_m } });
+  }
+  await store.putItem(item);
+  await reloadItems();
+  S.editing = null;
+  go("tasks");
+  toast(t("saved", { id: item.id.slice(0, 8) }));
+  whenOnline("saved");
+}
+
+async function discard(item) {
+  if (!(await ask(t("discard_confirm"), t("discard"), true))) return;
+  await store.deleteItem(item.id);
+  await reloadItems();
+  if (S.editing && S.editing.id === item.id) S.editing = null;
+  go(S.view === "form" ? "tasks" : S.view);
+}
+
+function viewForm() {
+  const item = S.editing, form = S.forms[item.kind];
+  const root = h("section", { "data-view": "form", "data-item": item.id, class: "form" },
+    h("h2", {}, item.target_label),
+    h("p", { class: "sub" }, formTitle(item.kind), ` · ${item.target_id}`),
+    item.error && !item.error.transient ? h("div", { class: "banner warn", id: "server-said" },
+      `${item.error.status} · ${item.error.message}`, problemList(form, item.error.problems)) : null,
+    gpsLine(), distanceLine(),
+    F.answerable(form).map((q) => questionBlock(form, q)));
+  const camera = h("input", { type: "file", accept: "image/*", capture: "environment", class: "file", "data-input": "camera",
+                              onchange: (e) => { addPhotos([...e.target.files]); e.target.value = ""; } });
+  const gallery = h("input", { type: "file", accept: "image/*", multiple: true, class: "file", "data-input": "gallery",
+                               onchange: (e) => { addPhotos([...e.target.files]); e.target.value = ""; } });
+  const image = form.questions.find((q) => q.type === "image");
+  root.append(
+    h("div", { class: "q photos" },
+      h("div", { class: "q-label" }, image ? label(image) : t("photos"), image && image.required ? h("span", { class: "req" }, " *") : null),
+      h("div", { class: "row2" }, h("label", { class: "btn" }, t("take_photo"), camera),
+        h("label", { class: "btn" }, t("from_gallery"), gallery)),
+      h("p", { id: "photo-status", class: "sub", "aria-live": "polite" }),
+      h("ul", { id: "thumbs", class: "thumbs" }),
+      h("p", { class: "q-error", id: "photo-error" })),
+    h("p", { class: "q-error", id: "location-error" }),
+    h("p", { id: "result", class: "result" }),
+    h("div", { class: "actions" },
+      h("p", { id: "form-problems", class: "q-error", "aria-live": "polite" }),
+      h("div", { class: "row2" },
+        h("button", { type: "button", class: "btn", "data-action": "discard", onclick: () => discard(item) }, t("discard")),
+        h("button", { type: "button", class: "btn primary", "data-action": "save", onclick: saveForm }, t("save")))));
+  queueMicrotask(() => { renderThumbs(); applyForm(); });
+  return root;
+}
+
+// --- the outbox -------------------------------------------------------------------------------------------------------
+
+/** The server's problems, each under the name the form gives its field (answers.NAME, or target_id…). */
+function problemList(form, problems) {
+  const name = (field) => {
+    const q = form && form.questions.find((x) => x.name === field.replace(/^answers\./, ""));
+    return q ? label(q) : field;
+  };
+  return h("ul", { class: "problems" }, (problems || []).map((p) => h("li", {}, `${name(p.field)}：${p.message}`)));
+}
+
+function outboxItem(i) {
+  const form = S.forms[i.kind];
+  const li = h("li", { class: `item ${i.status}`, "data-item": i.id, "data-status": i.status },
+    h("div", { class: "row-top" }, h("b", {}, i.target_label), h("span", { class: "sub" }, formTitle(i.kind))),
+    h("div", { class: "sub" }, when(i.saved_at || i.created), ` · ${t("n_photos", { n: (i.photos || []).length })}`,
+      i.result ? ` · ${t(i.result)}` : ""));
+  if (i.status === "waiting" && i.error) {
+    li.append(h("div", { class: "sub warn-text" }, t("attempts", { n: i.attempts, msg: i.error.message })));
+  }
+  if (i.status === "failed") {
+    li.append(h("p", { class: "server-message" }, `${i.error.status} · ${i.error.message}`),
+              problemList(form, i.error.problems),
+              h("div", { class: "row2" },
+                h("button", { type: "button", class: "btn", "data-action": "discard", onclick: () => discard(i) }, t("discard")),
+                h("button", { type: "button", class: "btn primary", "data-action": "edit", onclick: () => edit(i) }, t("edit"))));
+  }
+  if (i.status === "draft") {
+    li.append(h("div", { class: "row2" },
+      h("button", { type: "button", class: "btn", "data-action": "discard", onclick: () => discard(i) }, t("discard")),
+      h("button", { type: "button", class: "btn primary", "data-action": "edit", onclick: () => edit(i) }, t("resume"))));
+  }
+  if (i.status === "sent") {
+    const flags = i.flags || [];
+    li.append(h("div", { class: "sub" }, `${t("flags")}：`,
+      flags.length ? flags.map((f) => (lang() === "en" ? f.label_en : f.label_zh)).join("、") : t("no_flags")));
+  }
+  return li;
+}
+
+function viewOutbox() {
+  const c = counts();
+  const mineNow = S.items.filter(mine);
+  const section = (status, title) => {
+    const list = mineNow.filter((i) => i.status === status)
+      .sort((a, b) => (b.sent_at || b.saved_at || b.created) - (a.sent_at || a.saved_at || a.created));
+    return list.length ? [h("h2", {}, title), h("ul", { class: "list", "data-list": status }, list.map(outboxItem))] : [];
+  };
+  return h("section", { "data-view": "outbox" },
+    h("p", { class: "counts", id: "counts", "data-waiting": c.waiting, "data-failed": c.failed, "data-sent": c.sent },
+      t("counts", { w: c.waiting, f: c.failed, s: c.sent })),
+    h("button", { type: "button", class: "btn primary", id: "sync", onclick: () => whenOnline("button"),
+                  disabled: S.syncing || !navigator.onLine || !S.auth || S.auth.lost },
+      S.syncing ? t("syncing") : t("sync")),
+    navigator.onLine ? null : h("p", { class: "sub" }, t("sync_offline")),
+    section("failed", t("failed")), section("waiting", t("waiting")), section("draft", t("drafts")),
+    section("sent", t("sent")),
+    mineNow.length ? null : h("p", { class: "empty" }, t("nothing_here")));
+}
+
+// --- me -----------------------------------------------------------------------------------------------------------------
+
+function viewMe() {
+  const u = S.auth.user, w = S.work;
+  const storage = h("p", { class: "sub", id: "storage" });
+  if (navigator.storage && navigator.storage.estimate) {
+    navigator.storage.estimate().then((e) => {
+      storage.textContent = t("used", { u: (e.usage / 1048576).toFixed(1), q: (e.quota / 1048576).toFixed(0) });
+    });
+  }
+  return h("section", { "data-view": "me" },
+    h("h2", {}, t("account")),
+    h("p", {}, `${u.display_name || u.login} (${u.login}) · `,
+      w && w.role_labels[u.role] ? w.role_labels[u.role][lang() === "en" ? 1 : 0] : u.role),
+    h("p", { class: "sub" }, `${t("scope")}：${u.scope_code || "—"}`),
+    h("h2", {}, t("work")),
+    h("p", { class: "sub", id: "work-info" }, w ? t("work_at", { t: when(w.fetched_at), n: w.targets.length, d: w.tasks.length })
+      + (w.targets_total > w.targets.length ? t("work_capped", { n: w.targets_total }) : "") : t("no_work")),
+    h("button", { type: "button", class: "btn primary", id: "download", onclick: () => download(true),
+                  disabled: S.downloading || !navigator.onLine || S.auth.lost },
+      S.downloading ? t("downloading") : navigator.onLine ? t("download") : `${t("download")}（${t("need_signal")}）`),
+    h("h2", {}, t("storage")),
+    h("p", { class: "sub", id: "persisted" }, S.persisted ? t("persisted") : t("not_persisted")),
+    storage,
+    S.installEvent ? h("button", { type: "button", class: "btn", onclick: async () => {
+      S.installEvent.prompt();
+      S.installEvent = null;
+    } }, t("install")) : h("p", { class: "sub" }, t("install_hint")),
+    h("h2", {}, t("language")),
+    h("div", { class: "row2" },
+      h("button", { type: "button", class: "btn", "aria-pressed": String(lang() === "zh"), "data-lang": "zh",
+                    onclick: () => { setLang("zh"); render(); } }, "中文"),
+      h("button", { type: "button", class: "btn", "aria-pressed": String(lang() === "en"), "data-lang": "en",
+                    onclick: () => { setLang("en"); render(); } }, "English")),
+    h("button", { type: "button", class: "btn danger", id: "sign-out", onclick: signOut }, t("sign_out")));
+}
+
+// --- sign in ------------------------------------------------------------------------------------------------------------
+
+function viewSignIn() {
+  const login = h("input", { name: "login", autocomplete: "username", autocapitalize: "none", "aria-label": t("login"),
+                             value: S.auth ? S.auth.user.login : "", readonly: S.auth ? true : null });
+  const password = h("input", { name: "password", type: "password", autocomplete: "current-password",
+                                "aria-label": t("password") });
+  const button = h("button", { type: "submit", class: "btn primary" }, t("sign_in"));
+  return h("section", { "data-view": "signin" },
+    h("form", { class: "signin", onsubmit: async (e) => {
+      e.preventDefault();
+      button.disabled = true;
+      await signIn(login.value.trim(), password.value);
+      button.disabled = false;
+    } },
+      h("h2", {}, t("sign_in_title")),
+      h("label", {}, t("login"), login),
+      h("label", {}, t("password"), password),
+      S.signInNote ? h("p", { class: "q-error", id: "sign-in-note" }, S.signInNote) : null,
+      button,
+      h("div", { class: "row2" },
+        h("button", { type: "button", class: "btn", onclick: () => { setLang("zh"); render(); } }, "中文"),
+        h("button", { type: "button", class: "btn", onclick: () => { setLang("en"); render(); } }, "English"))));
+}
+
+// --- start ----------------------------------------------------------------------------------------------------------------
+
+function registerWorker() {
+  if (!window.isSecureContext || !("serviceWorker" in navigator)) return;
+  const had = Boolean(navigator.serviceWorker.controller);
+  navigator.serviceWorker.addEventListener("controllerchange", () => {
+    if (had) { S.updateReady = true; renderChrome(); }
+  });
+  navigator.serviceWorker.register("/field/sw.js", { scope: "/field/", updateViaCache: "none" })
+    .catch((err) => console.warn("service worker", err));
+}
+
+async function start() {
+  setLang(lang());
+  registerWorker();
+  for (const b of document.querySelectorAll("#nav button")) b.addEventListener("click", () => go(b.dataset.view));
+  S.auth = (await store.get("auth")) || null;
+  S.work = (await store.get("work")) || null;
+  indexWork();
+  await reloadItems();
+  render();
+  performance.mark("usable");
+  document.documentElement.dataset.ready = S.auth ? "work" : "signin";
+  geo.watch(onFix, (why) => { S.gps = why; for (const el of document.querySelectorAll("[data-gps]")) el.replaceWith(gpsLine()); });
+  if (navigator.storage && navigator.storage.persisted) S.persisted = await navigator.storage.persisted();
+  addEventListener("online", () => { renderChrome(); if (S.view !== "form") renderMain(); whenOnline("online"); });
+  addEventListener("offline", () => { renderChrome(); if (S.view !== "form") renderMain(); });
+  addEventListener("beforeinstallprompt", (e) => { e.preventDefault(); S.installEvent = e; });
+  whenOnline("open");
+}
+
+start();
