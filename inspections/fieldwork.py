@@ -8,6 +8,7 @@ from datetime import date, datetime, timezone
 
 from psycopg2 import sql as pgsql
 
+from accounts import ROLES
 from geo import db
 from geo.settings import settings
 
@@ -82,9 +83,11 @@ def bundle(conn, who: Inspector, as_of: date | None = None) -> dict:
         "generated_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "as_of": (as_of or date.today()).isoformat(),
         "inspector": {"id": who.id, "name": who.name, "role": who.role, "scope_code": who.scope_code},
+        "role_labels": ROLES,
         "settings": {"gps_max_accuracy_m": settings.gps_max_accuracy_m,
                      "upload_max_bytes": settings.upload_max_bytes,
-                     "photo_quality": settings.field_photo_quality},
+                     "photo_quality": settings.field_photo_quality,
+                     "target_radius_m": settings.target_radius_m},
         "forms": {k: forms.load(k).rows for k in forms.kinds()},
         "tasks": tasks,
         "targets": targets,

@@ -33,6 +33,7 @@ def work(client, who="insp", **headers):
 def test_work_holds_my_scope_with_positions_prefill_forms_and_outlines(client):
     body = work(client)
     assert body["inspector"]["scope_code"] == w.V1
+    assert body["role_labels"]["village_monitor"] == ["村信息监测员/巡查员", "Village monitor / inspector"]
     by_id = {(t["target_kind"], t["target_id"]): t for t in body["targets"]}
     # V1's targets, and only V1's: H3 lies in the other township
     assert set(by_id) == {("household", "H1"), ("household", "H2"), ("house", "HS1"), ("water_source", "W1"),
@@ -57,7 +58,7 @@ def test_work_holds_my_scope_with_positions_prefill_forms_and_outlines(client):
     # the seven forms, the same rows the server checks answers against
     assert sorted(body["forms"]) == forms.kinds() and len(body["forms"]) == 7
     assert body["forms"]["household_visit"] == json.loads(json.dumps(forms.load("household_visit").rows))
-    assert body["settings"]["gps_max_accuracy_m"] == 50
+    assert body["settings"]["gps_max_accuracy_m"] == 50 and body["settings"]["target_radius_m"]["household"] == 100
     # outlines: my village polygon, the road set, my natural village; nothing of the other township
     feats = body["outlines"]["features"]
     layers = {(f["properties"]["layer"], f["properties"]["id"]) for f in feats}
