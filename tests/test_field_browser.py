@@ -387,9 +387,19 @@ def test_a_day_without_signal(world):
         opened(d, "tasks")
 
         # --- five inspections with photos, no signal ----------------------------------------------------------------
+        # what is typed survives a reload (saved at every change): the draft is offered again, its answers in it
+        tap(d, '#list .row[data-target="household/F1"]')
+        opened(d, "form")
+        tap(d, '.q[data-q="food_clothing"] [data-value="yes"]')
+        css(d, '.q[data-q="notes"] textarea').send_keys("门口有狗")
+        d.refresh()
+        opened(d, "tasks")
+        assert "王正梅" in css(d, "[data-resume]").text
         capture(d, "household/F1", "household_visit",
-                {"food_clothing": "yes", "education": "yes", "medical": "yes", "housing": "yes", "drinking_water": "yes"},
-                [camera_photo(world, "f1.jpg", at["F1"], seed=1)], at["F1"])
+                {"education": "yes", "medical": "yes", "housing": "yes", "drinking_water": "yes"},
+                [camera_photo(world, "f1.jpg", at["F1"], seed=1)], at["F1"],
+                check=lambda d: css(d, '.q[data-q="notes"] textarea').get_attribute("value") == "门口有狗" or
+                pytest.fail("the typed note was lost"))
 
         def relevant_appears(d):
             assert css(d, '.q[data-q="new_risks"]').is_displayed()           # a "no" brings up the new risks
@@ -436,6 +446,8 @@ def test_a_day_without_signal(world):
         f1 = by_target["F1"]["photos"][0]
         assert not f1["resized"] and kept[f1["key"]] == open(world.tmp / "f1.jpg", "rb").read()  # kept as taken
         assert by_target["F3"]["location"]["accuracy_m"] == 80
+        assert by_target["F1"]["clean"] == {"members": 4, "food_clothing": "yes", "education": "yes", "medical": "yes",
+                                            "housing": "yes", "drinking_water": "yes", "notes": "门口有狗"}
         assert by_target["W1"]["clean"]["residual_chlorine_mg_l"] == 0.5
         assert [r for r in world.relay.requests if r.at >= since] == [], since  # nothing got out
         assert counts(d) == {"waiting": 5, "failed": 0, "sent": 0}
@@ -447,6 +459,7 @@ def test_a_day_without_signal(world):
     d = launch(world)
     try:
         signal(d, world, False)
+        stand(d, at["F1"])
         d.get(f"{world.app}/field/")
         opened(d, "tasks")
         usable.append(d.execute_script("return performance.getEntriesByName('usable')[0].startTime"))
@@ -673,6 +686,9 @@ def test_the_token_is_renewed_and_signing_out_clears_the_phone(world):
         assert me(token) == 200
         nav(d, "me")
         shot(d, "390-me")
+        tap(d, "[data-lang=en]")                                                # English is there too
+        assert css(d, "#nav button[data-view=tasks] .nav-label").text == "Tasks" and "Sign out" in css(d, "#sign-out").text
+        tap(d, "[data-lang=zh]")
         tap(d, "#sign-out")
         assert "退出登录将删除" in css(d, ".sheet").text
         tap(d, ".sheet [data-answer=yes]")

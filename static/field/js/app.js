@@ -422,7 +422,9 @@ function viewMap() {
     return root;
   }
   const box = h("div", { class: "map-box" });
-  root.append(box);
+  const key = (tone, text) => h("span", { class: `key ${tone}` }, h("i", {}), text);
+  root.append(box, h("p", { class: "legend" }, key("late", t("key_late")), key("due", t("key_due")),
+                     key("done", t("key_done")), key("other", t("key_other")), key("me", t("where"))));
   const due = new Map(S.work.tasks.map((tk) => [keyOf(tk.target_kind, tk.target_id), tk]));
   const targets = S.work.targets.map((tg) => {
     const key = keyOf(tg.target_kind, tg.target_id), task = due.get(key);
@@ -731,9 +733,13 @@ function outboxItem(i) {
       h("button", { type: "button", class: "btn primary", "data-action": "edit", onclick: () => edit(i) }, t("resume"))));
   }
   if (i.status === "sent") {
-    const flags = i.flags || [];
-    li.append(h("div", { class: "sub" }, `${t("flags")}：`,
-      flags.length ? flags.map((f) => (lang() === "en" ? f.label_en : f.label_zh)).join("、") : t("no_flags")));
+    const seen = new Map();  // one flag per photo reads once, with its count
+    for (const f of i.flags || []) {
+      const name = lang() === "en" ? f.label_en : f.label_zh;
+      seen.set(name, (seen.get(name) || 0) + 1);
+    }
+    li.append(h("div", { class: "sub", "data-flags": (i.flags || []).map((f) => f.code).join(" ") }, `${t("flags")}：`,
+      seen.size ? [...seen].map(([name, n]) => (n > 1 ? `${name} ×${n}` : name)).join("、") : t("no_flags")));
   }
   return li;
 }
