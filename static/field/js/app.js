@@ -190,6 +190,7 @@ async function signOut() {
     } catch { /* offline after all */ }
   }
   await store.wipe();
+  localStorage.removeItem(MIRROR);
   Object.assign(S, { auth: null, work: null, forms: {}, targets: new Map(), items: [], editing: null,
                      view: "tasks", signInNote: revoked ? null : t("signed_out_offline") });
   render();
@@ -475,8 +476,23 @@ function message(msg) {
   return half(msg);
 }
 
+// At every change the form goes to IndexedDB; its answers also go to localStorage, which is written at once, so a
+// reload right after a keystroke (before IndexedDB has committed) still finds them (see restoreMirror).
+const MIRROR = "dixian-field-draft";
+
 function persist() {
-  store.putItem(S.editing);  // at every change: nothing typed is lost on a reload or a dead battery
+  localStorage.setItem(MIRROR, JSON.stringify({ id: S.editing.id, answers: S.editing.answers, at: Date.now() }));
+  store.putItem(S.editing);
+}
+
+async function restoreMirror() {
+  let m = null;
+  try { m = JSON.parse(localStorage.getItem(MIRROR) || "null"); } catch { /* unreadable: nothing to restore */ }
+  const item = m && S.items.find((i) => i.id === m.id);
+  if (item && ["draft", "failed"].includes(item.status) && (item.updated || 0) < m.at) {
+    await store.putItem({ ...item, answers: m.answers });
+    await reloadItems();
+  }
 }
 
 function setAnswer(name, value) {
@@ -846,6 +862,7 @@ async function start() {
   S.work = (await store.get("work")) || null;
   indexWork();
   await reloadItems();
+  await restoreMirror();
   render();
   performance.mark("usable");
   document.documentElement.dataset.ready = S.auth ? "work" : "signin";
