@@ -1,89 +1,19 @@
-// The inspectors' offline app: sign in once, download my work, capture with no signal (task list by distance, the
-// target from the list or the map, the form with its rules, photos), everything saved at once on the phone, and sent
-// when the signal comes back. Every text from data is put in as text (never as HTML).
+// The inspectors' offline app: sign in once, download my work, the task list by distance and the map, the outbox and
+// its sending when the signal comes back, the account's screen; the form screen is capture.js. Every text from data
+// is put in as text (never as HTML).
 import * as api from "./api.js";
+import * as capture from "./capture.js";
+import { ask, h, $, toast } from "./dom.js";
 import * as F from "./form.js";
 import * as geo from "./geo.js";
-import { half, lang, setLang, t } from "./i18n.js";
+import { lang, setLang, t } from "./i18n.js";
 import * as mapview from "./map.js";
-import { prepare } from "./photo.js";
+import { LIST_STEP, S, counts, formTitle, gpsLine, keyOf, mine, reloadItems, statusOf, when } from "./state.js";
 import * as store from "./store.js";
 import { syncNow } from "./sync.js";
 
 const RENEW_AFTER_MS = 24 * 3600 * 1000;   // renew the token once a day while online
 const STALE_WORK_MS = 30 * 60 * 1000;      // on opening online, download again when older than this
-const LIST_STEP = 60;
-
-const S = {
-  auth: null, work: null, forms: {}, targets: new Map(), items: [], fix: null, gps: "locating",
-  view: "tasks", all: false, query: "", shown: LIST_STEP, editing: null, showErrors: false,
-  syncing: false, downloading: false, persisted: null, updateReady: false, installEvent: null, signInNote: null,
-};
-
-// --- small helpers -------------------------------------------------------------------------------------------------
-
-function h(tag, attrs, ...kids) {
-  const e = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs || {})) {
-    if (v === null || v === undefined || v === false) continue;
-    if (k.startsWith("on")) e.addEventListener(k.slice(2), v);
-    else if (k === "class") e.className = v;
-    else e.setAttribute(k, v === true ? "" : v);
-  }
-  for (const c of kids.flat(Infinity)) {
-    if (c !== null && c !== undefined && c !== false) e.append(c instanceof Node ? c : String(c));
-  }
-  return e;
-}
-
-const $ = (sel) => document.querySelector(sel);
-const keyOf = (targetKind, targetId) => `${targetKind}/${targetId}`;
-const label = (q) => (lang() === "en" ? q.en || q.zh : q.zh || q.en);
-const choiceLabel = (form, list, code) => {
-  const c = (form.choices[list] || []).find((x) => x.code === code);
-  return c ? (lang() === "en" ? c.en || c.zh : c.zh || c.en) : code;
-};
-const formTitle = (kind) => (S.forms[kind] ? S.forms[kind].title[lang()] : kind);
-const mine = (i) => S.auth && i.login === S.auth.user.login;
-const when = (ms) => new Date(ms).toLocaleString(lang() === "en" ? "en-GB" : "zh-CN", { hour12: false });
-
-function uuid() {
-  if (crypto.randomUUID) return crypto.randomUUID();
-  const b = crypto.getRandomValues(new Uint8Array(16));  // plain HTTP has no randomUUID; the same v4 from bytes
-  b[6] = (b[6] & 0x0f) | 0x40;
-  b[8] = (b[8] & 0x3f) | 0x80;
-  const x = Array.from(b, (v) => v.toString(16).padStart(2, "0")).join("");
-  return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20)}`;
-}
-
-let toastTimer = null;
-function toast(text) {
-  const el = $("#toast");
-  el.textContent = text;
-  el.hidden = !text;
-  clearTimeout(toastTimer);
-  toastTimer = setTimeout(() => { el.hidden = true; }, 4000);
-}
-
-/** An in-page question with two buttons (large, and testable, unlike window.confirm). */
-function ask(message, ok, danger = false) {
-  return new Promise((resolve) => {
-    const close = (v) => { sheet.remove(); resolve(v); };
-    const sheet = h("div", { class: "sheet", role: "dialog", "aria-modal": "true" },
-      h("div", { class: "sheet-body" }, h("p", { class: "ask" }, message),
-        h("div", { class: "row2" },
-          h("button", { type: "button", class: "btn", "data-answer": "no", onclick: () => close(false) }, t("cancel")),
-          h("button", { type: "button", class: danger ? "btn danger" : "btn primary", "data-answer": "yes",
-                        onclick: () => close(true) }, ok))));
-    document.body.append(sheet);
-  });
-}
-
-function counts() {
-  const c = { waiting: 0, failed: 0, sent: 0, draft: 0 };
-  for (const i of S.items) if (mine(i)) c[i.status] += 1;
-  return c;
-}
 
 // --- the work ---------------------------------------------------------------------------------------------------
 
@@ -93,10 +23,6 @@ function indexWork() {
   if (!S.work) return;
   for (const [kind, rows] of Object.entries(S.work.forms)) S.forms[kind] = F.load(kind, rows);
   for (const tg of S.work.targets) S.targets.set(keyOf(tg.target_kind, tg.target_id), tg);
-}
-
-async function reloadItems() {
-  S.items = await store.items();
 }
 
 async function download(byHand) {
@@ -190,7 +116,7 @@ async function signOut() {
     } catch { /* offline after all */ }
   }
   await store.wipe();
-  localStorage.removeItem(MIRROR);
+  capture.forgetMirror();
   Object.assign(S, { auth: null, work: null, forms: {}, targets: new Map(), items: [], editing: null,
                      view: "tasks", signInNote: revoked ? null : t("signed_out_offline") });
   render();
@@ -272,7 +198,7 @@ function renderMain() {
   const main = $("#main");
   let view;
   if (!S.auth || S.view === "signin") view = viewSignIn();
-  else if (S.view === "form" && S.editing) view = viewForm();
+  else if (S.view === "form" && S.editing) view = capture.viewForm();
   else if (S.view === "map") view = viewMap();
   else if (S.view === "outbox") view = viewOutbox();
   else if (S.view === "me") view = viewMe();
@@ -290,46 +216,18 @@ function go(view) {
 
 // --- where I am -------------------------------------------------------------------------------------------------------
 
-function gpsLine() {
-  const max = S.work ? S.work.settings.gps_max_accuracy_m : 50;
-  const p = h("p", { class: "gps", "data-gps": "" });
-  if (S.fix) {
-    const acc = Math.round(S.fix.accuracy_m);
-    p.append(h("span", { class: "fix" }, `${S.fix.lat.toFixed(6)}, ${S.fix.lon.toFixed(6)} · ±${acc} m`));
-    if (S.fix.accuracy_m > max) {
-      p.classList.add("warn");
-      p.append(h("span", { class: "gps-warn" }, t("gps_poor", { acc, max })));
-    }
-  } else {
-    p.append(t({ denied: "gps_denied", unavailable: "gps_none", insecure: "gps_insecure" }[S.gps] || "locating"));
-  }
-  return p;
-}
-
 let lastListFix = null;
 function onFix(fix) {
   S.fix = fix;
   S.gps = "ok";
   for (const el of document.querySelectorAll("[data-gps]")) el.replaceWith(gpsLine());
-  if (S.view === "form") updateFormDistance();
+  if (S.view === "form") capture.updateFormDistance();
   const moved = !lastListFix || geo.distance(lastListFix, fix) > 20;
   if (S.view === "tasks" && moved) { lastListFix = fix; renderMain(); }
   if (S.view === "map" && S.map) S.map.update({ fix });
 }
 
 // --- tasks ------------------------------------------------------------------------------------------------------------
-
-function statusOf(kind, targetKind, targetId) {
-  const today = new Date().toDateString();
-  let best = null;
-  for (const i of S.items) {
-    if (!mine(i) || i.target_kind !== targetKind || i.target_id !== targetId || (kind && i.kind !== kind)) continue;
-    if (i.status === "sent" && new Date(i.sent_at).toDateString() !== today) continue;
-    const rank = { draft: 1, failed: 2, waiting: 3, sent: 4 }[i.status];
-    if (!best || rank > best.rank) best = { rank, status: i.status };
-  }
-  return best && best.status;
-}
 
 function dueText(task) {
   if (task.overdue) return t("overdue_days", { n: task.days_overdue });
@@ -357,7 +255,7 @@ function taskRow(r) {
   const kinds = task ? [task.kind] : Object.keys(target.prefill);
   return h("li", {},
     h("button", { type: "button", class: `row ${status || ""}`, "data-target": keyOf(target.target_kind, target.target_id),
-                  "data-kind": task ? task.kind : null, onclick: () => (task ? open(task.kind, target) : pickForm(target)) },
+                  "data-kind": task ? task.kind : null, onclick: () => (task ? capture.open(task.kind, target) : pickForm(target)) },
       h("span", { class: "row-top" }, h("b", { class: "row-label" }, target.label),
         r.distance !== null ? h("span", { class: "dist" }, geo.metres(r.distance)) : null),
       h("span", { class: "row-sub" }, kinds.map(formTitle).join("、"),
@@ -371,7 +269,7 @@ function viewTasks() {
   const drafts = S.items.filter((i) => mine(i) && i.status === "draft");
   for (const d of drafts) {
     root.append(h("button", { type: "button", class: "banner resume", "data-resume": d.id,
-                              onclick: () => edit(d) }, `${t("resume")}：${d.target_label} · ${formTitle(d.kind)}`));
+                              onclick: () => capture.edit(d) }, `${t("resume")}：${d.target_label} · ${formTitle(d.kind)}`));
   }
   if (!S.work) {
     root.append(h("p", { class: "empty" }, t("no_work")),
@@ -404,12 +302,12 @@ function list() {
 
 function pickForm(target) {
   const kinds = Object.keys(target.prefill);
-  if (kinds.length === 1) return open(kinds[0], target);
+  if (kinds.length === 1) return capture.open(kinds[0], target);
   const close = () => sheet.remove();
   const sheet = h("div", { class: "sheet", role: "dialog", "aria-modal": "true" },
     h("div", { class: "sheet-body" }, h("p", { class: "ask" }, target.label, " · ", t("pick_form")),
       kinds.map((k) => h("button", { type: "button", class: "btn primary", "data-kind": k,
-                                     onclick: () => { close(); open(k, target); } }, formTitle(k))),
+                                     onclick: () => { close(); capture.open(k, target); } }, formTitle(k))),
       h("button", { type: "button", class: "btn", onclick: close }, t("cancel"))));
   document.body.append(sheet);
 }
@@ -443,289 +341,7 @@ function viewMap() {
   return root;
 }
 
-// --- the form ---------------------------------------------------------------------------------------------------------
-
-async function open(kind, target) {
-  const existing = S.items.find((i) => mine(i) && i.kind === kind && i.target_id === target.target_id
-                                       && i.target_kind === target.target_kind && ["draft", "failed"].includes(i.status));
-  if (existing) return edit(existing);
-  const now = Date.now();
-  const item = { id: uuid(), login: S.auth.user.login, status: "draft", kind, target_kind: target.target_kind,
-                 target_id: target.target_id, target_label: target.label, started_at: geo.localIso(now),
-                 started_ms: now, answers: { ...(target.prefill[kind] || {}) }, photos: [], created: now };
-  await store.putItem(item);  // saved before the first answer: a visit is never lost
-  await reloadItems();
-  edit(item);
-}
-
-function edit(item) {
-  S.editing = item;
-  S.showErrors = false;
-  S.view = "form";
-  renderChrome();
-  renderMain();
-  window.scrollTo(0, 0);
-}
-
-const MESSAGES = { required: "required", "expected a whole number": ["请输入整数", "a whole number"],
-                   "expected a number": ["请输入数字", "a number"] };
-function message(msg) {
-  const m = MESSAGES[msg];
-  if (m === "required") return t("required");
-  if (m) return m[lang() === "en" ? 1 : 0];
-  return half(msg);
-}
-
-// At every change the form goes to IndexedDB; its answers also go to localStorage, which is written at once, so a
-// reload right after a keystroke (before IndexedDB has committed) still finds them (see restoreMirror).
-const MIRROR = "dixian-field-draft";
-
-function persist() {
-  localStorage.setItem(MIRROR, JSON.stringify({ id: S.editing.id, answers: S.editing.answers, at: Date.now() }));
-  store.putItem(S.editing);
-}
-
-async function restoreMirror() {
-  let m = null;
-  try { m = JSON.parse(localStorage.getItem(MIRROR) || "null"); } catch { /* unreadable: nothing to restore */ }
-  const item = m && S.items.find((i) => i.id === m.id);
-  if (item && ["draft", "failed"].includes(item.status) && (item.updated || 0) < m.at) {
-    await store.putItem({ ...item, answers: m.answers });
-    await reloadItems();
-  }
-}
-
-function setAnswer(name, value) {
-  const a = S.editing.answers;
-  if (value === "" || value === null || (Array.isArray(value) && !value.length)) delete a[name];
-  else a[name] = value;
-  persist();
-  applyForm();
-}
-
-function questionBlock(form, q) {
-  const a = S.editing.answers;
-  const box = h("div", { class: "q", "data-q": q.name },
-                h("div", { class: "q-label", id: `ql-${q.name}` }, label(q), q.required ? h("span", { class: "req" }, " *") : null));
-  if (q.type === "select_one" || q.type === "select_multiple") {
-    const multi = q.type === "select_multiple";
-    const group = h("div", { class: "choices", role: multi ? "group" : "radiogroup", "aria-labelledby": `ql-${q.name}` });
-    for (const c of form.choices[q.list] || []) {
-      const on = multi ? (a[q.name] || []).includes(c.code) : a[q.name] === c.code;
-      group.append(h("button", {
-        type: "button", class: "choice", "data-value": c.code, role: multi ? null : "radio",
-        "aria-checked": multi ? null : String(on), "aria-pressed": multi ? String(on) : null,
-        onclick: (e) => {
-          const b = e.currentTarget;
-          if (multi) {
-            const now = new Set(S.editing.answers[q.name] || []);
-            if (now.has(c.code)) now.delete(c.code); else now.add(c.code);
-            b.setAttribute("aria-pressed", String(now.has(c.code)));
-            setAnswer(q.name, (form.choices[q.list] || []).map((x) => x.code).filter((x) => now.has(x)));
-          } else {
-            for (const o of group.children) o.setAttribute("aria-checked", String(o === b));
-            setAnswer(q.name, c.code);
-          }
-        },
-      }, choiceLabel(form, q.list, c.code)));
-    }
-    box.append(group);
-  } else if (q.type === "text") {
-    box.append(h("textarea", { rows: 3, "aria-labelledby": `ql-${q.name}`, oninput: (e) => setAnswer(q.name, e.target.value) },
-                 a[q.name] === undefined ? "" : String(a[q.name])));
-  } else {
-    const numeric = q.type === "integer" || q.type === "decimal";
-    box.append(h("input", {
-      type: numeric ? "text" : q.type === "date" ? "date" : "text",
-      inputmode: q.type === "integer" ? "numeric" : q.type === "decimal" ? "decimal" : null,
-      value: a[q.name] === undefined ? "" : String(a[q.name]), "aria-labelledby": `ql-${q.name}`,
-      oninput: (e) => setAnswer(q.name, e.target.value),
-    }));
-  }
-  box.append(h("p", { class: "q-error", "aria-live": "polite" }));
-  return box;
-}
-
-function photoLimit(form) {
-  const q = form.questions.find((x) => x.type === "image");
-  return q && Number(q.params["max-pixels"]) > 0 ? Number(q.params["max-pixels"]) : null;
-}
-
-async function addPhotos(files) {
-  const item = S.editing, form = S.forms[item.kind];
-  const status = $("#photo-status");
-  for (const file of files) {
-    status.textContent = "…";
-    try {
-      const p = await prepare(file, { maxPx: photoLimit(form), quality: S.work.settings.photo_quality });
-      const n = item.photos.reduce((m, x) => Math.max(m, x.n + 1), 0);
-      const key = `${item.id}/${n}`;
-      const { blob, ...meta } = p;
-      const record = { key, item: item.id, n, blob, ...meta, fix: S.fix, added_at: Date.now() };
-      item.photos.push({ key, n, ...meta, fix: S.fix, added_at: record.added_at });
-      await store.putItemWithPhotos(item, [record]);
-    } catch (err) {
-      toast(`${t("photo_fail")}: ${err.message || err}`);
-    }
-  }
-  status.textContent = "";
-  renderThumbs();
-  applyForm();
-}
-
-function renderThumbs() {
-  const box = $("#thumbs");
-  if (!box) return;
-  for (const img of box.querySelectorAll("img")) URL.revokeObjectURL(img.src);
-  box.replaceChildren(...S.editing.photos.map((p) => {
-    const img = h("img", { alt: p.name, class: "thumb" });
-    store.photo(p.key).then((r) => { if (r) img.src = URL.createObjectURL(r.blob); });
-    const e = p.exif || {};
-    const size = (x) => `${x.width}×${x.height}`;
-    return h("li", { class: "photo", "data-photo": p.key, "data-sha256": p.sha256 || "" }, img,
-      h("div", { class: "photo-text" },
-        h("div", {}, `${(p.bytes / 1048576).toFixed(2)} MB · `,
-          p.resized ? t("photo_resized", { a: size(p.original), b: size(p) }) : t("photo_kept")),
-        h("div", { class: e.lat === null ? "warn-text" : "" },
-          e.lat === null ? t("photo_no_pos") : t("photo_pos", { lat: e.lat.toFixed(5), lon: e.lon.toFixed(5) }),
-          e.time ? ` · ${t("photo_time", { t: e.time })}` : ""),
-        h("button", { type: "button", class: "link", "data-remove": p.key, onclick: async () => {
-          S.editing.photos = S.editing.photos.filter((x) => x.key !== p.key);
-          await store.deletePhoto(p.key);
-          persist();
-          renderThumbs();
-          applyForm();
-        } }, t("remove"))));
-  }));
-}
-
-function distanceLine() {
-  const p = h("p", { class: "distance", id: "distance" });
-  const tg = S.targets.get(keyOf(S.editing.target_kind, S.editing.target_id));
-  if (!S.fix || !tg) return p;
-  const d = geo.distance(S.fix, tg);
-  const r = (S.work.settings.target_radius_m || {})[tg.target_kind] || 100;
-  if (d > Math.max(r, S.fix.accuracy_m)) {
-    p.className = "distance warn";
-    p.textContent = t("far", { d: geo.metres(d), r });
-  } else {
-    p.textContent = t("distance_to", { d: geo.metres(d) });
-  }
-  return p;
-}
-
-function updateFormDistance() {
-  const el = $("#distance");
-  if (el) el.replaceWith(distanceLine());
-}
-
-function formProblems(form, r) {
-  const item = S.editing, problems = [...r.problems];
-  const image = form.questions.find((q) => q.type === "image");
-  if (image && image.required && !item.photos.length) problems.push(["photos", t("need_photo")]);
-  const bytes = item.photos.reduce((n, p) => n + p.bytes, 0), max = S.work.settings.upload_max_bytes;
-  if (bytes > max - 100000) {
-    problems.push(["photos", t("too_big", { mb: (bytes / 1048576).toFixed(1), max: Math.floor(max / 1048576) })]);
-  }
-  if (!item.location && !S.fix) problems.push(["location", t("need_fix")]);
-  return problems;
-}
-
-function applyForm() {
-  const item = S.editing, form = S.forms[item.kind];
-  const r = F.check(form, item.answers);
-  const problems = formProblems(form, r);
-  for (const box of document.querySelectorAll(".q[data-q]")) {
-    box.hidden = !r.shown.has(box.dataset.q);
-    const p = problems.find(([f]) => f === `answers.${box.dataset.q}`);
-    box.querySelector(".q-error").textContent = S.showErrors && p ? message(p[1]) : "";
-    box.classList.toggle("bad", Boolean(S.showErrors && p));
-  }
-  for (const [field, sel] of [["photos", "#photo-error"], ["location", "#location-error"]]) {
-    const el = $(sel);
-    if (el) el.textContent = S.showErrors ? problems.filter(([f]) => f === field).map(([, m]) => m).join("；") : "";
-  }
-  const res = $("#result");
-  res.textContent = r.problems.length ? "" : `${t("result")}：${t(r.result)}`;
-  res.className = `result ${r.problems.length ? "" : r.result}`;
-  $("#form-problems").textContent = S.showErrors && problems.length ? t("fix_these") : "";
-  return { r, problems };
-}
-
-async function saveForm() {
-  const item = S.editing, form = S.forms[item.kind];
-  S.showErrors = true;
-  const { r, problems } = applyForm();
-  if (problems.length) {
-    const first = document.querySelector(".q.bad") || $("#form-problems");
-    if (first) first.scrollIntoView({ block: "center" });
-    return;
-  }
-  const now = Date.now();
-  Object.assign(item, { status: "waiting", clean: r.clean, result: r.result, error: null, saved_at: now });
-  if (!item.submitted_at) {  // a corrected item keeps the time and place of its visit
-    Object.assign(item, { submitted_at: geo.localIso(now), utc_offset_min: geo.utcOffsetMin(),
-                          location: { lon: S.fix.lon, lat: S.fix.lat, accuracy_m: S.fix.accuracy_m } });
-  }
-  await store.putItem(item);
-  await reloadItems();
-  S.editing = null;
-  go("tasks");
-  toast(t("saved", { id: item.id.slice(0, 8) }));
-  whenOnline("saved");
-}
-
-async function discard(item) {
-  if (!(await ask(t("discard_confirm"), t("discard"), true))) return;
-  await store.deleteItem(item.id);
-  await reloadItems();
-  if (S.editing && S.editing.id === item.id) S.editing = null;
-  go(S.view === "form" ? "tasks" : S.view);
-}
-
-function viewForm() {
-  const item = S.editing, form = S.forms[item.kind];
-  const root = h("section", { "data-view": "form", "data-item": item.id, class: "form" },
-    h("h2", {}, item.target_label),
-    h("p", { class: "sub" }, formTitle(item.kind), ` · ${item.target_id}`),
-    item.error && !item.error.transient ? h("div", { class: "banner warn", id: "server-said" },
-      `${item.error.status} · ${item.error.message}`, problemList(form, item.error.problems)) : null,
-    gpsLine(), distanceLine(),
-    F.answerable(form).map((q) => questionBlock(form, q)));
-  const camera = h("input", { type: "file", accept: "image/*", capture: "environment", class: "file", "data-input": "camera",
-                              onchange: (e) => { addPhotos([...e.target.files]); e.target.value = ""; } });
-  const gallery = h("input", { type: "file", accept: "image/*", multiple: true, class: "file", "data-input": "gallery",
-                               onchange: (e) => { addPhotos([...e.target.files]); e.target.value = ""; } });
-  const image = form.questions.find((q) => q.type === "image");
-  root.append(
-    h("div", { class: "q photos" },
-      h("div", { class: "q-label" }, image ? label(image) : t("photos"), image && image.required ? h("span", { class: "req" }, " *") : null),
-      h("div", { class: "row2" }, h("label", { class: "btn" }, t("take_photo"), camera),
-        h("label", { class: "btn" }, t("from_gallery"), gallery)),
-      h("p", { id: "photo-status", class: "sub", "aria-live": "polite" }),
-      h("ul", { id: "thumbs", class: "thumbs" }),
-      h("p", { class: "q-error", id: "photo-error" })),
-    h("p", { class: "q-error", id: "location-error" }),
-    h("p", { id: "result", class: "result" }),
-    h("div", { class: "actions" },
-      h("p", { id: "form-problems", class: "q-error", "aria-live": "polite" }),
-      h("div", { class: "row2" },
-        h("button", { type: "button", class: "btn", "data-action": "discard", onclick: () => discard(item) }, t("discard")),
-        h("button", { type: "button", class: "btn primary", "data-action": "save", onclick: saveForm }, t("save")))));
-  queueMicrotask(() => { renderThumbs(); applyForm(); });
-  return root;
-}
-
 // --- the outbox -------------------------------------------------------------------------------------------------------
-
-/** The server's problems, each under the name the form gives its field (answers.NAME, or target_id…). */
-function problemList(form, problems) {
-  const name = (field) => {
-    const q = form && form.questions.find((x) => x.name === field.replace(/^answers\./, ""));
-    return q ? label(q) : field;
-  };
-  return h("ul", { class: "problems" }, (problems || []).map((p) => h("li", {}, `${name(p.field)}：${p.message}`)));
-}
 
 function outboxItem(i) {
   const form = S.forms[i.kind];
@@ -738,15 +354,15 @@ function outboxItem(i) {
   }
   if (i.status === "failed") {
     li.append(h("p", { class: "server-message" }, `${i.error.status} · ${i.error.message}`),
-              problemList(form, i.error.problems),
+              capture.problemList(form, i.error.problems),
               h("div", { class: "row2" },
-                h("button", { type: "button", class: "btn", "data-action": "discard", onclick: () => discard(i) }, t("discard")),
-                h("button", { type: "button", class: "btn primary", "data-action": "edit", onclick: () => edit(i) }, t("edit"))));
+                h("button", { type: "button", class: "btn", "data-action": "discard", onclick: () => capture.discard(i) }, t("discard")),
+                h("button", { type: "button", class: "btn primary", "data-action": "edit", onclick: () => capture.edit(i) }, t("edit"))));
   }
   if (i.status === "draft") {
     li.append(h("div", { class: "row2" },
-      h("button", { type: "button", class: "btn", "data-action": "discard", onclick: () => discard(i) }, t("discard")),
-      h("button", { type: "button", class: "btn primary", "data-action": "edit", onclick: () => edit(i) }, t("resume"))));
+      h("button", { type: "button", class: "btn", "data-action": "discard", onclick: () => capture.discard(i) }, t("discard")),
+      h("button", { type: "button", class: "btn primary", "data-action": "edit", onclick: () => capture.edit(i) }, t("resume"))));
   }
   if (i.status === "sent") {
     const seen = new Map();  // one flag per photo reads once, with its count
@@ -856,13 +472,14 @@ function registerWorker() {
 
 async function start() {
   setLang(lang());
+  capture.wire({ go, renderChrome, renderMain, whenOnline });
   registerWorker();
   for (const b of document.querySelectorAll("#nav button")) b.addEventListener("click", () => go(b.dataset.view));
   S.auth = (await store.get("auth")) || null;
   S.work = (await store.get("work")) || null;
   indexWork();
   await reloadItems();
-  await restoreMirror();
+  await capture.restoreMirror();
   render();
   performance.mark("usable");
   document.documentElement.dataset.ready = S.auth ? "work" : "signin";
