@@ -13,7 +13,6 @@ let app = null;
 /** The app's moves this screen calls: {go(view), renderChrome(), renderMain(), whenOnline(reason)}. */
 export const wire = (moves) => { app = moves; };
 
-
 export async function open(kind, target) {
   const existing = S.items.find((i) => mine(i) && i.kind === kind && i.target_id === target.target_id
                                        && i.target_kind === target.target_kind && ["draft", "failed"].includes(i.status));
@@ -21,7 +20,7 @@ export async function open(kind, target) {
   const now = Date.now();
   const item = { id: uuid(), login: S.auth.user.login, status: "draft", kind, target_kind: target.target_kind,
                  target_id: target.target_id, target_label: target.label, started_at: geo.localIso(now),
-                 started_ms: now, answers: { ...(target.prefill[kind] || {}) }, photos: [], created: now };
+                 answers: { ...(target.prefill[kind] || {}) }, photos: [], created: now };
   await store.putItem(item);  // saved before the first answer: a visit is never lost
   await reloadItems();
   edit(item);
