@@ -80,6 +80,22 @@ async def token(request: Request):
                          "expires_in_s": int(sessions.lifetime(sessions.API).total_seconds())})
 
 
+def _renew(token: str | None, client: str | None):
+    with db.transaction() as conn, conn.cursor() as cur:
+        return sessions.renew(cur, token, client=client)
+
+
+async def renew(request: Request):
+    """POST with a live bearer token → a fresh one (the field app renews while online); the old one soon expires."""
+    got = await run_in_threadpool(_renew, sessions.bearer(request.headers.get("authorization")), client_address(request))
+    if got is None:
+        return JSONResponse({"error": "a valid bearer token is required / 需要有效的访问令牌"}, 401,
+                            headers={"WWW-Authenticate": "Bearer"})
+    user, secret = got
+    return JSONResponse({"token": secret, "token_type": "bearer", "user": _user_json(user),
+                         "expires_in_s": int(sessions.lifetime(sessions.API).total_seconds())})
+
+
 async def logout(request: Request):
     await authenticated(request)
     await run_in_threadpool(_revoke, sessions.bearer(request.headers.get("authorization")))
@@ -127,6 +143,7 @@ async def browser_session(request: Request):
 
 routes = [Route("/api/v1/auth/token", token, methods=["POST"]),
           Route("/api/v1/auth/logout", logout, methods=["POST"]),
+          Route("/api/v1/auth/renew", renew, methods=["POST"]),
           Route("/api/v1/auth/me", me),
           Route("/api/v1/auth/session", browser_session, methods=["POST", "DELETE"])]
 

@@ -57,6 +57,19 @@ def user_for_token(cur, token: str | None, kind: str | None = None, now: datetim
     return User(*row) if row else None
 
 
+def renew(cur, token: str | None, *, client: str | None = None, now: datetime | None = None) -> tuple[User, str] | None:
+    """A fresh bearer token for a live one, of the same user and a full lifetime, or None for a dead token. The old
+    one keeps working for the renewal grace only: a client whose answer got lost may still use it, and renew again."""
+    now = now or _utcnow()
+    user = user_for_token(cur, token, API, now)
+    if user is None:
+        return None
+    secret = create(cur, user, API, client=client, label="field app (renewed)", now=now)
+    cur.execute("UPDATE user_sessions SET expires_at = least(expires_at, %s) WHERE token_sha256 = %s",
+                (now + timedelta(minutes=settings.api_token_renew_grace_minutes), hash_token(token)))
+    return user, secret
+
+
 def revoke(cur, token: str, now: datetime | None = None) -> bool:
     cur.execute("UPDATE user_sessions SET revoked_at = %s WHERE token_sha256 = %s AND revoked_at IS NULL",
                 (now or _utcnow(), hash_token(token)))

@@ -66,6 +66,10 @@ class Settings:
     check_idle_house_days: int = field(default_factory=lambda: int(_env("DIXIAN_CHECK_IDLE_HOUSE_DAYS", "90")))
     tasks_near_limit: int = field(default_factory=lambda: int(_env("DIXIAN_TASKS_NEAR_LIMIT", "50")))
     spotcheck_rate: float = field(default_factory=lambda: float(_env("DIXIAN_SPOTCHECK_RATE", "0.1")))
+    # The offline field app (static/field/, inspections/fieldwork.py): targets in one download (due ones first), and
+    # the JPEG quality of photos the phone shrinks to its form's max-pixels
+    field_max_targets: int = field(default_factory=lambda: int(_env("DIXIAN_FIELD_MAX_TARGETS", "20000")))
+    field_photo_quality: float = field(default_factory=lambda: float(_env("DIXIAN_FIELD_PHOTO_QUALITY", "0.9")))
 
     # Planner's map and dashboard (layers/, views/): payload guard, geometry detail, basemaps, cache
     map_max_features: int = field(default_factory=lambda: int(_env("DIXIAN_MAP_MAX_FEATURES", "3000")))
@@ -81,6 +85,9 @@ class Settings:
     # Accounts (accounts/): sessions, login slowing, the app's database roles, API limits
     session_hours: float = field(default_factory=lambda: float(_env("DIXIAN_SESSION_HOURS", "12")))
     api_token_days: float = field(default_factory=lambda: float(_env("DIXIAN_API_TOKEN_DAYS", "30")))
+    # a renewed bearer token's predecessor still works this long, so an answer lost on the way costs no sign-in
+    api_token_renew_grace_minutes: float = field(default_factory=lambda: float(_env("DIXIAN_API_TOKEN_RENEW_GRACE_MINUTES",
+                                                                                    "60")))
     password_min_length: int = field(default_factory=lambda: int(_env("DIXIAN_PASSWORD_MIN_LENGTH", "10")))
     # argon2id cost (RFC 9106 low-memory defaults); a stored hash with other parameters is redone at next login
     argon2_time_cost: int = field(default_factory=lambda: int(_env("DIXIAN_ARGON2_TIME_COST", "3")))

@@ -18,7 +18,7 @@ from accounts.scoped import connect_as
 from geo import db
 from geo.settings import settings
 
-from . import auth, forms, openrosa, records, schedule, sql, workflow
+from . import auth, fieldwork, forms, openrosa, records, schedule, sql, workflow
 
 PREFIX = "/api/v1"
 
@@ -218,6 +218,17 @@ async def get_tasks(request: Request):
     return Response(df.to_json(orient="records", force_ascii=False), media_type="application/json")
 
 
+async def get_work(request: Request):
+    """The signed-in inspector's work for the offline field app (inspections.fieldwork.bundle): one download before a
+    day without signal (the server's gzip middleware compresses it)."""
+    who, err = await _authenticate(request)
+    if err:
+        return err
+    work = await run_in_threadpool(_as_user, who, lambda conn: fieldwork.bundle(conn, who))
+    return Response(json.dumps(work, ensure_ascii=False, separators=(",", ":")), media_type="application/json",
+                    headers={"Cache-Control": "no-store"})
+
+
 async def get_form(request: Request):
     kind = request.path_params["kind"]
     if kind not in forms.kinds():
@@ -367,6 +378,12 @@ OPENAPI = {
                             "description": "lon,lat (CGCS2000/WGS84 degrees)"}],
             "responses": {"200": {"description": "due checks: kind, target, due_on, days_overdue, distance_m"},
                           **{k: _ERR[k] for k in ("401", "422")}}}},
+        f"{PREFIX}/work": {"get": {
+            "summary": "My work for the offline field app (/field/): due checks, every target of my scope with its "
+                       "position and prefilled answers per form, the seven forms (XLSForm rows), outlines for a map",
+            "responses": {"200": {"description": "{generated_at, as_of, inspector, settings, forms, tasks, targets, "
+                                                 "targets_total, outlines (GeoJSON)}"},
+                          **{k: _ERR[k] for k in ("401",)}}}},
         f"{PREFIX}/forms/{{kind}}": {"get": {
             "summary": "A form as XLSForm rows (JSON), or as an ODK XForm with ?format=xform",
             "security": [],
@@ -395,6 +412,7 @@ def routes() -> list[Route]:
         Route(f"{PREFIX}/inspections/{{id}}", get_inspection, methods=["GET"]),
         Route(f"{PREFIX}/inspections/{{id}}/transitions", post_transition, methods=["POST"]),
         Route(f"{PREFIX}/tasks", get_tasks, methods=["GET"]),
+        Route(f"{PREFIX}/work", get_work, methods=["GET"]),
         Route(f"{PREFIX}/forms/{{kind}}", get_form, methods=["GET"]),
         Route(f"{PREFIX}/openapi.json", openapi, methods=["GET"]),
         Route(f"{PREFIX}/openrosa/key/{{token}}/formList", or_form_list, methods=["GET"]),
