@@ -311,12 +311,10 @@ def test_cli_exit_codes_in_a_real_process(loaded, tmp_path):
 
 
 def test_bulk_path_rebuilds_indexes_and_keys(db_url, tmp_path, capsys, monkeypatch):
-    import dataclasses
-
     import psycopg2
 
     from geo import importer
-    monkeypatch.setattr(importer, "settings", dataclasses.replace(importer.settings, import_bulk_rows=1))
+    monkeypatch.setattr(importer, "settings", importer.settings.model_copy(update={"import_bulk_rows": 1}))
 
     def catalog():
         conn = db.connect(db_url)
