@@ -1,13 +1,14 @@
 """`python -m geo demo`: generate the demo county (data.demo) and load it into the database, or write it as a
 dataset folder for `python -m geo import`. After a load it runs both checks with the default rule set, so the app
-opens on a ready map, and says how to create the first administrator when there is none."""
+opens on a ready map, and prints what the rooms above have to say (accounts: how to create the first administrator)."""
 from __future__ import annotations
 
 import sys
 import time
-from pathlib import Path
 
 from . import db, store, terrain
+from .atomic import atomic_folder
+from .cli import notices
 from .settings import settings
 
 
@@ -63,22 +64,6 @@ def run_checks(url: str | None = None) -> list[str]:
             f"road check {rules.name}: {len(r):,} natural villages, gaps {int(r.gap.sum()):,}"]
 
 
-ADMIN_HINT = ("no administrator yet; create the first one (the password is read from stdin):\n"
-              "  echo 'a long admin password' | .venv/bin/python -m accounts create-admin --login admin "
-              "--display-name 管理员 --password-stdin\n"
-              "  (or let `make run` do it: DIXIAN_ADMIN_PASSWORD='a long admin password' make run)")
-
-
-def has_admin(url: str | None = None) -> bool:
-    conn = db.connect(url)
-    try:
-        with conn.cursor() as cur:
-            cur.execute("SELECT EXISTS (SELECT 1 FROM users WHERE role = 'admin' AND active)")
-            return bool(cur.fetchone()[0])
-    finally:
-        conn.close()
-
-
 def run(args) -> int:
     from data import demo as gen  # numpy-heavy; only imported when the command runs
 
@@ -91,8 +76,8 @@ def run(args) -> int:
             try:
                 if has_data(conn):
                     print("demo: the database already holds natural villages; nothing loaded")
-                    if not has_admin():
-                        print(ADMIN_HINT)
+                    for line in notices():
+                        print(line)
                     return 0
             finally:
                 conn.close()
@@ -100,7 +85,8 @@ def run(args) -> int:
     d = gen.generate(args.seed, args.scale)
     t1 = time.perf_counter()
     if args.out:
-        gen.write_folder(d, Path(args.out))
+        with atomic_folder(args.out, merge=True) as tmp:  # other files in the folder stay
+            gen.write_folder(d, tmp)
         where = f"written to {args.out}"
     else:
         load(d)
@@ -113,6 +99,6 @@ def run(args) -> int:
         print("demo: running the water and road checks with the default rule set …", file=sys.stderr, flush=True)
         for line in run_checks():
             print(f"demo: {line} ({time.perf_counter() - t2:.1f} s)")
-        if not has_admin():
-            print(ADMIN_HINT)
+        for line in notices():
+            print(line)
     return 0

@@ -182,4 +182,10 @@ def _refusal(cls: type[Settings], error: dict) -> str:
     return f"{env_name(cls, field)}={error.get('input')!r}: expected {_KINDS[kind]}"
 
 
-settings = Settings()
+def __getattr__(name: str):
+    """`settings`, read from the environment at its first use (PEP 562): a command line asks for it inside its
+    error handling, so a bad value is reported there as one line."""
+    if name == "settings":
+        value = globals()["settings"] = Settings()
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -2,10 +2,13 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
+from conftest import ROOT
 from geo.settings import PROJECT_ROOT, Settings, SettingsError, env_name
 
 
@@ -44,3 +47,12 @@ def test_a_bad_value_names_the_variable_and_the_type(monkeypatch, name, value, k
         Settings()
     assert str(err.value) == f"{name}={value!r}: expected {kind}"
 
+
+
+def test_command_line_refuses_a_bad_setting_in_one_line():
+    env = {**os.environ, "DIXIAN_PG_PORT": "abc"}
+    for argv in (["geo", "db", "status"], ["accounts", "list-users"], ["inspections", "inspectors"]):
+        r = subprocess.run([sys.executable, "-m", *argv], cwd=ROOT, env=env, capture_output=True, text=True,
+                           timeout=120)
+        assert r.returncode == 2, (argv, r.stderr)
+        assert r.stderr.splitlines() == ["error: DIXIAN_PG_PORT='abc': expected an integer"], argv

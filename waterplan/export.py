@@ -162,10 +162,6 @@ def excel_bytes(plan) -> bytes:
     return buf.getvalue()
 
 
-def write_excel(plan, path: Path) -> None:
-    path.write_bytes(excel_bytes(plan))
-
-
 # ------------------------------------------------------------------------------------------ printable map
 
 def map_bytes(plan, fmt: str = "png", lang: str = "zh", conn=None, dpi: int = 150) -> bytes:
@@ -261,6 +257,3 @@ def map_bytes(plan, fmt: str = "png", lang: str = "zh", conn=None, dpi: int = 15
     plt.close(fig)
     return buf.getvalue()
 
-
-def write_map(plan, path: Path, conn=None, lang: str = "zh") -> None:
-    path.write_bytes(map_bytes(plan, path.suffix.lower().lstrip("."), lang, conn))
