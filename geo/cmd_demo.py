@@ -6,9 +6,9 @@ from __future__ import annotations
 import sys
 import time
 
-from . import db, store, terrain
+from . import dataset, db, importer, store
 from .atomic import atomic_folder
-from .cli import notices
+from .cli import CommandError, notices
 from .settings import settings
 
 
@@ -33,21 +33,16 @@ def has_data(conn) -> bool:
 
 
 def load(demo, url: str | None = None) -> dict[str, int]:
-    """Replace every layer and the DEM with the demo's, all in one transaction; return rows written per layer."""
-    counts: dict[str, int] = {}
-
-    from .importer import drop_stale_results
+    """Replace every layer and the DEM with the demo's, all in one transaction, through the same checks as any
+    import (a generator that broke a rule fails with ImportProblems, nothing written); return rows per layer."""
+    data = dataset.from_frames(demo.layers, demo.dem_tif, source="demo",
+                               dem_name=f"demo seed {demo.seed} scale {demo.scale}")
     with db.transaction(url) as conn, conn.cursor() as cur:
-        cur.execute("SET CONSTRAINTS ALL DEFERRED")
         db.set_actor(cur, "demo", bulk=True)  # one audit row per statement of the load, not one per record
-        drop_stale_results(cur, set(store.LAYERS) | {"dem"})  # every input is replaced
-        for layer in store.LOAD_ORDER:
-            if layer in demo.layers:
-                counts[layer] = store.write_layer(cur, layer, demo.layers[layer], replace=True)
-        terrain.store_dem(cur, demo.dem_tif, source_name=f"demo seed {demo.seed} scale {demo.scale}")
-        for table in store.LAYERS:
+        report = importer.load(cur, data, replace=True)
+        for table in store.LAYERS:  # the checks run next, on fresh statistics
             cur.execute(f"ANALYZE {table}")
-    return counts
+    return report.rows
 
 
 def run_checks(url: str | None = None) -> list[str]:
@@ -89,7 +84,12 @@ def run(args) -> int:
             gen.write_folder(d, tmp)
         where = f"written to {args.out}"
     else:
-        load(d)
+        try:
+            load(d)
+        except importer.ImportProblems as err:
+            for line in err.lines:
+                print(line, file=sys.stderr)
+            raise CommandError(f"the demo data broke the import's rules: {err}") from None
         where = f"loaded into {settings.url.split('@')[-1]}"
     t2 = time.perf_counter()
     sizes = ", ".join(f"{k} {len(v):,}" for k, v in d.layers.items())

@@ -144,13 +144,18 @@ def frame_name(frame) -> str:
     return f"EPSG:{epsg}" if epsg else frame.name
 
 
+def is_storage(frame) -> bool:
+    """Whether a frame is the storage frame itself (coordinates need no conversion)."""
+    return not isinstance(frame, str) and frame.to_epsg() == STORAGE_SRID
+
+
 def to_storage(x, y, frame) -> tuple[np.ndarray, np.ndarray]:
     """Coordinates in a frame (gcj02, bd09 or a pyproj CRS) as CGCS2000 lon/lat; non-finite where they cannot be.
     WGS84 and CGCS2000 agree within centimetres here, so GCJ-02/BD-09 decode to WGS84 taken as CGCS2000."""
     x, y = _arrays(x, y)
     if isinstance(frame, str):  # a named frame (parse_frame gives only 'gcj02' or 'bd09' as text)
         return gcj02_to_wgs84(x, y) if frame == "gcj02" else bd09_to_wgs84(x, y)
-    if frame.to_epsg() == STORAGE_SRID:
+    if is_storage(frame):
         return x, y
     t = Transformer.from_crs(frame, CRS.from_epsg(STORAGE_SRID), always_xy=True)
     return t.transform(x, y, errcheck=False)

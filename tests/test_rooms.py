@@ -1,5 +1,6 @@
-"""The arrows between rooms run one way: geo/ at the bottom imports no room above it (anywhere in a module, a
-function's own imports too), and the commands of the rooms above reach geo's command line by entry points."""
+"""The arrows between rooms run one way: data/ (the demo's generator) imports nothing of the project, geo/ imports
+no room above it (anywhere in a module, a function's own imports too), and the commands of the rooms above reach
+geo's command line by entry points."""
 from __future__ import annotations
 
 import ast
@@ -29,6 +30,11 @@ def test_geo_imports_no_room_above_it():
     found = {m: sorted(names & ABOVE_GEO) for m, names in imported_rooms(ROOT / "geo").items() if names & ABOVE_GEO}
     assert found == {}
     assert imported_rooms(ROOT / "geo")["geo/cmd_demo.py"] >= {"data"}   # the scan sees function-level imports
+
+
+def test_data_imports_nothing_of_the_project():
+    project = {"geo", *ABOVE_GEO}
+    assert {m: sorted(n & project) for m, n in imported_rooms(ROOT / "data").items() if n & project} == {}
 
 
 def test_rooms_register_their_own_commands():
