@@ -90,5 +90,5 @@ def user_for_request(request, kind: str | None = API) -> User | None:
     token = bearer(request.headers.get("authorization"))
     if token is None:
         return None
-    with db.transaction() as conn, conn.cursor() as cur:
+    with db.transaction(pool=True) as conn, conn.cursor() as cur:
         return user_for_token(cur, token, kind)

@@ -27,9 +27,7 @@ def register(sub) -> None:
 
 
 def has_data(conn) -> bool:
-    with conn.cursor() as cur:
-        cur.execute("SELECT EXISTS (SELECT 1 FROM natural_villages)")
-        return bool(cur.fetchone()[0])
+    return bool(db.query_value(conn, "SELECT EXISTS (SELECT 1 FROM natural_villages)"))
 
 
 def load(demo, url: str | None = None) -> dict[str, int]:

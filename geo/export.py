@@ -28,32 +28,29 @@ def read_layer(conn, layer: str) -> pd.DataFrame:
     Metric copies are left out; a second geometry (a water source's protection zone) comes as WKT."""
     if layer not in store.LAYERS:
         raise ExportError(f"unknown layer {layer!r}; layers are {', '.join(store.LAYERS)}")
-    with conn.cursor() as cur:
-        cur.execute("""SELECT column_name, udt_name FROM information_schema.columns
-                       WHERE table_schema = current_schema() AND table_name = %s ORDER BY ordinal_position""",
-                    (layer,))
-        cols = [(c, t) for c, t in cur.fetchall() if not c.endswith("_m") or c == "elevation_m" or c == "width_m"]
-        select = []
-        for c, t in cols:
-            if c == "geom":
-                select.append(sql.SQL("ST_AsBinary(geom) AS geom"))
-            elif t == "geometry":
-                select.append(sql.SQL("ST_AsText({0}) AS {0}").format(sql.Identifier(c)))
-            elif t == "date":
-                select.append(sql.SQL("to_char({0}, 'YYYY-MM-DD') AS {0}").format(sql.Identifier(c)))
-            elif t == "jsonb":
-                select.append(sql.SQL("{0}::text AS {0}").format(sql.Identifier(c)))
-            elif t == "numeric":
-                select.append(sql.SQL("{0}::float8 AS {0}").format(sql.Identifier(c)))
-            elif t == "bpchar":
-                select.append(sql.SQL("rtrim({0}) AS {0}").format(sql.Identifier(c)))
-            else:
-                select.append(sql.Identifier(c))
-        query = sql.SQL("SELECT {} FROM {} ORDER BY {}").format(
-            sql.SQL(", ").join(select), sql.Identifier(layer), sql.Identifier(key_column(layer)))
-        cur.execute(query)
-        names = [d.name for d in cur.description]
-        frame = pd.DataFrame(cur.fetchall(), columns=names)
+    cols = [(c, t) for c, t in db.query_rows(conn, """SELECT column_name, udt_name FROM information_schema.columns
+                                                       WHERE table_schema = current_schema() AND table_name = %s
+                                                       ORDER BY ordinal_position""", (layer,))
+            if not c.endswith("_m") or c == "elevation_m" or c == "width_m"]
+    select = []
+    for c, t in cols:
+        if c == "geom":
+            select.append(sql.SQL("ST_AsBinary(geom) AS geom"))
+        elif t == "geometry":
+            select.append(sql.SQL("ST_AsText({0}) AS {0}").format(sql.Identifier(c)))
+        elif t == "date":
+            select.append(sql.SQL("to_char({0}, 'YYYY-MM-DD') AS {0}").format(sql.Identifier(c)))
+        elif t == "jsonb":
+            select.append(sql.SQL("{0}::text AS {0}").format(sql.Identifier(c)))
+        elif t == "numeric":
+            select.append(sql.SQL("{0}::float8 AS {0}").format(sql.Identifier(c)))
+        elif t == "bpchar":
+            select.append(sql.SQL("rtrim({0}) AS {0}").format(sql.Identifier(c)))
+        else:
+            select.append(sql.Identifier(c))
+    query = sql.SQL("SELECT {} FROM {} ORDER BY {}").format(
+        sql.SQL(", ").join(select), sql.Identifier(layer), sql.Identifier(key_column(layer)))
+    frame = db.query_df(conn, query)
     types = dict(cols)
     for c, t in types.items():
         if t in ("int4", "int2", "int8") and c in frame:

@@ -2,8 +2,11 @@
 at any step; every transition appended to review_log (who, role, when, from, to, why), which refuses change."""
 from __future__ import annotations
 
-from . import sql
+from geo import db
+
 from .auth import Inspector
+
+SQL = db.SqlFiles(__file__)
 
 STATES = ("submitted", "village_verified", "township_reviewed", "county_confirmed", "returned")
 STATE_LABELS = {
@@ -92,7 +95,7 @@ def transition(conn, inspection_id: str, actor: Inspector, to_state: str, reason
 
 def rectify(cur, inspection_id) -> None:
     """Open or close the target's rectification item after a check (see sql/rectify.sql)."""
-    cur.execute(sql.load("rectify"), {"id": str(inspection_id)})
+    cur.execute(SQL("rectify"), {"id": str(inspection_id)})
 
 
 def history(cur, inspection_id) -> list[dict]:

@@ -11,6 +11,8 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pandas as pd
 
+from geo.db import STORAGE_SRID
+
 WORDS = {  # key -> (zh, en)
     "title": ("应急送水方案", "Emergency water supply plan"),
     "scenario": ("情景", "Scenario"),
@@ -114,7 +116,7 @@ def points_geojson(plan) -> dict:
                                      "route_km": round(float(r.route_km), 3) if pd.notna(r.route_km) else None,
                                      "households": int(r.households)}})
     return {"type": "FeatureCollection", "name": "delivery_points",
-            "crs": {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::4490"}}, "features": feats}
+            "crs": {"type": "name", "properties": {"name": f"urn:ogc:def:crs:EPSG::{STORAGE_SRID}"}}, "features": feats}
 
 
 def write_files(plan, folder: Path) -> None:
