@@ -15,12 +15,6 @@ def gk_zone_srid(lon: float) -> int:
     return 4513 + zone - 25
 
 
-def to_metric(lon: np.ndarray, lat: np.ndarray, srid: int) -> tuple[np.ndarray, np.ndarray]:
-    """Project CGCS2000 lon/lat arrays into a metric frame."""
-    t = Transformer.from_crs(CRS.from_epsg(STORAGE_SRID), CRS.from_epsg(srid), always_xy=True)
-    return t.transform(np.asarray(lon, dtype=float), np.asarray(lat, dtype=float))
-
-
 # --- GCJ-02 (Gaode/Amap, Tencent) and BD-09 (Baidu) --------------------------------------------------------------
 # No PyPI package is both kept up and vectorised (eviltransform, prcoords and coordtransform convert one point per
 # call in Python: minutes for a million households), so the published algorithm is written here over numpy arrays.
@@ -31,7 +25,6 @@ _A = 6378137.0                      # Krasovsky semi-major axis as the algorithm
 _EE = 0.00669342162296594323        # its first eccentricity squared
 _X_PI = np.pi * 3000.0 / 180.0
 _INVERSE_TOL_DEG = 1e-10
-FRAMES = ("gcj02", "bd09")          # named frames beside EPSG codes
 
 
 def _out_of_china(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:

@@ -8,9 +8,6 @@ from geo import db
 from geo.atomic import atomic_file, atomic_folder, write_bytes
 from geo.cli import CommandError, parse_sets
 
-EMERGENCY_FILES = ("affected.csv", "delivery_points.geojson", "assignments.csv", "unserved.csv", "summary.json")
-
-
 def register(sub) -> None:
     p = sub.add_parser("plan", help="water bureau planning: emergency supply, repair priority, new sources",
                        description="emergency: who loses safe water when sources fail (or in a dry season) and how "
