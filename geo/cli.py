@@ -30,7 +30,7 @@ def plugins(group: str) -> list[Callable]:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m geo", description="Dixian 底线: spatial core of the platform")
+    parser = argparse.ArgumentParser(prog="python -m geo", description="Dixian 底线: the platform's command line")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     registered = plugins(COMMANDS)
     if not registered:
