@@ -10,12 +10,12 @@ APT_PACKAGES := postgresql-15 postgresql-15-postgis-3 postgresql-15-pgrouting ch
 # without it, the command to make one is printed. printf is a shell builtin: the password is in no process list.
 run: setup db
 	$(PY) -m geo demo --if-empty
-	@if $(PY) -c 'import sys; from geo.cmd_demo import has_admin; sys.exit(0 if has_admin() else 1)'; then :; \
+	@if $(PY) -c 'import sys; from accounts.first_admin import has_admin; sys.exit(0 if has_admin() else 1)'; then :; \
 	elif [ -n "$$DIXIAN_ADMIN_PASSWORD" ]; then \
 	  printf '%s\n' "$$DIXIAN_ADMIN_PASSWORD" | $(PY) -m accounts create-admin --login "$${DIXIAN_ADMIN_LOGIN:-admin}" \
 	    --display-name 管理员 --password-stdin; \
 	else \
-	  $(PY) -c 'from geo.cmd_demo import ADMIN_HINT; print(ADMIN_HINT)'; \
+	  $(PY) -c 'from accounts.first_admin import HINT; print(HINT)'; \
 	fi
 	$(PY) -m geo serve
 
@@ -32,11 +32,14 @@ system:
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
 	fi
 
+# The project itself is installed editable after its pinned requirements: its entry points (pyproject.toml) are how
+# each capability registers its commands.
 venv: .venv/.installed
-.venv/.installed: requirements.txt
+.venv/.installed: requirements.txt pyproject.toml
 	[ -x $(PY) ] || python3 -m venv .venv
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -r requirements.txt
+	$(PY) -m pip install -q --no-deps -e .
 	touch $@
 
 db:

@@ -14,10 +14,6 @@ ROLES: dict[str, tuple[str, str]] = {
 # Roles whose work needs households' ID and phone numbers; the others see them masked.
 PERSONAL_DATA_ROLES = frozenset({"admin", "county_planner", "township_officer", "village_monitor"})
 
-# The stand-in roles of inspections/auth.py, as account roles (for absorbing its inspectors table).
-INSPECTOR_ROLES = {"inspector": "village_monitor", "village": "village_monitor", "township": "township_officer",
-                   "county": "county_planner", "admin": "admin"}
-
 
 def role_label(role: str, lang: str = "zh") -> str:
     zh, en = ROLES.get(role, (role, role))

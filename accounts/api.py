@@ -41,19 +41,15 @@ def _user_json(u: User) -> dict:
 
 def _issue_token(login: str, password: str, client: str | None):
     """(user, secret) or raises LoginFailed / LoginThrottled; blocking (argon2, database), so run off the loop."""
-    conn = db.connect()
-    try:
-        user = users.authenticate(conn, login, password, client)
-        with conn.cursor() as cur:
+    with db.pooled() as conn:
+        user = users.authenticate(conn, login, password, client)  # commits the attempt's outcome itself
+        with db.transaction(conn=conn), conn.cursor() as cur:
             secret = sessions.create(cur, user, sessions.API, client=client, label="field app")
-        conn.commit()
         return user, secret
-    finally:
-        conn.close()
 
 
 def _revoke(token: str | None) -> None:
-    with db.transaction() as conn, conn.cursor() as cur:
+    with db.transaction(pool=True) as conn, conn.cursor() as cur:
         sessions.revoke(cur, token)
 
 
@@ -107,7 +103,7 @@ async def me(request: Request):
 
 
 def _web_user(token: str | None) -> User | None:
-    with db.transaction() as conn, conn.cursor() as cur:
+    with db.transaction(pool=True) as conn, conn.cursor() as cur:
         return sessions.user_for_token(cur, token, sessions.WEB)
 
 

@@ -1,6 +1,8 @@
 """The audit trail as the app reads it, and the export log: who exported which layer, how many rows, when."""
 from __future__ import annotations
 
+from geo.export import log_export
+
 from .masking import needs_masking
 from .users import User
 
@@ -9,14 +11,10 @@ def record_export(conn, user: User | None, layer: str, rows: int, fmt: str, file
                   masked: bool | None = None) -> None:
     """Record an export in export_log. Works on a scoped connection (the row must name the session's user) and on
     the owner's (command line: user None). Layer and file names are stored as given, as plain text."""
-    with conn.cursor() as cur:
-        cur.execute("""INSERT INTO export_log (user_id, user_login, user_role, scope_code, layer, rows, format,
-                                               masked, file_name)
-                       VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)""",
-                    (user.id if user else None, user.login if user else None, user.role if user else None,
-                     user.scope_code if user else None, str(layer), int(rows), str(fmt),
-                     needs_masking(user.role if user else "admin") if masked is None else masked,
-                     None if file_name is None else str(file_name)))
+    log_export(conn, layer, rows, fmt, file_name, user_id=user.id if user else None,
+               user_login=user.login if user else None, user_role=user.role if user else None,
+               scope_code=user.scope_code if user else None,
+               masked=needs_masking(user.role if user else "admin") if masked is None else masked)
 
 
 def recent_changes(cur, limit: int = 200, table: str | None = None, row_key: str | None = None):

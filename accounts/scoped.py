@@ -72,6 +72,17 @@ def connect_as(user: User, url: str | None = None):
     return conn
 
 
+@contextmanager
+def pooled_as(user: User, url: str | None = None) -> Iterator:
+    """connect_as on a connection borrowed from the process's pool (the server's requests): `user` for as long as
+    it is borrowed, whatever it commits or rolls back; the pool discards the role and settings when it comes back."""
+    with db.pooled(url or settings.app_database_url) as conn:
+        with conn.cursor() as cur:
+            apply_user(cur, user, local=False)
+        conn.commit()
+        yield conn
+
+
 def fetch_df(user: User, query: str, params=None, url: str | None = None):
     """A query's rows as a DataFrame, read as `user` (the data layer's one-liner for pages)."""
     with scoped_transaction(user, url) as conn:

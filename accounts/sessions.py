@@ -29,7 +29,8 @@ def lifetime(kind: str) -> timedelta:
 
 def create(cur, user: User, kind: str = WEB, *, client: str | None = None, label: str | None = None,
            now: datetime | None = None, ttl: timedelta | None = None) -> str:
-    """A new secret for `user` (owner's connection); only its hash is stored, so hand it out now or never."""
+    """A new secret for `user` (owner's connection); only its hash is stored, so hand it out now or never. Every
+    sign-in and token issue also purges the sessions that expired over a day ago."""
     if kind not in _PREFIX:
         raise ValueError(f"kind {kind!r}: expected 'web' or 'api'")
     now = now or _utcnow()
@@ -37,6 +38,7 @@ def create(cur, user: User, kind: str = WEB, *, client: str | None = None, label
     cur.execute("""INSERT INTO user_sessions (token_sha256, user_id, kind, label, client, created_at, expires_at)
                    VALUES (%s, %s, %s, %s, %s, %s, %s)""",
                 (hash_token(token), user.id, kind, label, client, now, now + (ttl or lifetime(kind))))
+    purge_expired(cur, now)
     return token
 
 
@@ -103,5 +105,5 @@ def user_for_request(request, kind: str | None = API) -> User | None:
     token = bearer(request.headers.get("authorization"))
     if token is None:
         return None
-    with db.transaction() as conn, conn.cursor() as cur:
+    with db.transaction(pool=True) as conn, conn.cursor() as cur:
         return user_for_token(cur, token, kind)

@@ -160,11 +160,6 @@ def create_user(cur, login: str, password: str, role: str, scope_code: str | Non
     return made
 
 
-def get_user(cur, user_id: int) -> User | None:
-    cur.execute(f"SELECT {_COLUMNS} FROM users WHERE id = %s", (user_id,))
-    return _row(cur.fetchone())
-
-
 def find_user(cur, login: str) -> User | None:
     cur.execute(f"SELECT {_COLUMNS} FROM users WHERE lower(login) = lower(%s)", (login.strip(),))
     return _row(cur.fetchone())

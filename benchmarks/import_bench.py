@@ -25,7 +25,7 @@ import psycopg2
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from geo import db
+from geo import db  # noqa: E402
 from geo.db import cluster  # noqa: E402
 from geo.settings import settings  # noqa: E402
 
@@ -46,7 +46,7 @@ def make_dataset(folder: Path, households: int, fmt: str, seed: int = 1) -> None
     per = rng.multinomial(households - n_nv, np.full(n_nv, 1 / n_nv)) + 1
     gpd.GeoDataFrame({"id": nv_ids, "name": np.char.add(SURNAMES[rng.integers(0, len(SURNAMES), n_nv)], "家寨"),
                       "households": per, "village_code": "530427205201"},
-                     geometry=gpd.points_from_xy(nv_lon, nv_lat), crs="EPSG:4490").to_file(
+                     geometry=gpd.points_from_xy(nv_lon, nv_lat), crs=db.STORAGE_SRID).to_file(
         folder / "natural_villages.gpkg", engine="pyogrio")
     owner = np.repeat(np.arange(n_nv), per)
     category = CATEGORIES[rng.choice(len(CATEGORIES), households, p=CATEGORY_SHARES)]
@@ -68,7 +68,7 @@ def make_dataset(folder: Path, households: int, fmt: str, seed: int = 1) -> None
         frame.to_csv(folder / "households.csv", index=False)
     else:
         gpd.GeoDataFrame(frame.drop(columns=["lon", "lat"]), geometry=gpd.points_from_xy(frame.lon, frame.lat),
-                         crs="EPSG:4490").to_file(folder / "households.gpkg", engine="pyogrio")
+                         crs=db.STORAGE_SRID).to_file(folder / "households.gpkg", engine="pyogrio")
 
 
 def _with_db(url: str, name: str) -> str:

@@ -614,14 +614,12 @@ def generate(seed: int = 1, scale: str = "default") -> Demo:
         "relocated_households": relocated,
         "assets": assets,
     }
-    # What the generator planted for the checks to find (natural village ids).
-    # Elevations on every point layer as the import samples them (bilinear on the DEM, NaN on a void).
-    from geo.terrain import Dem
-    dem = Dem.from_bytes(tif)
+    # Elevations on every point layer, from the grid (nearest cell, NaN on a void). The load samples the DEM again,
+    # as every import does: these are for the files of --out and for whoever reads the frames.
     for name, frame in layers.items():
         if isinstance(frame, gpd.GeoDataFrame) and (frame.geom_type == "Point").all():
-            z = dem.sample(frame.geometry.x.to_numpy(), frame.geometry.y.to_numpy())
-            frame["elevation_m"] = np.round(z, 1)
+            frame["elevation_m"] = np.round(_sample(elev, *_grid(frame.geometry.x, frame.geometry.y)), 1)
+    # What the generator planted for the checks to find (natural village ids).
     info = {"outline_km2": round(outline.area / 1e6), "voids": len(pick), "piped_households": int(served_piped),
             "water_far": list(nv_id[stressed["far"]]), "water_steep": list(nv_id[stressed["steep"]]),
             "road_cutoff": list(nv_id[np.asarray(roads.attrs["cutoff"], dtype=int)]),

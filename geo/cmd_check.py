@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 from . import db
+from .atomic import atomic_file, write_text
 from .cli import CommandError, parse_sets
 
 
@@ -61,7 +62,6 @@ def register(sub) -> None:
 def _write_out(path: str, rows, columns: list[str], conn) -> None:
     import geopandas as gpd
     import shapely
-    from pyproj import Transformer
     out = Path(path)
     suffix = out.suffix.lower()
     if suffix not in (".csv", ".geojson"):
@@ -69,17 +69,13 @@ def _write_out(path: str, rows, columns: list[str], conn) -> None:
     df = rows[columns].copy()
     if "failed_clauses" in df:
         df["failed_clauses"] = [";".join(f) for f in df["failed_clauses"]]
-    tmp = out.with_name(out.name + ".part")
-    if suffix == ".csv":
-        df.to_csv(tmp, index=False, encoding="utf-8")
-    else:
-        with conn.cursor() as cur:
-            cur.execute("SELECT value::int FROM meta WHERE key = 'metric_srid'")
-            srid = cur.fetchone()[0]
-        lon, lat = Transformer.from_crs(srid, 4490, always_xy=True).transform(rows.x.to_numpy(), rows.y.to_numpy())
-        gdf = gpd.GeoDataFrame(df, geometry=shapely.points(lon, lat), crs=4490)
-        gdf.to_file(tmp, driver="GeoJSON")
-    tmp.replace(out)
+    with atomic_file(out) as tmp:
+        if suffix == ".csv":
+            df.to_csv(tmp, index=False, encoding="utf-8")
+        else:
+            lon, lat = db.metric_to_storage(db.metric_srid(conn), rows.x.to_numpy(), rows.y.to_numpy())
+            gdf = gpd.GeoDataFrame(df, geometry=shapely.points(lon, lat), crs=db.STORAGE_SRID)
+            gdf.to_file(tmp, driver="GeoJSON")
 
 
 def run_check(args) -> int:
@@ -149,6 +145,6 @@ def run_bench(args) -> int:
         raise CommandError(f"--sizes {args.sizes!r}: expected a comma-separated list of {', '.join(bench.SIZES)}", 2)
     results = bench.run(sizes, seed=args.seed)
     if args.json:
-        Path(args.json).write_text(json.dumps(results, indent=1))
+        write_text(args.json, json.dumps(results, indent=1))
         print(f"written to {args.json}")
     return 0

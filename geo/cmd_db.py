@@ -38,9 +38,7 @@ def run(args) -> int:
             print(f"external database: {settings.url}")
         if not settings.embedded or cluster.running():
             conn = db.connect()
-            with conn.cursor() as cur:
-                cur.execute("SELECT count(*), max(version) FROM schema_migrations")
-                n, last = cur.fetchone()
+            n, last = db.query_rows(conn, "SELECT count(*), max(version) FROM schema_migrations")[0]
             conn.close()
             print(f"migrations applied: {n} (latest {last})")
     return 0

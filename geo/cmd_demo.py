@@ -1,13 +1,14 @@
 """`python -m geo demo`: generate the demo county (data.demo) and load it into the database, or write it as a
 dataset folder for `python -m geo import`. After a load it runs both checks with the default rule set, so the app
-opens on a ready map, and says how to create the first administrator when there is none."""
+opens on a ready map, and prints what the rooms above have to say (accounts: how to create the first administrator)."""
 from __future__ import annotations
 
 import sys
 import time
-from pathlib import Path
 
-from . import db, store, terrain
+from . import dataset, db, importer, store
+from .atomic import atomic_folder
+from .cli import CommandError, notices
 from .settings import settings
 
 
@@ -26,27 +27,20 @@ def register(sub) -> None:
 
 
 def has_data(conn) -> bool:
-    with conn.cursor() as cur:
-        cur.execute("SELECT EXISTS (SELECT 1 FROM natural_villages)")
-        return bool(cur.fetchone()[0])
+    return bool(db.query_value(conn, "SELECT EXISTS (SELECT 1 FROM natural_villages)"))
 
 
 def load(demo, url: str | None = None) -> dict[str, int]:
-    """Replace every layer and the DEM with the demo's, all in one transaction; return rows written per layer."""
-    counts: dict[str, int] = {}
-
-    from .importer import drop_stale_results
+    """Replace every layer and the DEM with the demo's, all in one transaction, through the same checks as any
+    import (a generator that broke a rule fails with ImportProblems, nothing written); return rows per layer."""
+    data = dataset.from_frames(demo.layers, demo.dem_tif, source="demo",
+                               dem_name=f"demo seed {demo.seed} scale {demo.scale}")
     with db.transaction(url) as conn, conn.cursor() as cur:
-        cur.execute("SET CONSTRAINTS ALL DEFERRED")
         db.set_actor(cur, "demo", bulk=True)  # one audit row per statement of the load, not one per record
-        drop_stale_results(cur, set(store.LAYERS) | {"dem"})  # every input is replaced
-        for layer in store.LOAD_ORDER:
-            if layer in demo.layers:
-                counts[layer] = store.write_layer(cur, layer, demo.layers[layer], replace=True)
-        terrain.store_dem(cur, demo.dem_tif, source_name=f"demo seed {demo.seed} scale {demo.scale}")
-        for table in store.LAYERS:
+        report = importer.load(cur, data, replace=True)
+        for table in store.LAYERS:  # the checks run next, on fresh statistics
             cur.execute(f"ANALYZE {table}")
-    return counts
+    return report.rows
 
 
 def run_checks(url: str | None = None) -> list[str]:
@@ -63,22 +57,6 @@ def run_checks(url: str | None = None) -> list[str]:
             f"road check {rules.name}: {len(r):,} natural villages, gaps {int(r.gap.sum()):,}"]
 
 
-ADMIN_HINT = ("no administrator yet; create the first one (the password is read from stdin):\n"
-              "  echo 'a long admin password' | .venv/bin/python -m accounts create-admin --login admin "
-              "--display-name 管理员 --password-stdin\n"
-              "  (or let `make run` do it: DIXIAN_ADMIN_PASSWORD='a long admin password' make run)")
-
-
-def has_admin(url: str | None = None) -> bool:
-    conn = db.connect(url)
-    try:
-        with conn.cursor() as cur:
-            cur.execute("SELECT EXISTS (SELECT 1 FROM users WHERE role = 'admin' AND active)")
-            return bool(cur.fetchone()[0])
-    finally:
-        conn.close()
-
-
 def run(args) -> int:
     from data import demo as gen  # numpy-heavy; only imported when the command runs
 
@@ -91,8 +69,8 @@ def run(args) -> int:
             try:
                 if has_data(conn):
                     print("demo: the database already holds natural villages; nothing loaded")
-                    if not has_admin():
-                        print(ADMIN_HINT)
+                    for line in notices():
+                        print(line)
                     return 0
             finally:
                 conn.close()
@@ -100,10 +78,16 @@ def run(args) -> int:
     d = gen.generate(args.seed, args.scale)
     t1 = time.perf_counter()
     if args.out:
-        gen.write_folder(d, Path(args.out))
+        with atomic_folder(args.out, merge=True) as tmp:  # other files in the folder stay
+            gen.write_folder(d, tmp)
         where = f"written to {args.out}"
     else:
-        load(d)
+        try:
+            load(d)
+        except importer.ImportProblems as err:
+            for line in err.lines:
+                print(line, file=sys.stderr)
+            raise CommandError(f"the demo data broke the import's rules: {err}") from None
         where = f"loaded into {settings.url.split('@')[-1]}"
     t2 = time.perf_counter()
     sizes = ", ".join(f"{k} {len(v):,}" for k, v in d.layers.items())
@@ -113,6 +97,6 @@ def run(args) -> int:
         print("demo: running the water and road checks with the default rule set …", file=sys.stderr, flush=True)
         for line in run_checks():
             print(f"demo: {line} ({time.perf_counter() - t2:.1f} s)")
-        if not has_admin():
-            print(ADMIN_HINT)
+        for line in notices():
+            print(line)
     return 0

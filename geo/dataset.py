@@ -1,4 +1,5 @@
-"""Read a dataset folder: one file per layer named after the layer (GeoJSON, GeoPackage, Shapefile, CSV) and dem.tif."""
+"""Read a dataset: a folder of one file per layer named after the layer (GeoJSON, GeoPackage, Shapefile, CSV) and
+dem.tif, or layers already in memory (the demo's frames), as the same raw layers the validation takes."""
 from __future__ import annotations
 
 import re
@@ -59,6 +60,7 @@ class Dataset:
     dem: bytes | None
     problems: list[str]
     notices: list[str]
+    dem_name: str = DEM_NAME  # the DEM's source as recorded with it
 
 
 def scan(folder: str | Path, crs: str | None = None) -> Dataset:
@@ -102,6 +104,39 @@ def scan(folder: str | Path, crs: str | None = None) -> Dataset:
         problems.append(f"{folder}: no layer files and no {DEM_NAME}; name each file after its layer "
                         f"({', '.join(LAYERS)})")
     return Dataset(folder, layers, dem, problems, notices)
+
+
+def from_frames(layers: dict[str, pd.DataFrame], dem: bytes | None = None, source: str = "frames",
+                dem_name: str = DEM_NAME) -> Dataset:
+    """Layers already in memory as a Dataset: GeoDataFrames in their CRS (a table without geometry as a plain
+    DataFrame), list cells (risk types) and shapes in other columns (a protection zone) as a file would give them.
+    Problems name the layer as `LAYER (source)` and rows by their position, from 1."""
+    raws: dict[str, RawLayer] = {}
+    problems: list[str] = []
+    for name, frame in layers.items():
+        if name not in LAYERS:
+            problems.append(f"{name} ({source}): not a layer; layers are {', '.join(LAYERS)}")
+            continue
+        geoms, crs = None, frames.parse_frame(settings.import_default_crs)
+        if getattr(frame, "_geometry_column_name", None) in frame.columns:
+            geoms = np.asarray(frame.geometry.array, dtype=object)
+            crs = frame.crs
+            frame = pd.DataFrame(frame.drop(columns=frame.geometry.name))
+        attrs = _normalise_columns(pd.DataFrame({c: _lists_as_text(frame[c]) for c in frame.columns}), name)
+        attrs.index = pd.RangeIndex(len(attrs))
+        raws[name] = RawLayer(name, Path(f"{name} ({source})"), attrs, geoms, crs, np.arange(len(attrs)) + 1)
+    return Dataset(Path(source), raws, dem, problems, [], dem_name)
+
+
+def _lists_as_text(column: pd.Series) -> pd.Series:
+    """A column of lists as a file holds it: items joined by ';', an empty list blank; other columns as they are."""
+    if column.dtype != object:
+        return column
+    first = next((v for v in column if v is not None), None)
+    if not isinstance(first, (list, tuple)):
+        return column
+    return pd.Series([";".join(map(str, v)) if isinstance(v, (list, tuple)) and len(v) else None for v in column],
+                     index=column.index, dtype=object)
 
 
 def read_layer(path: Path, layer: str, override=None) -> RawLayer:

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import geopandas as gpd
@@ -12,6 +11,7 @@ import shapely
 from psycopg2 import sql
 
 from . import db, frames, headers, store, vocab
+from .atomic import atomic_file
 from .validate import key_column
 
 FORMATS = {".gpkg": "gpkg", ".geojson": "geojson", ".json": "geojson", ".csv": "csv", ".xlsx": "xlsx"}
@@ -28,32 +28,29 @@ def read_layer(conn, layer: str) -> pd.DataFrame:
     Metric copies are left out; a second geometry (a water source's protection zone) comes as WKT."""
     if layer not in store.LAYERS:
         raise ExportError(f"unknown layer {layer!r}; layers are {', '.join(store.LAYERS)}")
-    with conn.cursor() as cur:
-        cur.execute("""SELECT column_name, udt_name FROM information_schema.columns
-                       WHERE table_schema = current_schema() AND table_name = %s ORDER BY ordinal_position""",
-                    (layer,))
-        cols = [(c, t) for c, t in cur.fetchall() if not c.endswith("_m") or c == "elevation_m" or c == "width_m"]
-        select = []
-        for c, t in cols:
-            if c == "geom":
-                select.append(sql.SQL("ST_AsBinary(geom) AS geom"))
-            elif t == "geometry":
-                select.append(sql.SQL("ST_AsText({0}) AS {0}").format(sql.Identifier(c)))
-            elif t == "date":
-                select.append(sql.SQL("to_char({0}, 'YYYY-MM-DD') AS {0}").format(sql.Identifier(c)))
-            elif t == "jsonb":
-                select.append(sql.SQL("{0}::text AS {0}").format(sql.Identifier(c)))
-            elif t == "numeric":
-                select.append(sql.SQL("{0}::float8 AS {0}").format(sql.Identifier(c)))
-            elif t == "bpchar":
-                select.append(sql.SQL("rtrim({0}) AS {0}").format(sql.Identifier(c)))
-            else:
-                select.append(sql.Identifier(c))
-        query = sql.SQL("SELECT {} FROM {} ORDER BY {}").format(
-            sql.SQL(", ").join(select), sql.Identifier(layer), sql.Identifier(key_column(layer)))
-        cur.execute(query)
-        names = [d.name for d in cur.description]
-        frame = pd.DataFrame(cur.fetchall(), columns=names)
+    cols = [(c, t) for c, t in db.query_rows(conn, """SELECT column_name, udt_name FROM information_schema.columns
+                                                       WHERE table_schema = current_schema() AND table_name = %s
+                                                       ORDER BY ordinal_position""", (layer,))
+            if not c.endswith("_m") or c == "elevation_m" or c == "width_m"]
+    select = []
+    for c, t in cols:
+        if c == "geom":
+            select.append(sql.SQL("ST_AsBinary(geom) AS geom"))
+        elif t == "geometry":
+            select.append(sql.SQL("ST_AsText({0}) AS {0}").format(sql.Identifier(c)))
+        elif t == "date":
+            select.append(sql.SQL("to_char({0}, 'YYYY-MM-DD') AS {0}").format(sql.Identifier(c)))
+        elif t == "jsonb":
+            select.append(sql.SQL("{0}::text AS {0}").format(sql.Identifier(c)))
+        elif t == "numeric":
+            select.append(sql.SQL("{0}::float8 AS {0}").format(sql.Identifier(c)))
+        elif t == "bpchar":
+            select.append(sql.SQL("rtrim({0}) AS {0}").format(sql.Identifier(c)))
+        else:
+            select.append(sql.Identifier(c))
+    query = sql.SQL("SELECT {} FROM {} ORDER BY {}").format(
+        sql.SQL(", ").join(select), sql.Identifier(layer), sql.Identifier(key_column(layer)))
+    frame = db.query_df(conn, query)
     types = dict(cols)
     for c, t in types.items():
         if t in ("int4", "int2", "int8") and c in frame:
@@ -111,39 +108,26 @@ def _decode(layer: str, frame: pd.DataFrame, lang: str) -> pd.DataFrame:
     return _lists_as_text(out, "、")
 
 
-def _tmp_path(out: Path) -> Path:
-    return out.with_name(f".{out.stem}.{os.getpid()}.partial{out.suffix}")
-
-
-def export_layer(layer: str, out: str | Path, *, lang: str = "zh", url: str | None = None, user=None) -> int:
-    """Write a stored layer to `out` (format from its suffix); return the rows written. A failure leaves no file
-    and no partial file behind, and an existing file at `out` untouched.
-
-    As `user` (an accounts.users.User) the layer is read under row-level security (connect_as: only the user's
-    scope; the masked roles get no ID or phone column at all) and ID and phone numbers are masked for roles that
-    do not need them. Without one it is the owner's export (`python -m geo export`, an administrator's tool).
-    Either way the export is recorded in export_log: who, which layer, how many rows, the file's name."""
-    from accounts import audit, masking
-    from accounts.scoped import connect_as, scoped_transaction
-
+def target_format(out: str | Path) -> str:
+    """The format an output file's suffix names (gpkg, geojson, csv, xlsx); ExportError for an unknown one or a
+    folder that does not exist."""
     out = Path(out)
     fmt = FORMATS.get(out.suffix.lower())
     if fmt is None:
         raise ExportError(f"{out.name}: unknown format; use .gpkg, .geojson, .csv or .xlsx")
     if not out.parent.exists():
         raise ExportError(f"{out.parent}: no such folder")
-    conn = connect_as(user, url) if user is not None else db.connect(url)
-    try:
-        frame = read_layer(conn, layer)
-    finally:
-        conn.close()
-    if user is not None:
-        frame = masking.mask_frame(frame, user.role)
+    return fmt
+
+
+def write_frame(layer: str, frame: pd.DataFrame, out: str | Path, lang: str = "zh") -> str:
+    """Write a layer's frame (as read_layer gives it) to `out` in the format of its suffix, whole or not at all: a
+    failure leaves no file and no partial file behind, and an existing file at `out` untouched. Returns the format."""
+    fmt = target_format(out)
     if fmt == "xlsx" and len(frame) > XLSX_MAX_ROWS:
         raise ExportError(f"{layer} has {len(frame):,} rows, more than an Excel sheet holds "
                           f"({XLSX_MAX_ROWS:,}); export .csv or .gpkg instead")
-    tmp = _tmp_path(out)
-    try:
+    with atomic_file(out) as tmp:
         if fmt in ("gpkg", "geojson"):
             _write_vector(layer, frame, tmp, fmt)
         elif fmt == "csv":
@@ -155,12 +139,35 @@ def export_layer(layer: str, out: str | Path, *, lang: str = "zh", url: str | No
             table.to_csv(tmp, index=False, encoding="utf-8-sig")
         else:
             _write_xlsx(layer, frame, tmp, lang)
-        os.replace(tmp, out)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    with (scoped_transaction(user, url) if user is not None else db.transaction(url)) as conn:
-        audit.record_export(conn, user, layer, len(frame), fmt, out.name)
+    return fmt
+
+
+def log_export(conn, layer: str, rows: int, fmt: str, file_name: str | None = None, *, user_id: int | None = None,
+               user_login: str | None = None, user_role: str | None = None, scope_code: str | None = None,
+               masked: bool = False) -> None:
+    """Record an export in export_log: who (no user for the owner's command line), which layer, how many rows, the
+    format and the file's name, stored as given, as plain text. On a scoped connection the row must name its user."""
+    with conn.cursor() as cur:
+        cur.execute("""INSERT INTO export_log (user_id, user_login, user_role, scope_code, layer, rows, format,
+                                               masked, file_name)
+                       VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)""",
+                    (user_id, user_login, user_role, scope_code, str(layer), int(rows), str(fmt), masked,
+                     None if file_name is None else str(file_name)))
+
+
+def export_layer(layer: str, out: str | Path, *, lang: str = "zh", url: str | None = None) -> int:
+    """The owner's export of a whole stored layer (`python -m geo export`, an administrator's tool) to `out`
+    (format from its suffix), whole or not at all, recorded in export_log with no user; returns the rows written.
+    A user's export, under row-level security and masked for the role, is accounts.exports.export_layer."""
+    target_format(out)
+    conn = db.connect(url)
+    try:
+        frame = read_layer(conn, layer)
+    finally:
+        conn.close()
+    fmt = write_frame(layer, frame, out, lang)
+    with db.transaction(url) as conn:
+        log_export(conn, layer, len(frame), fmt, Path(out).name)
     return len(frame)
 
 

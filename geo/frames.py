@@ -15,12 +15,6 @@ def gk_zone_srid(lon: float) -> int:
     return 4513 + zone - 25
 
 
-def to_metric(lon: np.ndarray, lat: np.ndarray, srid: int) -> tuple[np.ndarray, np.ndarray]:
-    """Project CGCS2000 lon/lat arrays into a metric frame."""
-    t = Transformer.from_crs(CRS.from_epsg(STORAGE_SRID), CRS.from_epsg(srid), always_xy=True)
-    return t.transform(np.asarray(lon, dtype=float), np.asarray(lat, dtype=float))
-
-
 # --- GCJ-02 (Gaode/Amap, Tencent) and BD-09 (Baidu) --------------------------------------------------------------
 # No PyPI package is both kept up and vectorised (eviltransform, prcoords and coordtransform convert one point per
 # call in Python: minutes for a million households), so the published algorithm is written here over numpy arrays.
@@ -31,7 +25,6 @@ _A = 6378137.0                      # Krasovsky semi-major axis as the algorithm
 _EE = 0.00669342162296594323        # its first eccentricity squared
 _X_PI = np.pi * 3000.0 / 180.0
 _INVERSE_TOL_DEG = 1e-10
-FRAMES = ("gcj02", "bd09")          # named frames beside EPSG codes
 
 
 def _out_of_china(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
@@ -144,13 +137,18 @@ def frame_name(frame) -> str:
     return f"EPSG:{epsg}" if epsg else frame.name
 
 
+def is_storage(frame) -> bool:
+    """Whether a frame is the storage frame itself (coordinates need no conversion)."""
+    return not isinstance(frame, str) and frame.to_epsg() == STORAGE_SRID
+
+
 def to_storage(x, y, frame) -> tuple[np.ndarray, np.ndarray]:
     """Coordinates in a frame (gcj02, bd09 or a pyproj CRS) as CGCS2000 lon/lat; non-finite where they cannot be.
     WGS84 and CGCS2000 agree within centimetres here, so GCJ-02/BD-09 decode to WGS84 taken as CGCS2000."""
     x, y = _arrays(x, y)
     if isinstance(frame, str):  # a named frame (parse_frame gives only 'gcj02' or 'bd09' as text)
         return gcj02_to_wgs84(x, y) if frame == "gcj02" else bd09_to_wgs84(x, y)
-    if frame.to_epsg() == STORAGE_SRID:
+    if is_storage(frame):
         return x, y
     t = Transformer.from_crs(frame, CRS.from_epsg(STORAGE_SRID), always_xy=True)
     return t.transform(x, y, errcheck=False)

@@ -1,4 +1,5 @@
-"""Import a dataset folder: read → validate → CGCS2000 → elevation from the DEM → write, all in one transaction.
+"""Import a dataset, a folder or layers in memory (the demo's): read → validate → CGCS2000 → elevation from the DEM →
+write, all in one transaction.
 
 Nothing is written when any problem is found; the problems come back one per line (ImportProblems).
 """
@@ -129,21 +130,29 @@ def _progress(total: int):
 
 def run_import(folder, crs: str | None = None, replace: bool = False, url: str | None = None) -> ImportReport:
     """Import a dataset folder; raise ImportProblems (nothing written) on bad input."""
-    problems = validate.Problems()
     try:
         data = scan(folder, crs)
     except DatasetError as err:
+        problems = validate.Problems()
         problems.file(str(err).split(":")[0], str(err).split(": ", 1)[1] if ": " in str(err) else str(err))
         raise ImportProblems(problems) from None
+    with db.transaction(url) as conn, conn.cursor() as cur:
+        # the audit log gets one summary row per statement of this load, naming the folder, not a row per record
+        db.set_actor(cur, f"import:{Path(str(folder)).name}", bulk=True)
+        return load(cur, data, replace=replace)
+
+
+def load(cur, data: Dataset, *, replace: bool = False) -> ImportReport:
+    """Check every layer of `data` and write it inside the caller's transaction: the one path every dataset takes
+    (a folder's files, the demo's frames). On any problem nothing is written and ImportProblems says what."""
+    problems = validate.Problems()
     for line in data.problems:
         file, _, what = line.partition(": ")
         problems.file(file, what)
     problems.notices.extend(data.notices)
     total = sum(len(r) for r in data.layers.values())
-    with db.transaction(url) as conn, conn.cursor() as cur, _progress(2 * total) as bar:
-        cur.execute("SET LOCAL synchronous_commit = off")
-        # the audit log gets one summary row per statement of this load, naming the folder, not a row per record
-        db.set_actor(cur, f"import:{Path(str(folder)).name}", bulk=True)
+    cur.execute("SET LOCAL synchronous_commit = off")
+    with _progress(2 * total) as bar:
         report = _load(cur, data, replace, problems, bar)
     report.notices = problems.notices
     return report
@@ -206,7 +215,7 @@ def _load(cur, data: Dataset, replace: bool, problems: validate.Problems, bar) -
 
     report = ImportReport()
     if dem is not None:
-        terrain.store_dem(cur, data.dem, DEM_NAME)
+        terrain.store_dem(cur, data.dem, data.dem_name)
         h, w = dem.elevation.shape
         report.dem = f"{w}×{h} in {dem.crs.to_string()}"
     elif any(layer in geoms_by_layer for layer in checked):
@@ -263,7 +272,7 @@ def _bulk(cur, table: str, rows: int, problems: validate.Problems, replace: bool
 
 def _metric_srid(cur, geoms_by_layer: dict[str, np.ndarray]) -> int | None:
     """The stored Gauss-Krüger SRID, or the one this import's median longitude picks (recorded for good)."""
-    xs = [shapely.get_x(shapely.point_on_surface(g[~pd.isna(g)])) for g in geoms_by_layer.values()]
+    xs = [_inner_xy(g[~pd.isna(g)])[0] for g in geoms_by_layer.values()]
     xs = np.concatenate(xs) if xs else np.array([])
     try:
         return db.record_metric_srid(cur, float(np.median(xs)) if len(xs) else None)
@@ -276,9 +285,18 @@ def sample_elevation(dem: terrain.Dem, geoms: np.ndarray) -> np.ndarray:
     out = np.full(len(geoms), np.nan)
     present = ~pd.isna(geoms)
     if present.any():
-        pts = shapely.point_on_surface(geoms[present])
-        out[present] = dem.sample(shapely.get_x(pts), shapely.get_y(pts))
+        out[present] = dem.sample(*_inner_xy(geoms[present]))
     return out
+
+
+def _inner_xy(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """x and y of each geometry's inner point: a point's own, a line's or a polygon's point on its surface."""
+    x, y = shapely.get_x(geoms), shapely.get_y(geoms)  # NaN for what is not a point
+    other = np.isnan(x)
+    if other.any():
+        inner = shapely.point_on_surface(geoms[other])
+        x[other], y[other] = shapely.get_x(inner), shapely.get_y(inner)
+    return x, y
 
 
 def resample_stored(cur, dem: terrain.Dem, skip: set[str]) -> dict[str, int]:

@@ -103,7 +103,8 @@ def _ids(raw: RawLayer):
 def as_text(s: pd.Series) -> pd.Series:
     """Values as trimmed text (integers without '.0'); missing and blank as NA."""
     if pd.api.types.is_bool_dtype(s):
-        out = s.astype(object).where(s.notna(), None).map(lambda v: None if v is None else str(v).lower())
+        out = pd.Series(np.where(s.fillna(False).to_numpy(dtype=bool), "true", "false"), index=s.index,
+                        dtype="string").mask(s.isna())
     elif pd.api.types.is_integer_dtype(s):
         out = s.astype("Int64").astype("string")
     elif pd.api.types.is_float_dtype(s):
@@ -114,7 +115,7 @@ def as_text(s: pd.Series) -> pd.Series:
         out[~np.isfinite(v)] = pd.NA
     else:
         out = s.astype("string").str.strip()
-    return out.mask(out == "", pd.NA).astype(object).where(out.notna(), None).astype("string")
+    return out.mask(out == "", pd.NA)
 
 
 def _vocab_lookup(vocab: dict) -> dict[str, str]:
@@ -145,9 +146,14 @@ def coerce_columns(raw: RawLayer, columns: dict[str, str], defaults: dict[str, o
             if col not in ("extra", "geom", "geom_m"):
                 out[col] = as_text(s) if not pd.api.types.is_numeric_dtype(s) else s
             continue
+        if udt == "geometry":  # a second shape beside the row's own: a water source's protection zone
+            out[col] = check_zones(raw, col, s, problems)
+            continue
         present = s.notna().to_numpy().copy()
+        text = None  # the cells as trimmed text, made once per column
         if s.dtype == object or pd.api.types.is_string_dtype(s):
-            present &= (s.astype("string").str.strip() != "").fillna(False).to_numpy(dtype=bool)
+            text = as_text(s)
+            present &= text.notna().to_numpy(dtype=bool)
         vocab = vocabulary(layer, col)
         bad = np.zeros(len(s), dtype=bool)
         if udt in ("int4", "int8", "int2"):
@@ -171,14 +177,14 @@ def coerce_columns(raw: RawLayer, columns: dict[str, str], defaults: dict[str, o
                               lambda i, num=num: f"must be a fraction from 0 to 1 (0.95 for 95 %), got {num[i]:g}")
             out[col] = np.where(ok, num, np.nan)
         elif udt == "bool":
-            text = as_text(s).str.lower()
+            text = (text if text is not None else as_text(s)).str.lower()
             val = pd.Series(np.where(text.isin(_TRUE), True, np.where(text.isin(_FALSE), False, None)),
                             index=s.index, dtype=object)
             bad = present & val.isna().to_numpy()
             problems.rows(raw, bad, col, lambda i, s=s: f"not yes/no: {s.iloc[i]!r} (use true/false, 是/否, 1/0)")
             out[col] = val.where(~bad, None)
         elif udt == "date":
-            text = as_text(s)
+            text = text if text is not None else as_text(s)
             when = pd.to_datetime(text, errors="coerce", format="ISO8601")
             for fmt in ("%Y/%m/%d", "%Y年%m月%d日", "%Y.%m.%d"):
                 miss = when.isna() & text.notna()
@@ -189,7 +195,7 @@ def coerce_columns(raw: RawLayer, columns: dict[str, str], defaults: dict[str, o
             problems.rows(raw, bad, col, lambda i, s=s: f"not a date: {s.iloc[i]!r} (use YYYY-MM-DD)")
             out[col] = when.dt.strftime("%Y-%m-%d").astype(object).where(when.notna(), None)
         elif udt == "_text":
-            text = as_text(s)
+            text = text if text is not None else as_text(s)
             lookup = _vocab_lookup(vocab) if vocab else None
             values = np.full(len(s), None, dtype=object)
             bad = np.zeros(len(s), dtype=bool)
@@ -208,7 +214,7 @@ def coerce_columns(raw: RawLayer, columns: dict[str, str], defaults: dict[str, o
             problems.rows(raw, bad, col, lambda i: f"unknown value {unknown[i]!r}; expected any of {_expected(vocab)}")
             out[col] = values
         else:  # text, char(12) codes, coded values
-            text = as_text(s)
+            text = text if text is not None else as_text(s)
             if vocab:
                 lookup = _vocab_lookup(vocab)
                 codes = text.map(lookup)
@@ -364,11 +370,34 @@ def check_geometry(raw: RawLayer, problems: Problems) -> np.ndarray:
     return geoms
 
 
+def check_zones(raw: RawLayer, col: str, values: pd.Series, problems: Problems) -> np.ndarray:
+    """A column of polygons beside the layer's own geometry (a protection zone), given as shapes or as WKT in the
+    layer's frame, in CGCS2000; None where blank or where a problem was reported (unreadable, not a polygon)."""
+    cells = values.to_numpy(dtype=object)
+    shapes = np.full(len(cells), None, dtype=object)
+    given = shapely.is_geometry(cells)
+    shapes[given] = cells[given]
+    wkt = ~given & ~pd.isna(cells)
+    if wkt.any():
+        text = as_text(values[wkt]).to_numpy(dtype=object, na_value=None)
+        wkt[wkt] = ~pd.isna(text)  # blank text is no zone
+        shapes[wkt] = shapely.from_wkt(text[~pd.isna(text)], on_invalid="ignore")
+        problems.rows(raw, wkt & pd.isna(shapes), col, "unreadable WKT")
+    shapes[shapely.is_empty(shapes)] = None
+    shapes = to_storage(shapes, raw.crs)
+    types = shapely.get_type_id(shapes)
+    wrong = ~pd.isna(shapes) & ~np.isin(types, (3, 6))
+    problems.rows(raw, wrong, col, lambda i: f"expected a Polygon or MultiPolygon, got a "
+                                             f"{_TYPE_NAMES.get(types[i], 'geometry')}")
+    shapes[wrong] = None
+    return shapes
+
+
 def to_storage(geoms: np.ndarray, frame) -> np.ndarray:
     """Geometries from a frame into CGCS2000 (points fast, everything else coordinate-wise); None stays None."""
     out = np.asarray(geoms, dtype=object).copy()
     present = ~pd.isna(out)
-    if not present.any():
+    if not present.any() or frames.is_storage(frame):
         return out
     g = out[present]
     points = shapely.get_type_id(g) == 0

@@ -8,22 +8,18 @@ import sys
 from datetime import date
 from pathlib import Path
 
-
-class Fail(Exception):
-    def __init__(self, message: str, code: int = 1):
-        super().__init__(message)
-        self.code = code
+from geo.cli import CommandError, main
 
 
 def cmd_photo(args) -> None:
     from . import photos
     path = Path(args.file)
     if not path.is_file():
-        raise Fail(f"{path}: no such file", 2)
+        raise CommandError(f"{path}: no such file", 2)
     try:
         meta = photos.read_meta(path.read_bytes())
     except photos.NotAnImage as err:
-        raise Fail(f"{path}: {err}", 2) from None
+        raise CommandError(f"{path}: {err}", 2) from None
     meta.pop("time_local_naive", None)
     print(json.dumps(meta, ensure_ascii=False, indent=2))
 
@@ -41,15 +37,15 @@ def cmd_token_create(args) -> None:
             if args.inspector_id:
                 who = auth.by_id(cur, args.inspector_id)
                 if who is None:
-                    raise Fail(f"--inspector-id {args.inspector_id}: no such inspector", 2)
+                    raise CommandError(f"--inspector-id {args.inspector_id}: no such inspector", 2)
                 iid = who.id
             else:
                 if not (args.name and args.role and args.scope):
-                    raise Fail("give --inspector-id, or --name, --role and --scope for a new inspector", 2)
+                    raise CommandError("give --inspector-id, or --name, --role and --scope for a new inspector", 2)
                 try:
                     iid = auth.create_inspector(cur, args.name, args.role, args.scope)
                 except ValueError as err:
-                    raise Fail(str(err), 2) from None
+                    raise CommandError(str(err), 2) from None
             token = auth.create_token(cur, iid, args.label)
         conn.commit()
     finally:
@@ -70,7 +66,7 @@ def cmd_token_revoke(args) -> None:
     finally:
         conn.close()
     if not ok:
-        raise Fail("no active token like that", 2)
+        raise CommandError("no active token like that", 2)
     print("revoked")
 
 
@@ -95,7 +91,7 @@ def cmd_due(args) -> None:
             with conn.cursor() as cur:
                 who = auth.by_id(cur, args.inspector_id)
             if who is None:
-                raise Fail(f"--inspector-id {args.inspector_id}: no such inspector", 2)
+                raise CommandError(f"--inspector-id {args.inspector_id}: no such inspector", 2)
             prefix = who.scope_prefix
         df = schedule.due(conn, as_of=as_of, prefix=prefix, village=args.village, within_days=args.within)
         if args.overdue:
@@ -113,7 +109,7 @@ def cmd_spotcheck_draw(args) -> None:
         try:
             sid, picked = spotcheck.draw(conn, args.seed, args.rate, args.prefix)
         except ValueError as err:
-            raise Fail(str(err), 2) from None
+            raise CommandError(str(err), 2) from None
     finally:
         conn.close()
     print(json.dumps({"sample_id": sid, "seed": args.seed, "drawn": len(picked),
@@ -129,7 +125,7 @@ def cmd_spotcheck_compare(args) -> None:
             print(json.dumps(spotcheck.compare(conn, args.original, args.reinspection), ensure_ascii=False,
                              indent=2, default=str))
         except (KeyError, ValueError) as err:
-            raise Fail(str(err), 2) from None
+            raise CommandError(str(err), 2) from None
     finally:
         conn.close()
 
@@ -137,7 +133,7 @@ def cmd_spotcheck_compare(args) -> None:
 def cmd_xform(args) -> None:
     from . import forms
     if args.kind not in forms.kinds():
-        raise Fail(f"no form {args.kind!r}; known: {', '.join(forms.kinds())}", 2)
+        raise CommandError(f"no form {args.kind!r}; known: {', '.join(forms.kinds())}", 2)
     sys.stdout.write(forms.xform(args.kind))
 
 
@@ -185,22 +181,5 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    try:
-        args.func(args)
-    except Fail as err:
-        print(f"error: {err}", file=sys.stderr)
-        return err.code
-    except Exception as err:  # one line for the user; DIXIAN_DEBUG=1 shows the traceback
-        import os
-        if os.environ.get("DIXIAN_DEBUG"):
-            raise
-        print(f"error: {type(err).__name__}: {str(err).strip().splitlines()[0] if str(err).strip() else ''}",
-              file=sys.stderr)
-        return 1
-    return 0
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(build=build_parser))

@@ -14,11 +14,11 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from accounts import sessions
-from accounts.scoped import connect_as
+from accounts.scoped import pooled_as
 from geo import db
 from geo.settings import settings
 
-from . import auth, fieldwork, forms, openrosa, records, schedule, sql, workflow
+from . import auth, fieldwork, forms, openrosa, records, schedule, workflow
 
 PREFIX = "/api/v1"
 
@@ -34,19 +34,16 @@ def _bearer(request: Request) -> str | None:
 
 
 def _as_user(who, fn, *args):
-    """fn(conn, *args) on a connection that is the caller's account for its whole life (SET ROLE and the scope
-    settings at session level, since records and workflow commit or roll back themselves), closed after."""
-    conn = connect_as(who.user)
-    try:
+    """fn(conn, *args) on a pooled connection that is the caller's account while it is borrowed (SET ROLE and the
+    scope settings at session level, since records and workflow commit or roll back themselves)."""
+    with pooled_as(who.user) as conn:
         return fn(conn, *args)
-    finally:
-        conn.close()
 
 
 def _who(token):
     """The account of a live accounts token as the inspector it acts as (its inspectors row, made on first use),
     or None. Looked up on the owner's connection, like every login."""
-    with db.transaction() as conn, conn.cursor() as cur:
+    with db.transaction(pool=True) as conn, conn.cursor() as cur:
         user = sessions.user_for_token(cur, token)
         return auth.for_user(cur, user) if user is not None else None
 
@@ -126,7 +123,7 @@ async def post_inspection(request: Request):
 def _exists(inspection_id) -> bool:
     """Whether an inspection exists at all (owner's connection): tells 'outside your scope' (403) from 'no such
     inspection' (404) when row-level security hides it from the caller. Only the answer leaves this function."""
-    with db.transaction() as owner, owner.cursor() as cur:
+    with db.transaction(pool=True) as owner, owner.cursor() as cur:
         cur.execute("SELECT 1 FROM inspections WHERE id = %s", (inspection_id,))
         return cur.fetchone() is not None
 
@@ -140,8 +137,8 @@ def _scoped_refusal(e: records.BadInput, who, sub):
         params = records.parse(sub)
     except records.BadInput:
         return e
-    with db.transaction() as owner, owner.cursor() as cur:
-        cur.execute(sql.load("target"), params)
+    with db.transaction(pool=True) as owner, owner.cursor() as cur:
+        cur.execute(records.SQL("target"), params)
         found = cur.fetchone() is not None
     if not found:
         return e

@@ -3,8 +3,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import os
-import tempfile
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -12,6 +10,7 @@ import imagehash
 import pillow_heif
 from PIL import Image, UnidentifiedImageError
 
+from geo import atomic
 from geo.settings import settings
 
 pillow_heif.register_heif_opener()
@@ -153,14 +152,7 @@ def store(data: bytes, root: Path | None = None) -> tuple[Path, bool]:
     if path.exists():
         return path, False
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    atomic.write_bytes(path, data)
     return path, True
 
 

@@ -8,11 +8,13 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
-from geo.db import metric_srid
+from geo import db
 from geo.frames import gk_zone_srid
 
-from . import forms, photos, sql, validation, workflow
+from . import forms, photos, validation, workflow
 from .auth import Inspector
+
+SQL = db.SqlFiles(__file__)
 
 
 class BadInput(ValueError):
@@ -150,7 +152,7 @@ def submit(conn, inspector: Inspector, submission, files: list[tuple[str, bytes]
         if existing:
             conn.rollback()
             return existing
-        cur.execute(sql.load("target"), sub)
+        cur.execute(SQL("target"), sub)
         target = cur.fetchone()
         if target is None:
             conn.rollback()
@@ -167,16 +169,16 @@ def submit(conn, inspector: Inspector, submission, files: list[tuple[str, bytes]
                 raise BadInput([("reinspection_of", "no inspection of this same target with that id")], 422)
         written: list = []
         try:
-            cur.execute(sql.load("insert_inspection"), {
+            cur.execute(SQL("insert_inspection"), {
                 **sub, "answers": json.dumps(sub["answers"], ensure_ascii=False), "village_code": village_code,
-                "inspector_id": inspector.id, "metric_srid": metric_srid(cur) or gk_zone_srid(sub["lon"])})
+                "inspector_id": inspector.id, "metric_srid": db.metric_srid(cur) or gk_zone_srid(sub["lon"])})
             if cur.fetchone() is None:  # a concurrent post of the same UUID committed first
                 conn.rollback()
                 with conn.cursor() as cur2:
                     return _existing(cur2, sub["id"], inspector)
             for data, meta in pics:
                 t = _photo_utc(meta, sub["utc_offset_min"])
-                cur.execute(sql.load("insert_photo"), {
+                cur.execute(SQL("insert_photo"), {
                     **meta, "inspection_id": sub["id"], "phash": photos.phash_int(meta["phash"]), "time_utc": t})
             flags = validation.compute(cur, sub["id"], sub["target_kind"])
             validation.store(cur, sub["id"], flags)
@@ -248,9 +250,8 @@ def get(cur, inspection_id: str) -> dict | None:
 def listing(conn, prefix: str = "", states: list[str] | None = None, flagged_only: bool = False,
             limit: int = 500):
     """Inspections in a scope for the review page (a DataFrame, newest first)."""
-    from geo.db import query_df
-    df = query_df(conn, sql.load("listing"), {"prefix": prefix, "states": states, "flagged_only": flagged_only,
-                                         "lim": limit})
+    df = db.query_df(conn, SQL("listing"), {"prefix": prefix, "states": states, "flagged_only": flagged_only,
+                                            "lim": limit})
     conn.rollback()
     return df
 

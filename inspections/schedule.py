@@ -6,11 +6,12 @@ from datetime import date
 
 import pandas as pd
 
-from geo.db import query_df
+from geo import db
 from geo.settings import settings
 
-from . import sql
 from .auth import Inspector
+
+SQL = db.SqlFiles(__file__)
 
 
 def due(conn, *, as_of: date | None = None, prefix: str = "", village: str | None = None, within_days: int = 7,
@@ -25,7 +26,7 @@ def due(conn, *, as_of: date | None = None, prefix: str = "", village: str | Non
         "water_works_days": settings.patrol_water_works_days, "zone_days": settings.patrol_protection_zone_days,
         "idle_house_days": settings.check_idle_house_days, "lon": lon, "lat": lat, "limit": limit,
     }
-    return query_df(conn, sql.load("schedule"), params)
+    return db.query_df(conn, SQL("schedule"), params)
 
 
 def overdue(conn, *, as_of: date | None = None, prefix: str = "", village: str | None = None) -> pd.DataFrame:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 
+from geo import db
 from geo.settings import settings
 
-from . import sql
+SQL = db.SqlFiles(__file__)
 
 # code → (Chinese, English)
 FLAGS = {
@@ -56,7 +57,7 @@ def describe(code: str, detail: dict, lang: str = "zh") -> str:
 
 def compute(cur, inspection_id, target_kind: str) -> list[tuple[str, dict]]:
     """The flags of one stored inspection (its photos stored too), from the database as it stands."""
-    cur.execute(sql.load("flags"), {
+    cur.execute(SQL("flags"), {
         "id": str(inspection_id),
         "radius_m": float(settings.target_radius_m.get(target_kind, 100.0)),
         "max_accuracy_m": float(settings.gps_max_accuracy_m),

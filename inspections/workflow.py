@@ -2,10 +2,12 @@
 at any step; every transition appended to review_log (who, role, when, from, to, why), which refuses change."""
 from __future__ import annotations
 
+from geo import db
 from geo.i18n import label
 
-from . import sql
 from .auth import Inspector
+
+SQL = db.SqlFiles(__file__)
 
 STATES = ("submitted", "village_verified", "township_reviewed", "county_confirmed", "returned")
 # the next step forward from each state, and the roles that may take it (or return the item from that state)
@@ -79,7 +81,7 @@ def transition(conn, inspection_id: str, actor: Inspector, to_state: str, reason
 
 def rectify(cur, inspection_id) -> None:
     """Open or close the target's rectification item after a check (see sql/rectify.sql)."""
-    cur.execute(sql.load("rectify"), {"id": str(inspection_id)})
+    cur.execute(SQL("rectify"), {"id": str(inspection_id)})
 
 
 def history(cur, inspection_id) -> list[dict]:

@@ -126,8 +126,6 @@ def jpeg(seed: int = 0, lat=None, lon=None, when: str | None = None, tz: str | N
     return buf.getvalue()
 
 
-import dataclasses  # noqa: E402
-
 import pytest  # noqa: E402
 
 
@@ -136,7 +134,7 @@ def photo_dir(tmp_path, monkeypatch):
     """Photos stored under this test's own folder."""
     from inspections import photos
     d = tmp_path / "photos"
-    monkeypatch.setattr(photos, "settings", dataclasses.replace(photos.settings, photo_dir=d))
+    monkeypatch.setattr(photos, "settings", photos.settings.model_copy(update={"photo_dir": d}))
     return d
 
 

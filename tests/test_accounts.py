@@ -150,6 +150,25 @@ def test_sessions_expire_are_revoked_and_die_with_a_password_reset(db_url, conn)
         assert sessions.user_for_token(cur, api) is None
 
 
+def test_expired_sessions_are_purged_at_the_next_sign_in(db_url, conn):
+    """Sessions and tokens that expired over a day ago, anyone's, go (one DELETE) whenever a new one is issued, so
+    the table does not grow with every sign-in; one expired less than a day ago stays for the record."""
+    with conn.cursor() as cur:
+        u = users.create_user(cur, "zhao", PASSWORD, "viewer", VIL_A1)
+        other = users.create_user(cur, "qian", PASSWORD, "viewer", VIL_A1)
+        now = datetime.now(timezone.utc)
+        old = sessions.create(cur, other, sessions.WEB, now=now - timedelta(days=3), ttl=timedelta(hours=1))
+        recent = sessions.create(cur, u, sessions.API, now=now - timedelta(hours=3), ttl=timedelta(hours=1))
+        cur.execute("SELECT count(*) FROM user_sessions WHERE token_sha256 = %s", (sessions.hash_token(old),))
+        assert cur.fetchone()[0] == 0      # expired 70 hours before `recent` was issued
+        live = sessions.create(cur, u, sessions.WEB, now=now)
+        cur.execute("SELECT token_sha256 FROM user_sessions")
+        assert {r[0] for r in cur.fetchall()} == {sessions.hash_token(recent), sessions.hash_token(live)}
+        assert sessions.create(cur, u, sessions.WEB, now=now + timedelta(days=2))
+        cur.execute("SELECT count(*) FROM user_sessions WHERE token_sha256 = %s", (sessions.hash_token(recent),))
+        assert cur.fetchone()[0] == 0
+
+
 def test_only_admins_manage_users_even_past_python(db_url, conn):
     made = make_users(conn)
     town = made["town_a"]

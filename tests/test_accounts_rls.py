@@ -141,6 +141,26 @@ def test_connect_as_keeps_the_user_for_the_connection(county):
         c.close()
 
 
+def test_a_pooled_connection_as_a_user_comes_back_as_the_owner(county, db_url):
+    """The field API's per-request connection (pooled_as): the user, with row-level security, for every
+    transaction while borrowed, even across commits; given back with no role, scope or user left on it."""
+    from geo import db
+    with scoped.pooled_as(county["mon_a1"]) as c:
+        pid = c.get_backend_pid()
+        for _ in range(2):
+            with c.cursor() as cur:
+                cur.execute("SELECT current_user, current_setting('dixian.user_login'), array_agg(id ORDER BY id) "
+                            "FROM households")
+                assert cur.fetchone() == ("dixian_app", "mon_a1", ["h1", "h2"])
+            c.commit()
+    with db.pooled() as c, c.cursor() as cur:
+        assert c.get_backend_pid() == pid  # the same connection, reused
+        cur.execute("SELECT current_user = session_user, current_setting('dixian.user_login', true), "
+                    "current_setting('dixian.scope_prefix', true), count(*) FROM households")
+        assert cur.fetchone() == (True, "", "", len(HOUSEHOLDS))
+    db.close_pools()
+
+
 def test_the_planners_map_layer_shows_a_monitor_only_their_village(county, conn):
     """The map's own query (layers/sql/risk_households.sql, whole-county filters) on a connection as the user."""
     from geo import db

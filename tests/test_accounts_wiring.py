@@ -9,6 +9,7 @@ from starlette.applications import Starlette
 from starlette.testclient import TestClient
 from streamlit.testing.v1 import AppTest
 
+from accounts.exports import export_layer as export_as
 from accounts.scoped import connect_as
 from accounts_fixtures import fast_hashing  # noqa: F401 (autouse)
 from accounts_fixtures import HOUSEHOLDS, TOWN_A, VIL_A1, load_county, make_users
@@ -89,13 +90,13 @@ def test_export_by_a_masked_role_is_masked_and_logged(db_url, conn, tmp_path):
     load_county(conn)
     u = make_users(conn)
     out = tmp_path / "hh.csv"
-    assert export_layer("households", out, user=u["water_a"]) == 3      # the water bureau of township A
+    assert export_as(u["water_a"], "households", out) == 3      # the water bureau of township A
     text = out.read_text(encoding="utf-8-sig")
     assert not any(x in text for x in CLEAR_IDS | CLEAR_PHONES)
     rows = list(csv.DictReader(text.splitlines()))
     assert sorted(r["id"] for r in rows) == ["h1", "h2", "h3"]
     # a role that needs them gets them clear, in its scope only
-    assert export_layer("households", tmp_path / "mine.csv", user=u["mon_a1"]) == 2
+    assert export_as(u["mon_a1"], "households", tmp_path / "mine.csv") == 2
     assert HOUSEHOLDS["h1"][2] in (tmp_path / "mine.csv").read_text(encoding="utf-8-sig")
     # the owner's command-line export is logged too, with no user
     assert export_layer("households", tmp_path / "all.csv") == 4

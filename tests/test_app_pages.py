@@ -3,7 +3,6 @@ every indicator is known; plus the map's payload guard, GCJ-02 shift, offline li
 from __future__ import annotations
 
 import ast
-import dataclasses
 import inspect
 import io
 import json
@@ -154,7 +153,7 @@ def test_a_link_with_no_local_copy_is_an_error_not_a_fetch(mconn):
 
 
 def test_over_the_cap_layers_are_aggregated_per_natural_village(mconn, monkeypatch):
-    monkeypatch.setattr(base, "settings", dataclasses.replace(base.settings, map_max_features=3))
+    monkeypatch.setattr(base, "settings", base.settings.model_copy(update={"map_max_features": 3}))
     m, info = mapview.build_map(mconn, Filters(), ("risk", "housing", "water"), "zh", "plain")
     assert {"risk", "housing", "water"} <= set(info.aggregated)
     assert info.features["监测对象（返贫风险）"] == 8           # 16 households → 8 natural villages

@@ -21,6 +21,25 @@ def test_pooled_connections_come_back_clean(db_url):
     db.close_pools()
 
 
+def test_session_level_state_is_discarded_before_reuse(db_url):
+    """A borrower that switched role and settings for the whole session (as a connection that is one user for its
+    life does), or made a temporary table, hands back a connection the next borrower finds as a new one."""
+    with db.pooled(db_url) as conn, conn.cursor() as cur:
+        cur.execute("SET ROLE dixian_app_masked")
+        cur.execute("SELECT set_config('dixian.user_login', 'someone', false)")
+        cur.execute("SET search_path = public")
+        cur.execute("CREATE TEMP TABLE scratch (x int)")
+        conn.commit()
+        first = conn.get_backend_pid()
+    with db.pooled(db_url) as conn, conn.cursor() as cur:
+        assert conn.get_backend_pid() == first
+        cur.execute("SELECT current_user = session_user, current_setting('dixian.user_login', true), "
+                    "current_setting('search_path'), current_setting('TimeZone'), to_regclass('pg_temp.scratch')")
+        assert cur.fetchone() == (True, "", "dixian,public", "Asia/Shanghai", None)
+        assert not conn.autocommit
+    db.close_pools()
+
+
 def test_pool_drops_a_broken_connection(db_url):
     with db.pooled(db_url) as conn:
         pid = conn.get_backend_pid()

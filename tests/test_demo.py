@@ -346,3 +346,35 @@ def test_out_folder_reads_back_and_imports(tmp_path, town, db_url):
     got = _counts(db_url)
     assert got["households"] == len(town.layers["households"]) and got["roads"] == len(town.layers["roads"])
     assert got["relocated_households"] == len(town.layers["relocated_households"]) and got["dem"] == 1
+
+
+def test_a_demo_that_breaks_a_rule_fails_loudly_and_loads_nothing(db_url, town, capsys, monkeypatch):
+    """The demo's frames go through the import's checks: a generator bug is a list of problem lines and exit 1,
+    with the database as it was."""
+    import copy
+
+    from geo import cmd_demo, importer
+    assert cli(["demo", "--scale", "town", "--seed", "7"]) == 0
+    before = _counts(db_url)
+    bad = copy.deepcopy(town)
+    hh = bad.layers["households"]
+    hh.loc[hh.index[3], "category"] = "rich"
+    hh.loc[hh.index[5], "id"] = hh.id.iat[4]
+    ws = bad.layers["water_sources"]
+    ws.loc[ws.index[0], "capacity_m3_per_day"] = -5.0
+    with pytest.raises(importer.ImportProblems) as err:
+        cmd_demo.load(bad, db_url)
+    lines = err.value.lines
+    assert f"households (demo): row 4 (id {hh.id.iat[3]}): category: unknown value 'rich'" in "\n".join(lines)
+    assert f"households (demo): row 6 (id {hh.id.iat[4]}): id: duplicate id {hh.id.iat[4]!r} (first on row 5)" in lines
+    assert any(line.startswith("water_sources (demo): row 1 ") and "capacity_m3_per_day: must be 0 or more" in line
+               for line in lines)
+    assert _counts(db_url) == before
+    monkeypatch.setattr(demo, "generate", lambda seed, scale: bad)
+    capsys.readouterr()
+    assert cli(["demo", "--scale", "town", "--seed", "7"]) == 1
+    err = capsys.readouterr().err.splitlines()
+    assert err[-1] == "error: the demo data broke the import's rules: 3 problems in 2 files; nothing was imported " \
+                      "(the database is unchanged)"
+    assert any("category: unknown value 'rich'" in line for line in err)
+    assert _counts(db_url) == before

@@ -311,12 +311,10 @@ def test_cli_exit_codes_in_a_real_process(loaded, tmp_path):
 
 
 def test_bulk_path_rebuilds_indexes_and_keys(db_url, tmp_path, capsys, monkeypatch):
-    import dataclasses
-
     import psycopg2
 
     from geo import importer
-    monkeypatch.setattr(importer, "settings", dataclasses.replace(importer.settings, import_bulk_rows=1))
+    monkeypatch.setattr(importer, "settings", importer.settings.model_copy(update={"import_bulk_rows": 1}))
 
     def catalog():
         conn = db.connect(db_url)
@@ -440,3 +438,33 @@ def test_changed_inputs_delete_stale_check_results_in_the_same_transaction(db_ur
         rows = dict(cur.fetchall())
     assert set(rows) == {"import:ds"} and rows["import:ds"] <= 4     # 2 loads of 4 households: ≤ 2 statements each
     conn.close()
+
+
+ZONE = "POLYGON ((101.904 24.054, 101.906 24.054, 101.906 24.056, 101.904 24.056, 101.904 24.054))"
+
+
+def test_protection_zones_as_wkt(db_url, tmp_path, capsys):
+    """A second geometry (a water source's protection zone, as an export writes it) is read as WKT in the file's
+    frame, stored as a MultiPolygon with its metric copy; unreadable WKT or a zone that is not a polygon is a
+    problem line naming the row and the field."""
+    head = "id,status,lon,lat,protection_zone\n"
+    bad = dataset(tmp_path, base=False, water_sources__csv=head + "Z1,working,101.905,24.055,\"POLYGON ((101.9\"\n"
+                                                          "Z2,working,101.906,24.056,POINT (101.9 24.05)\n")
+    before = checksum(db_url)
+    code, out, err = run(capsys, bad)
+    assert code == 2 and checksum(db_url) == before
+    assert "water_sources.csv: row 2 (id Z1): protection_zone: unreadable WKT" in err
+    assert "water_sources.csv: row 3 (id Z2): protection_zone: expected a Polygon or MultiPolygon, got a Point" in err
+    shutil.rmtree(bad)
+    good = dataset(tmp_path, base=False, water_sources__csv=head + f"Z1,working,101.905,24.055,\"{ZONE}\"\n"
+                                                           "Z2,working,101.906,24.056,\n")
+    code, out, err = run(capsys, good)
+    assert code == 0, err
+    conn = db.connect(db_url)
+    with conn.cursor() as cur:
+        cur.execute("SELECT id, GeometryType(protection_zone), ST_SRID(protection_zone), "
+                    "round(ST_Area(protection_zone_m)), ST_Contains(protection_zone, geom) FROM water_sources ORDER BY id")
+        rows = cur.fetchall()
+    conn.close()
+    assert rows[1] == ("Z2", None, None, None, None)
+    assert rows[0][:3] == ("Z1", "MULTIPOLYGON", 4490) and 40_000 < rows[0][3] < 48_000 and rows[0][4] is True

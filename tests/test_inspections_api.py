@@ -1,6 +1,5 @@
 """The field API: tokens, submission (201, then 200 for the same UUID, also when two arrive at once), reading,
 review, tasks near a point, the OpenAPI document; every bad input answered 4xx naming the field, nothing stored."""
-import dataclasses
 import json
 import threading
 
@@ -137,7 +136,7 @@ def test_photo_that_is_not_an_image_stores_nothing(client, conn, photo_dir):
 
 
 def test_oversize_upload_is_413_and_stores_nothing(client, conn, photo_dir, monkeypatch):
-    monkeypatch.setattr(api, "settings", dataclasses.replace(api.settings, upload_max_bytes=1_000_000))
+    monkeypatch.setattr(api, "settings", api.settings.model_copy(update={"upload_max_bytes": 1_000_000}))
     r = post(client, w.submission("H1", w.H1), [("big.jpg", NOKIA)])  # 2.2 MB
     assert r.status_code == 413 and r.json()["problems"][0]["field"] == "body"
     assert set(w.counts(conn).values()) == {0} and photo_files(photo_dir) == []

@@ -1,6 +1,5 @@
 """Every bad input to the field API: 4xx naming the field, and nothing stored (no row, no photo file), checked
 after each case on one shared database, which therefore stays empty throughout."""
-import dataclasses
 import json
 
 import pytest
@@ -18,7 +17,7 @@ def shared(module_db_url, tmp_path_factory):
     """One county for every case here: the cases store nothing, so they can share it."""
     photo_dir = tmp_path_factory.mktemp("photos")
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(photos, "settings", dataclasses.replace(photos.settings, photo_dir=photo_dir))
+        mp.setattr(photos, "settings", photos.settings.model_copy(update={"photo_dir": photo_dir}))
         conn = db.connect(module_db_url)
         w.load(conn)
         w.people(conn)

@@ -8,8 +8,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 import shapely
-from pyproj import Transformer
-
+from geo import db
 from geo.checks import water
 from geo.checks.rules import RuleSet
 
@@ -34,13 +33,6 @@ class EmergencyPlan:
     routes_m: list               # … the same in the metric frame
     summary: dict
     timings: dict = field(default_factory=dict)
-
-
-def _to_lonlat(conn):
-    with conn.cursor() as cur:
-        cur.execute("SELECT value::int FROM meta WHERE key = 'metric_srid'")
-        row = cur.fetchone()
-    return Transformer.from_crs(row[0], 4490, always_xy=True) if row else None
 
 
 def plan(conn, scenario: Scenario, rules_name: str | None = None, sets: dict[str, str] | None = None) -> EmergencyPlan:
@@ -100,7 +92,7 @@ def plan(conn, scenario: Scenario, rules_name: str | None = None, sets: dict[str
                          "m3_per_day": flow[use], "route_km": route_m[use] / 1000.0, "travel_min": travel[use]})
     legs["trips_per_day"] = trucks.trips(legs.m3_per_day, params.truck_m3)
     n_trucks, legs = trucks.fleet(legs, params)
-    to_ll = _to_lonlat(conn)
+    srid = db.metric_srid(conn)
     routes_m = []
     sxy, pxy = src[["x", "y"]].to_numpy(float), pts[["x", "y"]].to_numpy(float)
     for p_, s_ in zip(pp[use], ps[use]):
@@ -108,7 +100,8 @@ def plan(conn, scenario: Scenario, rules_name: str | None = None, sets: dict[str
         routes_m.append(line)
     legs = legs.sort_values(["delivery_point_id", "m3_per_day"], ascending=[True, False], kind="stable")
     routes_m = [routes_m[k] for k in legs.index]
-    routes = [shapely.transform(r, lambda c: np.column_stack(to_ll.transform(c[:, 0], c[:, 1]))) for r in routes_m]
+    routes = [shapely.transform(r, lambda c: np.column_stack(db.metric_to_storage(srid, c[:, 0], c[:, 1])))
+              for r in routes_m]
     legs = legs.reset_index(drop=True)
     # Per point: its sources (largest share first), volume, trips, longest route.
     g = legs.groupby("delivery_point_id", sort=False)
@@ -120,16 +113,16 @@ def plan(conn, scenario: Scenario, rules_name: str | None = None, sets: dict[str
     pts = pts.join(per, on="id")
     pts["demand_m3_per_day"] = demand
     pts["shortfall_m3_per_day"] = short
-    if to_ll is not None and len(pts):
-        pts["lon"], pts["lat"] = to_ll.transform(pts.x.to_numpy(), pts.y.to_numpy())
+    if srid is not None and len(pts):
+        pts["lon"], pts["lat"] = db.metric_to_storage(srid, pts.x.to_numpy(), pts.y.to_numpy())
     else:
         pts["lon"] = pts["lat"] = np.nan
     load = legs.groupby("source_id").m3_per_day.sum()
     src["load_m3_per_day"] = src.id.map(load).fillna(0.0)
     asg = dl.assignments.drop(columns=["_cand", "people"], errors="ignore").reset_index(drop=True)
     a = a.copy()
-    if to_ll is not None and len(a) and ("lon" not in a or a.lon.isna().any()):
-        a["lon"], a["lat"] = to_ll.transform(a.x.to_numpy(), a.y.to_numpy())
+    if srid is not None and len(a) and ("lon" not in a or a.lon.isna().any()):
+        a["lon"], a["lat"] = db.metric_to_storage(srid, a.x.to_numpy(), a.y.to_numpy())
     # Unserved households by name, as the bureau calls them.
     unserved = dl.unserved.merge(a[["subject_id", "name", "natural_village_id", "people", "vulnerable"]],
                                  on="subject_id", how="left")

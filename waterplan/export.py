@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pandas as pd
 
+from geo.db import STORAGE_SRID
 from geo.i18n import label, t, vocabulary
 
 
@@ -42,7 +43,7 @@ def points_geojson(plan) -> dict:
                                      "route_km": round(float(r.route_km), 3) if pd.notna(r.route_km) else None,
                                      "households": int(r.households)}})
     return {"type": "FeatureCollection", "name": "delivery_points",
-            "crs": {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::4490"}}, "features": feats}
+            "crs": {"type": "name", "properties": {"name": f"urn:ogc:def:crs:EPSG::{STORAGE_SRID}"}}, "features": feats}
 
 
 def write_files(plan, folder: Path) -> None:
@@ -90,10 +91,6 @@ def excel_bytes(plan) -> bytes:
                     for c in col[:200])))
             ws.freeze_panes = "A2"
     return buf.getvalue()
-
-
-def write_excel(plan, path: Path) -> None:
-    path.write_bytes(excel_bytes(plan))
 
 
 # ------------------------------------------------------------------------------------------ printable map
@@ -191,6 +188,3 @@ def map_bytes(plan, fmt: str = "png", lang: str = "zh", conn=None, dpi: int = 15
     plt.close(fig)
     return buf.getvalue()
 
-
-def write_map(plan, path: Path, conn=None, lang: str = "zh") -> None:
-    path.write_bytes(map_bytes(plan, path.suffix.lower().lstrip("."), lang, conn))

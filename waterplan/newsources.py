@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from pyproj import Transformer
 from scipy.sparse import csr_matrix
 from scipy.spatial import cKDTree
 
+from geo import db
 from geo.checks import water
 from geo.checks.rules import load_rules
 
@@ -76,11 +76,7 @@ def rank(conn, rules_name: str | None = None, overrides: dict | None = None,
     out["added_people"] = added
     out["cumulative_people"] = np.cumsum(added)
     out["rank"] = np.arange(1, len(out) + 1)
-    with conn.cursor() as cur:
-        cur.execute("SELECT value::int FROM meta WHERE key = 'metric_srid'")
-        srid = cur.fetchone()[0]
-    to_ll = Transformer.from_crs(srid, 4490, always_xy=True)
-    out["lon"], out["lat"] = to_ll.transform(out.x.to_numpy(), out.y.to_numpy())
+    out["lon"], out["lat"] = db.metric_to_storage(db.metric_srid(conn), out.x.to_numpy(), out.y.to_numpy())
     dx, dy = terrain.to_dem(out.x.to_numpy(), out.y.to_numpy())
     out["elevation_m"] = np.round(terrain.z(dx, dy), 1)
     return out[COLUMNS].reset_index(drop=True)

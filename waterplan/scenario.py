@@ -3,24 +3,22 @@ plan's parameters, and the households affected (compliant before, not compliant 
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields, replace
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from psycopg2 import sql
 
+from geo import db
 from geo.checks import water
 from geo.checks.rules import RuleError, RuleSet, SCHEMA, coerce, load_rules
 from geo.settings import settings
 
-SQL = Path(__file__).resolve().parent / "sql"
+SQL = db.SqlFiles(__file__)
 
 
 def query(conn, name: str, params: dict) -> pd.DataFrame:
     """Run the named query of waterplan/sql with `params` as a DataFrame."""
-    with conn.cursor() as cur:
-        cur.execute((SQL / f"{name}.sql").read_text(), params)
-        return pd.DataFrame(cur.fetchall(), columns=[d.name for d in cur.description])
+    return db.query_df(conn, SQL(name), params)
 
 
 @dataclass(frozen=True)

@@ -4,8 +4,6 @@ none and drives the least truck distance over the road network: a transportation
 linear program (scipy.optimize.linprog, HiGHS), with a priced shortfall where spare capacity is not enough."""
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 import pandas as pd
 from scipy.optimize import linprog
@@ -16,15 +14,6 @@ def spare_capacity(sources: pd.DataFrame, users_litres: float, dry_season: bool,
     """m³/day a source can give beyond its own users' draw (never below zero)."""
     cap = sources.capacity_m3_per_day.astype(float) * (dry_factor if dry_season else 1.0)
     return (cap - sources.own_users.astype(float) * users_litres / 1000.0).clip(lower=0.0)
-
-
-@dataclass
-class Allocation:
-    """Flows source → drop point (m³/day) and what is left unmet."""
-
-    flows: pd.DataFrame      # point, source, m3_per_day, route_m, travel_min
-    shortfall: pd.Series     # per point, m³/day no source can give
-    status: str
 
 
 def allocate(demand: np.ndarray, spare: np.ndarray, pair_p: np.ndarray, pair_s: np.ndarray,

@@ -9,6 +9,7 @@ import pandas as pd
 import shapely
 from scipy.sparse.csgraph import connected_components
 
+from geo import db
 from geo.checks import network as netmod
 from geo.settings import settings
 
@@ -33,13 +34,11 @@ class TruckNet:
 def truck_net(conn, terrain, params: PlanParams, step_m: float,
               bbox: tuple[float, float, float, float] | None = None) -> TruckNet | None:
     """Build the truck network (None where no road is truck-passable)."""
-    with conn.cursor() as cur:
-        cur.execute("SELECT value::int FROM meta WHERE key = 'metric_srid'")
-        row = cur.fetchone()
+    srid = db.metric_srid(conn)
     b = bbox or (0.0, 0.0, 0.0, 0.0)
     roads = query(conn, "truck_roads", {
         "surfaces": list(settings.plan_truck_surfaces), "min_width": params.truck_min_width_m,
-        "has_bbox": bbox is not None and row is not None, "srid": row[0] if row else 0,
+        "has_bbox": bbox is not None and srid is not None, "srid": srid or 0,
         "x0": b[0], "y0": b[1], "x1": b[2], "y1": b[3]})
     if roads.empty:
         return None

@@ -22,9 +22,14 @@ def connect(url: str | None = None, *, autocommit: bool = False):
 
 
 @contextmanager
-def transaction(url: str | None = None, conn=None) -> Iterator:
-    """A connection whose work commits on success and rolls back whole on any error. With `conn` (a pooled one,
-    say) the transaction runs on it and leaves it open; otherwise a new connection is opened and closed."""
+def transaction(url: str | None = None, conn=None, *, pool: bool = False) -> Iterator:
+    """A connection whose work commits on success and rolls back whole on any error. With `conn` the transaction
+    runs on it and leaves it open; with `pool` on one borrowed from the process's pool (the server's requests) and
+    given back; otherwise a new connection is opened and closed."""
+    if conn is None and pool:
+        with pooled(url) as borrowed, transaction(conn=borrowed) as conn:
+            yield conn
+        return
     own = conn is None
     conn = conn or connect(url)
     try:
@@ -56,8 +61,9 @@ def _pool(url: str) -> psycopg2.pool.ThreadedConnectionPool:
 @contextmanager
 def pooled(url: str | None = None) -> Iterator:
     """A connection borrowed from the process's pool for `url` (default: the configured database) and given back
-    clean: whatever the borrower left open is rolled back, so SET LOCAL settings and roles end with it. A broken
-    connection is closed instead of returned."""
+    clean: whatever the borrower left open is rolled back, and session-level state (SET ROLE, settings, temporary
+    tables) is discarded, so the next borrower starts as a new connection would. A broken connection is closed
+    instead of returned."""
     pool = _pool(url or settings.url)
     conn = pool.getconn()
     broken = False
@@ -67,8 +73,13 @@ def pooled(url: str | None = None) -> Iterator:
         try:
             if conn.closed:
                 broken = True
-            elif conn.get_transaction_status() != psycopg2.extensions.TRANSACTION_STATUS_IDLE:
-                conn.rollback()
+            else:
+                if conn.get_transaction_status() != psycopg2.extensions.TRANSACTION_STATUS_IDLE:
+                    conn.rollback()
+                conn.autocommit = True  # DISCARD ALL runs outside a transaction
+                with conn.cursor() as cur:
+                    cur.execute("DISCARD ALL")
+                conn.autocommit = False
         except psycopg2.Error:
             broken = True
         pool.putconn(conn, close=broken)

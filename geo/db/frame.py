@@ -2,6 +2,8 @@
 recorded at the first import (meta.metric_srid)."""
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 from pyproj import Transformer
 
@@ -35,6 +37,10 @@ def record_metric_srid(cur, lon_hint: float | None) -> int:
 
 def metric_to_storage(srid: int, x, y) -> tuple[np.ndarray, np.ndarray]:
     """Metric coordinates as CGCS2000 longitude and latitude."""
-    lon, lat = Transformer.from_crs(srid, STORAGE_SRID, always_xy=True).transform(np.asarray(x, float),
-                                                                                  np.asarray(y, float))
+    lon, lat = _to_storage(srid).transform(np.asarray(x, float), np.asarray(y, float))
     return np.asarray(lon), np.asarray(lat)
+
+
+@lru_cache(maxsize=None)
+def _to_storage(srid: int) -> Transformer:
+    return Transformer.from_crs(srid, STORAGE_SRID, always_xy=True)

@@ -1,16 +1,12 @@
-"""`python -m geo plan emergency|repair|new-sources`: the water bureau's planning from the command line (waterplan/)."""
+"""`python -m geo plan emergency|repair|new-sources`: the water bureau's planning from the command line, registered
+in geo's one command line by this package's entry point (pyproject.toml)."""
 from __future__ import annotations
 
-import os
-import shutil
-import tempfile
 from pathlib import Path
 
-from . import db
-from .cli import CommandError, parse_sets
-
-EMERGENCY_FILES = ("affected.csv", "delivery_points.geojson", "assignments.csv", "unserved.csv", "summary.json")
-
+from geo import db
+from geo.atomic import atomic_file, atomic_folder, write_bytes
+from geo.cli import CommandError, parse_sets
 
 def register(sub) -> None:
     p = sub.add_parser("plan", help="water bureau planning: emergency supply, repair priority, new sources",
@@ -34,8 +30,9 @@ def register(sub) -> None:
 
 
 def _split(conn, args):
-    from waterplan.scenario import split_sets
-    from .checks.rules import RuleError, load_rules
+    from geo.checks.rules import RuleError, load_rules
+
+    from .scenario import split_sets
     try:
         sets = parse_sets(args.set)
         over, params = split_sets(sets)
@@ -57,40 +54,37 @@ def run_plan(args) -> int:
             conn.rollback()
 
 
-def _atomic_csv(df, path: Path) -> None:
-    tmp = path.with_name(path.name + ".part")
-    try:
+def _write_csv(df, path: Path) -> None:
+    with atomic_file(path) as tmp:
         df.to_csv(tmp, index=False, encoding="utf-8")
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
 
 
 def _ranked(conn, args) -> int:
-    from waterplan import newsources, repair
+    from . import newsources, repair
     out = Path(args.out)
     if out.suffix.lower() != ".csv":
         raise CommandError(f"--out {args.out}: expected a .csv file", 2)
     sets, over, params = _split(conn, args)
     if args.what == "repair":
         df = repair.rank(conn, args.rules, over)
-        _atomic_csv(df, out)
+        _write_csv(df, out)
         top = df.head(1)
         print(f"{len(df)} failed sources ranked" + (f"; first {top.source_id.iat[0]}: {top.regain_people.iat[0]} people"
                                                     f" regain compliance, crucialness {top.crucialness.iat[0]:.2f}"
                                                     if len(df) else ""))
     else:
         df = newsources.rank(conn, args.rules, over, params, args.limit)
-        _atomic_csv(df, out)
+        _write_csv(df, out)
         print(f"{len(df)} sites ranked; together they bring {int(df.added_people.sum()) if len(df) else 0} people "
               f"into compliance")
     return 0
 
 
 def _emergency(conn, args) -> int:
-    from waterplan import emergency, export
-    from waterplan.scenario import Scenario
-    from .checks.rules import RuleError
+    from geo.checks.rules import RuleError
+
+    from . import emergency, export
+    from .scenario import Scenario
     failed = [s.strip() for s in (args.failed or "").split(",") if s.strip()]
     sets, over, _params = _split(conn, args)
     dry = args.dry_season or str(sets.pop("dry_season", "false")).lower() in ("true", "1", "yes", "on")
@@ -106,26 +100,19 @@ def _emergency(conn, args) -> int:
     except RuleError as err:
         raise CommandError(str(err), 2) from None
     out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
-    try:
+    if out.exists() and not out.is_dir():
+        raise CommandError(f"--out {out}: exists and is not a folder", 2)
+    # Everything is made before anything is written; each file appears whole, an earlier plan in the folder stays
+    # whole until this one is complete.
+    extra = {}
+    if args.excel:
+        extra[args.excel] = export.excel_bytes(plan)
+    if args.map:
+        extra[args.map] = export.map_bytes(plan, Path(args.map).suffix.lower().lstrip("."), conn=conn)
+    with atomic_folder(out) as tmp:
         export.write_files(plan, tmp)
-        if args.excel:
-            export.write_excel(plan, Path(args.excel))
-        if args.map:
-            export.write_map(plan, Path(args.map), conn=conn)
-        if out.exists():
-            if not out.is_dir():
-                raise CommandError(f"--out {out}: exists and is not a folder", 2)
-            old = out.with_name(f".{out.name}.old")
-            shutil.rmtree(old, ignore_errors=True)
-            os.replace(out, old)
-            os.replace(tmp, out)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            os.replace(tmp, out)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+    for path, data in extra.items():
+        write_bytes(path, data)
     s = plan.summary
     print(f"affected {s['households']} households, {s['people']} people ({s['vulnerable_households']} vulnerable); "
           f"{s['delivery_points']} delivery points, {s['m3_per_day']} m³/day, {s['trucks']} trucks, "
