@@ -93,6 +93,11 @@ def kinds() -> list[str]:
     return sorted(p.stem for p in FORMS_DIR.glob("*.json"))
 
 
+def kinds_for(target_kind: str) -> list[str]:
+    """The forms that check a kind of target (a household: household_visit; a water source: two patrols)."""
+    return [k for k in kinds() if load(k).target_kind == target_kind]
+
+
 def xform(kind: str) -> str:
     """The form as an ODK XForm (XML), through pyxform; raises pyxform's error if the XLSForm is not valid."""
     from pyxform.xls2xform import convert

@@ -84,8 +84,7 @@ def test_work_needs_a_token(client):
 
 
 def test_work_caps_targets_due_ones_first(client, monkeypatch):
-    import dataclasses
-    monkeypatch.setattr(fieldwork, "settings", dataclasses.replace(fieldwork.settings, field_max_targets=2))
+    monkeypatch.setattr(fieldwork, "settings", fieldwork.settings.model_copy(update={"field_max_targets": 2}))
     body = work(client)
     assert body["targets_total"] == 7 and len(body["targets"]) == 2
     due = {(t["target_kind"], t["target_id"]) for t in body["tasks"]}
