@@ -12,7 +12,7 @@ from . import network as netmod
 from . import roads as roadsmod
 from . import water as watermod
 from .rules import RuleSet, load_rules
-from .tobler import Terrain
+from .walking import Terrain
 
 
 def _num(v, nd: int = 2):

@@ -6,7 +6,8 @@ import io
 
 import numpy as np
 import shapely
-from numba import njit
+
+from .jit import njit
 
 _HEADER = b"PGCOPY\n\xff\r\n\x00"
 

@@ -13,7 +13,7 @@ from scipy.sparse import coo_matrix, csr_matrix
 from scipy.sparse.csgraph import connected_components, dijkstra
 
 from .fused import kernel_array
-from .tobler import Terrain, leg_times
+from .walking import Terrain, leg_times
 
 SQL = Path(__file__).resolve().parent / "sql"
 NODE_SNAP_M = 0.5  # vertices closer than this are one node

@@ -17,7 +17,7 @@ from scipy.sparse.csgraph import connected_components, dijkstra
 from . import network as netmod
 from .rules import RuleSet
 from .linecopy import read_lines
-from .tobler import Terrain
+from .walking import Terrain
 from .water import _fetch, result_label
 
 SQL = Path(__file__).resolve().parent / "sql"

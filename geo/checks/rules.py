@@ -57,9 +57,8 @@ class RuleSet:
         """The farthest straight-line distance at which a source could still pass: beyond it every clause that
         decides compliance fails (ground distance is never shorter than the straight line, and Tobler's best speed
         of 6 km/h out and loaded_speed_factor × 6 km/h back bounds the time clause)."""
-        from .tobler import MAX_SPEED_M_PER_MIN
-        t = self.max_round_trip_min
-        time_reach = t / (1.0 / MAX_SPEED_M_PER_MIN + 1.0 / (MAX_SPEED_M_PER_MIN * self.loaded_speed_factor))
+        from .tobler import least_round_trip_min_per_m
+        time_reach = self.max_round_trip_min / least_round_trip_min_per_m(self.loaded_speed_factor)
         if self.water_combine == "all":
             return min(self.max_horizontal_m, time_reach)
         return time_reach

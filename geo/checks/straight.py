@@ -9,12 +9,12 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from numba import njit, prange
 from scipy.spatial import cKDTree
 
+from .jit import njit, prange
 from .codes import CLAUSE_BITS, F, T, U
 from .fused import _leg, kernel_array as _arr
-from .tobler import MAX_SPEED_M_PER_MIN
+from .tobler import least_round_trip_min_per_m
 
 # the failed-clause bits as plain globals, which the compiled code takes as constants
 B_H, B_V, B_T, B_G, B_P, B_NONE = (CLAUSE_BITS[k] for k in ("horizontal", "vertical", "time", "guarantee", "piped",
@@ -87,12 +87,11 @@ def _isort(keys, vals, n):
 @njit(cache=True, parallel=True)
 def water_kernel(todo, far_nearest, hxy, hd, hz, sxy, sd, sz, s_piped, s_guar,
                  g1, g2, R, piped_reach, max_h, max_v, max_rt, min_g, combine_all, piped_counts,
-                 step, f, e, inv, pick, straight_o, vert_o, out_o, back_o, codes, mask, ncand, need_far):
+                 step, f, lbf, e, inv, pick, straight_o, vert_o, out_o, back_o, codes, mask, ncand, need_far):
     """For subjects `todo`: the named source and its figures (see water.compute). g1: grid of every source (cell
     about R); g2: grid of piped sources (cell about piped_reach; its order holds source indices). far_nearest[s]:
     the nearest source anywhere, for subjects with none within R (−1: not known yet, then need_far[s] is set and
     the subject left for a second call)."""
-    lbf = 1.0 / MAX_SPEED_M_PER_MIN + 1.0 / (MAX_SPEED_M_PER_MIN * f)  # lower bound of round trip per metre
     x1, y1, c1, nx1, ny1, o1, st1, xy1 = g1
     x2, y2, c2, nx2, ny2, o2, st2, xy2 = g2
     ia, ib, ic, id_, ie, if_ = inv[0], inv[1], inv[2], inv[3], inv[4], inv[5]
@@ -273,7 +272,7 @@ def check(hp, sp, piped_src: np.ndarray, guarantee: np.ndarray, terrain, rules) 
             _tup(g1), _tup(g2), R, reach, float(rules.max_horizontal_m), float(rules.max_vertical_m),
             float(rules.max_round_trip_min), float(rules.min_guarantee_rate), rules.water_combine == "all",
             bool(rules.piped_counts_as_compliant), float(terrain.step(rules.profile_step_m)),
-            float(rules.loaded_speed_factor), _arr(e, float), inv,
+            float(rules.loaded_speed_factor), least_round_trip_min_per_m(rules.loaded_speed_factor), _arr(e, float), inv,
             pick, straight, vert, out, back, codes, mask, ncand, need_far)
     # Subjects in grid-cell order: neighbours share sources and DEM tiles in the cache (ids follow no geography).
     cells = ((hp.xy[:, 1] - g1.y0) // g1.cell) * (g1.nx + 1.0) + (hp.xy[:, 0] - g1.x0) // g1.cell
@@ -294,7 +293,7 @@ def _tup(g: Grid) -> tuple:
 def warm() -> None:
     """Load the compiled kernel from numba's cache, or compile it (~15 s, once per install), on two points."""
     from .rules import SCHEMA, RuleSet
-    from .tobler import Terrain
+    from .walking import Terrain
     from .water import Points
     terrain = Terrain(None, 4326)
     rules = RuleSet("warm-up", 0, {k: default for k, (_t, default, _lo, _hi) in SCHEMA.items()})

@@ -23,7 +23,8 @@ from . import network as netmod
 from .codes import CLAUSE_BITS, F, T, U  # three-valued logic as small integers (AND is min, OR is max); clause bits
 from .rules import RuleSet
 from .straight import Picked, check as straight_check
-from .tobler import Terrain, leg_times
+from .tobler import least_round_trip_min_per_m
+from .walking import Terrain, leg_times
 
 SQL = Path(__file__).resolve().parent / "sql"
 RESULT_COLUMNS = ["subject", "subject_id", "natural_village_id", "people", "source_id", "horizontal_m",
@@ -215,8 +216,7 @@ def straight_times(hp: Points, sp: Points, i: np.ndarray, j: np.ndarray, idx: np
 
 def lower_bound_round_trip(straight_m: np.ndarray, loaded_speed_factor: float) -> np.ndarray:
     """No route is walked faster than Tobler's ceiling: a lower bound on the round trip over a straight distance."""
-    from .tobler import MAX_SPEED_M_PER_MIN as V
-    return straight_m * (1.0 / V + 1.0 / (V * loaded_speed_factor))
+    return straight_m * least_round_trip_min_per_m(loaded_speed_factor)
 
 
 @dataclass

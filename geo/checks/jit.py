@@ -1,0 +1,71 @@
+"""numba for this room: `njit` and `prange`, with compiled kernels cached on disk under a stamp of every module of
+the room that compiled code may read (the modules that import numba, and what they import from the room).
+
+numba alone stamps a cached kernel with its own file, but the kernels here inline their neighbours' functions and
+read their constants (Tobler's speed, the leg walk, the water rule's judging, the three-valued codes): an edit there
+would otherwise leave the old kernel in the cache. Import `njit` from here before decorating."""
+from __future__ import annotations
+
+import ast
+import hashlib
+from functools import lru_cache
+from pathlib import Path
+
+from numba import njit, prange
+from numba.core import caching
+
+__all__ = ["njit", "prange", "room_stamp"]
+
+ROOM = Path(__file__).resolve().parent
+
+
+def _imports(path: Path) -> tuple[bool, set[str]]:
+    """Whether `path` imports numba (or this module), and the modules of the room it imports (at any depth)."""
+    names, numba = set(), False
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            numba |= any(a.name.split(".")[0] == "numba" for a in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.level == 0:
+            numba |= (node.module or "").split(".")[0] == "numba"
+        elif isinstance(node, ast.ImportFrom) and node.level == 1:
+            names.update([node.module.split(".")[0]] if node.module else [a.name for a in node.names])
+    names = {n for n in names if (ROOM / f"{n}.py").exists()}
+    return numba or "jit" in names, names
+
+
+@lru_cache(maxsize=8)
+def _stamp(files: tuple[tuple[str, int, int], ...]) -> str:
+    graph = {p.stem: _imports(p) for p in ROOM.glob("*.py")}
+    todo, seen = [name for name, (compiled, _) in graph.items() if compiled], set()
+    while todo:
+        name = todo.pop()
+        if name not in seen:
+            seen.add(name)
+            todo.extend(graph[name][1])
+    digest = hashlib.sha256()
+    for name in sorted(seen):
+        digest.update(name.encode() + b"\0" + (ROOM / f"{name}.py").read_bytes())
+    return digest.hexdigest()
+
+
+def room_stamp() -> str:
+    """The freshness of the room's compiled code: a hash of every module it depends on, as they are on disk."""
+    files = tuple((p.name, p.stat().st_mtime_ns, p.stat().st_size) for p in sorted(ROOM.glob("*.py")))
+    return _stamp(files)
+
+
+class RoomCacheLocator(caching.InTreeCacheLocator):
+    """numba's in-tree cache (__pycache__ beside the module), stamped by room_stamp() instead of one file."""
+
+    def get_source_stamp(self):
+        return room_stamp()
+
+    @classmethod
+    def from_function(cls, py_func, py_file):
+        if Path(py_file).resolve().parent != ROOM:
+            return None
+        return super().from_function(py_func, py_file)
+
+
+if RoomCacheLocator not in caching.CacheImpl._locator_classes:  # numba has no public hook for dependencies
+    caching.CacheImpl._locator_classes.insert(0, RoomCacheLocator)
