@@ -48,15 +48,10 @@ def fetch(conn, hxy: np.ndarray, pxy: np.ndarray, rules: RuleSet, terrain, *, pi
         if net is not None:
             ctx = water.NetworkContext.of(net, hp, pp, terrain, rules.network_snap_m, step)
     straight = np.hypot(*(hp.xy[i] - pp.xy[j]).T) if len(i) else np.zeros(0)
-    pip = piped[j] & (straight <= rules.piped_reach_m)
-    if rules.water_combine == "all":
-        need = (straight <= rules.max_horizontal_m) & ~(np.abs(hp.z[i] - pp.z[j]) > rules.max_vertical_m)
-        if rules.piped_counts_as_compliant:
-            need |= pip
-    else:
-        need = (straight <= R) | pip
-    # Pairs that cannot pass (too far in a straight line, or too steep, whatever the route) are measured in a
-    # straight line only, without times: enough to say why they fail, and the network is searched for the rest.
+    pip = water.is_piped(piped[j], straight, rules)
+    need = water.could_pass(straight, np.abs(hp.z[i] - pp.z[j]), pip, guarantee[j], rules)
+    # Pairs that cannot pass whatever the route (too far in a straight line, too steep, a short supply) are measured
+    # in a straight line only, without times: enough to say why they fail, and the network is searched for the rest.
     kw = dict(loaded_speed_factor=rules.loaded_speed_factor, step_m=step,
               search_m=rules.network_search_m)
     k, r = np.nonzero(need | nearest)[0], np.nonzero(~(need | nearest))[0]

@@ -11,18 +11,20 @@ from pyproj import Transformer
 from . import network as netmod
 from . import roads as roadsmod
 from . import water as watermod
+from . import water_rule
 from .rules import RuleSet, load_rules
 from .walking import Terrain
 
 
-def _num(v, nd: int = 2):
+def _num(v, nd: int | None = 2):
+    """A figure for JSON: rounded to `nd` digits (None: as it is), None where unknown."""
     if v is None:
         return None
     try:
         f = float(v)
     except (TypeError, ValueError):
         return None
-    return None if math.isnan(f) or math.isinf(f) else round(f, nd)
+    return None if math.isnan(f) or math.isinf(f) else f if nd is None else round(f, nd)
 
 
 def _rules(conn, rule_set: str | RuleSet | None) -> RuleSet:
@@ -128,7 +130,7 @@ def explain_water(conn, household_or_nv_id: str, rule_set=None) -> dict:
         route = _water_route(conn, rules, terrain, np.array([r.x, r.y]), np.array([sx, sy]), r.distance_basis)
     else:
         route = np.array([[r.x, r.y]])
-    clauses = water_clauses(rules, r, src)
+    clauses = water_clauses(rules, r)
     return {
         "subject": r.subject, "subject_id": r.subject_id, "natural_village_id": r.natural_village_id,
         "rule_set": watermod.result_label(rules), "rule_version": rules.version,
@@ -204,27 +206,18 @@ def explain_road(conn, natural_village_id: str, rule_set=None) -> dict:
     }
 
 
-def water_clauses(rules: RuleSet, r, src: dict | None) -> list[dict]:
-    """The clauses of the rule set, in its order, each against its threshold: under `all` horizontal, vertical, time
-    and the supply guarantee (judged only where the source's rate is recorded), then piped where a piped scheme
-    counts as compliant on its own; under `piped_or_time` piped, then time."""
-    def piped():
-        return {"clause": "piped", "value": None if r.piped is None else bool(r.piped), "threshold": True,
-                "unit": None, "ok": r.piped}
-
-    time_ = {"clause": "time", "value": _num(r.round_trip_min, 2), "threshold": rules.max_round_trip_min,
-             "unit": "min", "ok": r.time_ok}
-    if rules.water_combine != "all":
-        return [piped(), time_]
-    rate = (src or {}).get("guarantee_rate")
-    out = [{"clause": "horizontal", "value": _num(r.horizontal_m, 1), "threshold": rules.max_horizontal_m,
-            "unit": "m", "ok": r.horizontal_ok},
-           {"clause": "vertical", "value": _num(r.vertical_m, 1), "threshold": rules.max_vertical_m, "unit": "m",
-            "ok": r.vertical_ok},
-           time_,
-           {"clause": "guarantee", "value": rate, "threshold": rules.min_guarantee_rate, "unit": None,
-            "ok": None if src is None else (rate is None or rate >= rules.min_guarantee_rate)}]
-    return out + ([piped()] if rules.piped_counts_as_compliant else [])
+def water_clauses(rules: RuleSet, r) -> list[dict]:
+    """The rule set's clauses in its order (water_rule.shown), each with its figure, threshold and three-valued
+    verdict for the source named in the check's row `r`: under `all` horizontal, vertical, time and the supply
+    guarantee (judged only where the source's rate is recorded), then piped where a piped scheme counts as compliant
+    on its own; under `piped_or_time` piped, then time."""
+    out = []
+    for c in water_rule.shown(rules):
+        ok = r[c.column]
+        value = ok if c.test == water_rule.HOLDS else _num(r[c.figure], c.digits)
+        out.append({"clause": c.name, "value": value, "threshold": water_rule.threshold(c, rules), "unit": c.unit,
+                    "ok": ok})
+    return out
 
 
 def water_text(d: dict) -> str:
@@ -244,9 +237,10 @@ def water_text(d: dict) -> str:
              f"时间 time: 去 out {d['time_out_min']} min 空手 empty + 回 back {d['time_back_min']} min 负重 loaded "
              f"(×{d['loaded_speed_factor']}) = {d['round_trip_min']} min"]
     mark = {True: "✓", False: "✗", None: "?"}
+    compare = {water_rule.AT_MOST: "≤", water_rule.AT_LEAST_WHERE_KNOWN: "≥"}
     for c in d["clauses"]:
-        thr = (f" ≤ {c['threshold']} {c['unit']}" if c["unit"] else
-               f" ≥ {c['threshold']}" if c["clause"] == "guarantee" else "")
+        test = water_rule.BY_NAME[c["clause"]].test
+        thr = f" {compare[test]} {c['threshold']}{' ' + c['unit'] if c['unit'] else ''}" if test in compare else ""
         lines.append(f"  {mark[c['ok']]} {c['clause']}: {c['value']}{thr}")
     verdict = {True: "达标 compliant", False: "不达标 non-compliant", None: "未知 unknown"}[d["compliant"]]
     lines.append(f"结论 verdict: {verdict}" + (f"; 未通过 failed: {', '.join(d['failed_clauses'])}"

@@ -4,6 +4,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from . import water_rule
+
 CHOICES = {
     "water_combine": ("all", "piped_or_time"),
     "distance_basis": ("network", "straight", "auto"),
@@ -54,14 +56,9 @@ class RuleSet:
             raise AttributeError(key) from None
 
     def search_radius_m(self) -> float:
-        """The farthest straight-line distance at which a source could still pass: beyond it every clause that
-        decides compliance fails (ground distance is never shorter than the straight line, and Tobler's best speed
-        of 6 km/h out and loaded_speed_factor × 6 km/h back bounds the time clause)."""
-        from .tobler import least_round_trip_min_per_m
-        time_reach = self.max_round_trip_min / least_round_trip_min_per_m(self.loaded_speed_factor)
-        if self.water_combine == "all":
-            return min(self.max_horizontal_m, time_reach)
-        return time_reach
+        """The farthest straight-line distance at which a source that is not piped could still pass
+        (water_rule.search_radius_m)."""
+        return water_rule.search_radius_m(self)
 
 
 def coerce(key: str, value: Any) -> Any:

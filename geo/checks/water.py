@@ -20,11 +20,13 @@ from scipy.spatial import cKDTree
 
 from ..terrain import load_dem
 from . import network as netmod
-from .codes import CLAUSE_BITS, F, T, U  # three-valued logic as small integers (AND is min, OR is max); clause bits
+from . import water_rule
+from .codes import F, T, U  # three-valued logic as small integers (AND is min, OR is max)
 from .rules import RuleSet
 from .straight import Picked, check as straight_check
 from .tobler import least_round_trip_min_per_m
 from .walking import Terrain, leg_times
+from .water_judge import MASK_NAMES, NO_SOURCE as MASK_NO_SOURCE, Judgement, could_pass, is_piped, judge, no_source_codes
 
 SQL = Path(__file__).resolve().parent / "sql"
 RESULT_COLUMNS = ["subject", "subject_id", "natural_village_id", "people", "source_id", "horizontal_m",
@@ -219,38 +221,6 @@ def lower_bound_round_trip(straight_m: np.ndarray, loaded_speed_factor: float) -
     return straight_m * least_round_trip_min_per_m(loaded_speed_factor)
 
 
-@dataclass
-class Judgement:
-    """Clauses per pair as three-valued codes, and what they add up to under the rule set."""
-
-    horizontal: np.ndarray
-    vertical: np.ndarray
-    time: np.ndarray
-    piped: np.ndarray
-    guarantee: np.ndarray
-    compliant: np.ndarray
-    failed: list[tuple[str, np.ndarray]] = field(default_factory=list)
-
-
-def judge(m: Metrics, piped: np.ndarray, guarantee: np.ndarray, rules: RuleSet) -> Judgement:
-    """Each clause against its threshold (unknown where the metric is NaN) and the rule set's combination."""
-    h = tv(m.horizontal_m <= rules.max_horizontal_m, np.isfinite(m.horizontal_m))
-    v = tv(m.vertical_m <= rules.max_vertical_m, np.isfinite(m.vertical_m))
-    rt = m.round_trip_min
-    t = tv(rt <= rules.max_round_trip_min, np.isfinite(rt))
-    p = np.where(piped, T, F).astype(np.int8)
-    g = np.where(np.isfinite(guarantee) & (guarantee < rules.min_guarantee_rate), F, T).astype(np.int8)
-    if rules.water_combine == "all":
-        clauses = [("horizontal", h), ("vertical", v), ("time", t), ("guarantee", g)]
-        combined = np.minimum.reduce([c for _, c in clauses])
-        if rules.piped_counts_as_compliant:
-            combined = np.maximum(combined, p)
-    else:  # piped_or_time
-        clauses = [("piped", p), ("time", t)]
-        combined = np.maximum(p, t)
-    return Judgement(h, v, t, p, g, combined.astype(np.int8), clauses)
-
-
 def choose(i: np.ndarray, n_subjects: int, compliant: np.ndarray, round_trip: np.ndarray,
            straight: np.ndarray, nearest: np.ndarray) -> np.ndarray:
     """Index of the pair named for each subject (−1 where it has none): the compliant pair with the least time,
@@ -379,22 +349,14 @@ def _check_pairs(hp: Points, sp: Points, piped_src: np.ndarray, guarantee_src: n
     R = rules.search_radius_m()
     i, j, nearest = candidate_pairs(hp.xy, sp.xy, R, [(np.nonzero(piped_src)[0], rules.piped_reach_m)])
     straight = np.hypot(*(hp.xy[i] - sp.xy[j]).T) if len(i) else np.zeros(0)
-    piped = piped_src[j] & (straight <= rules.piped_reach_m)
-    # Time matters where the pair could still be the compliant one, and for the nearest (it may be named).
-    core = np.zeros(len(i), dtype=bool)
-    if rules.water_combine == "all":
-        vert = np.abs(hp.z[i] - sp.z[j])
-        core |= (straight <= rules.max_horizontal_m) & ~(vert > rules.max_vertical_m)
-        if rules.piped_counts_as_compliant:
-            core |= piped
-    else:
-        core |= straight <= R
-        core |= piped
+    piped = is_piped(piped_src[j], straight, rules)
+    guarantee = guarantee_src[j]
+    # Time matters where the pair may still pass, and for the nearest (it may be named).
+    core = could_pass(straight, np.abs(hp.z[i] - sp.z[j]), piped, guarantee, rules)
     need = core | nearest
     m = fetch_metrics(hp, sp, i, j, terrain, basis=rules.distance_basis,
                       loaded_speed_factor=rules.loaded_speed_factor, step_m=terrain.step(rules.profile_step_m),
                       search_m=rules.network_search_m, ctx=ctx, need_time=np.zeros(len(i), bool) if lazy else need)
-    guarantee = guarantee_src[j]
     if lazy:
         _times_by_rounds(hp, sp, i, j, m, core, nearest, piped, guarantee, terrain, rules)
     jd = judge(m, piped, guarantee, rules)
@@ -411,18 +373,12 @@ def _picked(n: int, i, j, pick, m: Metrics, jd: Judgement) -> Picked:
     def at(a):
         return np.where(has, np.asarray(a)[p], np.nan) if P else np.full(n, np.nan)
 
-    def code(a):
-        return np.where(has, a[p], U).astype(np.int8) if P else np.full(n, U, dtype=np.int8)
-
-    codes = np.column_stack([code(a) for a in (jd.horizontal, jd.vertical, jd.time, jd.piped, jd.compliant)])
-    # No source that counts anywhere: nothing to fetch from, so not compliant whatever else.
-    codes[~has, 3] = F
-    codes[~has, 4] = F
-    mask = np.zeros(n, dtype=np.int16)
-    for name, arr in jd.failed:
-        mask |= np.where(code(arr) == F, CLAUSE_BITS[name], 0).astype(np.int16)
-    mask[codes[:, 4] == T] = 0
-    mask[~has] = CLAUSE_BITS["no_source"]
+    codes = np.tile(no_source_codes(), (n, 1))  # no source that counts anywhere: nothing to fetch from
+    mask = np.full(n, MASK_NO_SOURCE, np.int16)
+    if P:
+        named = np.column_stack([*jd.clauses.values(), jd.compliant])[p]
+        codes[has] = named[has]
+        mask[has] = jd.failed_mask[p][has]
     return Picked(np.where(has, j[p] if P else -1, -1), at(m.straight_m), at(m.horizontal_m),
                   np.where(has, m.network[p] if P else False, False), at(m.vertical_m), at(m.out_min),
                   at(m.back_min), codes, mask, np.bincount(i, minlength=n) if P else np.zeros(n, np.int64))
@@ -480,12 +436,6 @@ def _fetch_copy(conn, sql: str, params: dict, dtypes: dict) -> pd.DataFrame:
 
 
 REBUILD_INDEXES_MIN_ROWS = 50_000  # a write this big, and at least as big as the table, rebuilds the indexes
-_MASK_LISTS = {m: [n for n, b in CLAUSE_BITS.items() if m & b] for m in range(64)}
-
-
-def failed_list(mask: int) -> list[str]:
-    """Failed clause names of a bitmask (CLAUSE_BITS), in the order the rule sets list them."""
-    return list(_MASK_LISTS[int(mask)])
 
 
 def _rows(subj, src, pk: Picked, hp: Points, sp: Points) -> pd.DataFrame:
@@ -502,18 +452,20 @@ def _rows(subj, src, pk: Picked, hp: Points, sp: Points) -> pd.DataFrame:
     out["round_trip_min"] = pk.out_min + pk.back_min
     out["distance_basis"] = pd.Categorical.from_codes(np.where(has, pk.network.astype(np.int8), -1),
                                                       ["straight", "network"])
-    for k, name in enumerate(("horizontal_ok", "vertical_ok", "time_ok", "piped", "compliant")):
+    for k, name in enumerate([c.column for c in water_rule.CLAUSES] + ["compliant"]):
         c = np.ascontiguousarray(pk.codes[:, k])
         out[name] = tv_to_object(c)
         out[name + "_code"] = c
     out["failed_mask"] = pk.failed_mask
     # One list per row, shared between rows with the same mask (read them, do not mutate them).
-    out["failed_clauses"] = pd.Series([_MASK_LISTS[k] for k in pk.failed_mask.tolist()], dtype=object).to_numpy() \
+    out["failed_clauses"] = pd.Series([MASK_NAMES[k] for k in pk.failed_mask.tolist()], dtype=object).to_numpy() \
         if n else []
     # Detail for explanations (not part of the results table).
     out["straight_m"] = pk.straight_m
     out["out_min"] = pk.out_min
     out["back_min"] = pk.back_min
+    rate = src.guarantee_rate.to_numpy(float, na_value=np.nan)
+    out["guarantee_rate"] = np.where(has, rate[np.where(has, pk.source_row, 0)] if len(src) else np.nan, np.nan)
     out["subject_elevation_m"] = hp.z
     out["source_elevation_m"] = np.where(has, sp.z[np.where(has, pk.source_row, 0)] if len(src) else np.nan, np.nan)
     out["x"] = hp.xy[:, 0]; out["y"] = hp.xy[:, 1]
@@ -553,7 +505,7 @@ def _arrow_results(label: str, version: int, rows: pd.DataFrame) -> pa.Table:
     })
 
 
-_FAILED_ARROW = pa.array([_MASK_LISTS[m] for m in range(64)], pa.list_(pa.string()))
+_FAILED_ARROW = pa.array(MASK_NAMES, pa.list_(pa.string()))
 
 
 def _copy_results(cur, label: str, version: int, rows: pd.DataFrame) -> None:

@@ -1,0 +1,99 @@
+"""The water rule, written once: each clause (the figure it judges, its test, the rule-set setting that is its
+threshold), each way of combining them (the rule set's `water_combine`), which sources count, and how far in a
+straight line a source can be and still pass. judge, the compiled pass, explain and the planners derive from here."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .tobler import least_round_trip_min_per_m
+
+# How a clause tests its figure (three-valued: an unknown figure gives an unknown clause unless said otherwise).
+AT_MOST = 0                # figure ≤ threshold
+AT_LEAST_WHERE_KNOWN = 1   # figure ≥ threshold; not judged (holds) where the figure is not recorded
+HOLDS = 2                  # a fact that holds or not
+
+
+@dataclass(frozen=True)
+class Clause:
+    """One clause of the water rule."""
+
+    name: str
+    figure: str            # what it judges: a column of the check's rows (and a field of the pair metrics)
+    test: int              # AT_MOST, AT_LEAST_WHERE_KNOWN or HOLDS
+    setting: str | None    # the rule set's threshold
+    unit: str | None
+    digits: int | None     # explanations round the figure to this
+    column: str            # its three-valued column in the rows (and in water_results where stored)
+    reach: str | None      # no source passes beyond: 'threshold' (a distance no route is shorter than),
+                           # 'walk' (a time no walk is quicker than), 'piped' (the piped reach); None: any distance
+
+
+CLAUSES = (
+    Clause("horizontal", "horizontal_m", AT_MOST, "max_horizontal_m", "m", 1, "horizontal_ok", "threshold"),
+    Clause("vertical", "vertical_m", AT_MOST, "max_vertical_m", "m", 1, "vertical_ok", None),
+    Clause("time", "round_trip_min", AT_MOST, "max_round_trip_min", "min", 2, "time_ok", "walk"),
+    Clause("guarantee", "guarantee_rate", AT_LEAST_WHERE_KNOWN, "min_guarantee_rate", None, None, "guarantee_ok",
+           None),
+    Clause("piped", "piped", HOLDS, None, None, None, "piped", "piped"),
+)
+BY_NAME = {c.name: c for c in CLAUSES}
+
+
+@dataclass(frozen=True)
+class Term:
+    """Clauses that pass together: a source passes when every clause of one of the terms holds."""
+
+    clauses: tuple[str, ...]
+    when: str | None = None    # a setting (bool) without which the term does not count
+    may: bool = False          # a way to pass besides the rule: shown, but its clauses are not named as failed
+
+
+COMBINATIONS = {
+    # Long County 2021: every clause must hold; a piped scheme may count on its own where the rule set says so.
+    "all": (Term(("horizontal", "vertical", "time", "guarantee")),
+            Term(("piped",), when="piped_counts_as_compliant", may=True)),
+    # The national evaluation: piped to the home, or the time clause.
+    "piped_or_time": (Term(("piped",)), Term(("time",))),
+}
+
+
+def terms(rules) -> tuple[Term, ...]:
+    """The terms that count under the rule set."""
+    return tuple(t for t in COMBINATIONS[rules.water_combine] if t.when is None or getattr(rules, t.when))
+
+
+def shown(rules) -> list[Clause]:
+    """The rule set's clauses in its order, each once: what an explanation lists."""
+    names = dict.fromkeys(n for t in terms(rules) for n in t.clauses)
+    return [BY_NAME[n] for n in names]
+
+
+def threshold(clause: Clause, rules) -> float | bool:
+    return True if clause.setting is None else getattr(rules, clause.setting)
+
+
+def clause_reach_m(clause: Clause, rules, piped_source: bool) -> float:
+    """How far in a straight line a source can be with this clause still holding."""
+    if clause.reach == "threshold":
+        return float(threshold(clause, rules))
+    if clause.reach == "walk":
+        return float(threshold(clause, rules)) / least_round_trip_min_per_m(rules.loaded_speed_factor)
+    if clause.reach == "piped":
+        return float(rules.piped_reach_m) if piped_source else 0.0
+    return float("inf")
+
+
+def search_radius_m(rules) -> float:
+    """The farthest straight-line distance at which a source that is not piped could still pass: beyond it every
+    term that counts has a clause that fails. Piped sources are searched apart, to the piped reach."""
+    return max(min(clause_reach_m(BY_NAME[n], rules, False) for n in t.clauses) for t in terms(rules))
+
+
+def piped_within(piped_source, straight_m, reach_m):
+    """The piped figure: a piped scheme serves the homes within its reach (numbers or arrays; compiled as is)."""
+    return piped_source & (straight_m <= reach_m)
+
+
+def counting_statuses(rules) -> list[str]:
+    """The statuses of the sources a household can fetch from: working, and seasonal outside the dry season."""
+    return ["working"] if rules.dry_season else ["working", "seasonal"]
