@@ -49,10 +49,10 @@ def test_kernel_exact_hand_case():
 def test_compiled_check_equals_the_array_path(conn, monkeypatch):
     """The straight-basis check in one compiled pass per subject (geo/checks/straight.py) names the same sources
     with the same figures and clauses as the array path (candidate_pairs, fetch_metrics, judge, choose, with the
-    walking times searched round by round in numpy: water._times_by_rounds). A random scenario with DEM voids, failed and seasonal sources, piped schemes, homes with no source within reach
+    walking times searched round by round in numpy: water_pairs._times_by_rounds). A random scenario with DEM voids, failed and seasonal sources, piped schemes, homes with no source within reach
     and a cluster of 80 sources (more than the kernel's first scratch space holds), under several rule sets."""
     import checks_scenario as sc
-    from geo.checks import water
+    from geo.checks import water, water_compute, water_pairs
     from geo.checks.rules import load_rules
     rng = np.random.default_rng(11)
     dem = sc.dem_tif(lambda x, y: 1200 + 150 * np.sin(x / 400.0) + 120 * np.cos(y / 300.0),
@@ -72,12 +72,12 @@ def test_compiled_check_equals_the_array_path(conn, monkeypatch):
              ("longxian-2021", {"piped_counts_as_compliant": "true", "max_vertical_m": "40"})]
 
     def array_path(hp, sp, piped_src, guarantee, terrain, rules):
-        return water._check_pairs(hp, sp, piped_src, guarantee, terrain, rules, None, lazy=True)
+        return water_pairs.check_pairs(hp, sp, piped_src, guarantee, terrain, rules, None, lazy=True)
 
     for name, sets in cases:
         rules = load_rules(conn, name, {"distance_basis": "straight", **sets})
         got = water.compute(conn, rules).rows
-        monkeypatch.setattr(water, "straight_check", array_path)
+        monkeypatch.setattr(water_compute, "straight_check", array_path)
         ref = water.compute(conn, rules).rows
         monkeypatch.undo()
         for c in ("source_id", "distance_basis", "failed_mask", "horizontal_ok_code", "vertical_ok_code",
@@ -107,7 +107,7 @@ def test_binary_line_copy_equals_wkb_parsing(conn):
         roads.append({"id": f"r{k:03d}é", "surface": surface, "all_season": [None, True, False][k % 3],
                       "xy": [tuple(p) for p in xy]})
     sc.load(conn, roads=roads)
-    sql = (SQL / "road_lines.sql").read_text()
+    sql = SQL("road_lines")
     with conn.cursor() as cur:
         ids, hard, alls, lines = read_lines(cur, sql)
         cur.execute(sql)

@@ -1,4 +1,5 @@
-"""Rule sets: load a named, versioned rule set from the rule_sets table, apply `--set key=value` overrides, typed."""
+"""Rule sets: load a named, versioned rule set from the rule_sets table, apply `--set key=value` overrides, typed;
+the label results are stored under (the name with its overrides) and back."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -119,3 +120,17 @@ def load_rules(conn, name: str | None = None, overrides: dict[str, Any] | None =
     typed = {k: coerce(k, v) for k, v in (overrides or {}).items()}
     values.update(typed)
     return RuleSet(rname, int(version), values, typed)
+
+
+def result_label(rules: RuleSet) -> str:
+    """The rule_set column of results: the name, with any overrides, so a what-if run never poses as the rule set."""
+    if not rules.overrides:
+        return rules.name
+    return rules.name + "?" + "&".join(f"{k}={str(v).lower() if isinstance(v, bool) else v}"
+                                       for k, v in sorted(rules.overrides.items()))
+
+
+def parse_label(label: str) -> tuple[str, dict[str, str]]:
+    """A results label back into the rule set name and its overrides."""
+    name, _, q = label.partition("?")
+    return name, dict(p.split("=", 1) for p in q.split("&") if "=" in p)

@@ -1,8 +1,9 @@
 """The water check on the straight basis in one compiled pass per subject: candidate sources from a grid, distance,
 climb, walking time only where it can change the answer, the clauses and the source named, with no pair arrays.
 
-It gives the answers of the array path in water.py (candidate_pairs, fetch_metrics, _times_by_rounds, judge,
-choose), tested equal on random scenarios; that path stays for the network basis and for other planners."""
+It gives the answers of the array path (water_pairs: candidate_pairs, fetch_metrics, _times_by_rounds, judge,
+choose), tested equal on random scenarios; that path stays for the network basis and for the planners. Both judge
+pairs by the same compiled functions (water_judge.judge_pair) over the same rule (water_rule)."""
 from __future__ import annotations
 
 import math
@@ -11,11 +12,14 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.spatial import cKDTree
 
-from .jit import njit, prange
 from .codes import F, T
 from .fused import _leg, kernel_array as _arr
+from .jit import njit, prange
+from .rules import RuleSet
 from .tobler import least_round_trip_min_per_m
-from .water_judge import NO_SOURCE, CompiledRule, figures, judge_pair, no_source_codes
+from .walking import Terrain
+from .water_arrays import Picked, Points
+from .water_judge import NO_SOURCE, CompiledRule, figures, judge_figures, judge_pair, no_source_codes
 from .water_rule import piped_within
 
 _piped_within = njit(cache=True, inline="always")(piped_within)
@@ -203,24 +207,9 @@ def water_kernel(todo, far_nearest, hxy, hd, hz, sxy, sd, sz, s_piped, s_guar, g
             t += 1
 
 
-@dataclass
-class Picked:
-    """Per subject: the named source (row of the sources, −1 where none counts) and its figures and codes."""
-
-    source_row: np.ndarray
-    straight_m: np.ndarray
-    horizontal_m: np.ndarray
-    network: np.ndarray        # bool: horizontal measured along the network
-    vertical_m: np.ndarray
-    out_min: np.ndarray
-    back_min: np.ndarray
-    codes: np.ndarray          # (n, clauses + 1) int8: water_rule.CLAUSES in order, then compliant
-    failed_mask: np.ndarray    # int16, water_judge.MASK_NAMES
-    candidates: np.ndarray
-
-
-def check(hp, sp, piped_src: np.ndarray, guarantee: np.ndarray, terrain, rules) -> Picked:
-    """The straight-basis water check of subjects hp against sources sp (water.Points)."""
+def check(hp: Points, sp: Points, piped_src: np.ndarray, guarantee: np.ndarray, terrain: Terrain,
+          rules: RuleSet) -> Picked:
+    """The straight-basis water check of subjects hp against sources sp."""
     n = len(hp.xy)
     R = float(rules.search_radius_m())
     reach = float(rules.piped_reach_m)
@@ -249,8 +238,8 @@ def check(hp, sp, piped_src: np.ndarray, guarantee: np.ndarray, terrain, rules) 
             sxy, _arr(sp.d, float), _arr(sp.z, float),
             _arr(piped_src, np.bool_), _arr(guarantee, float),
             _tup(g1), _tup(g2), R, reach, CompiledRule.of(rules).args(), float(terrain.step(rules.profile_step_m)),
-            float(rules.loaded_speed_factor), least_round_trip_min_per_m(rules.loaded_speed_factor), _arr(e, float), inv,
-            pick, straight, vert, out, back, codes, mask, ncand, need_far)
+            float(rules.loaded_speed_factor), least_round_trip_min_per_m(rules.loaded_speed_factor),
+            _arr(e, float), inv, pick, straight, vert, out, back, codes, mask, ncand, need_far)
     # Subjects in grid-cell order: neighbours share sources and DEM tiles in the cache (ids follow no geography).
     cells = ((hp.xy[:, 1] - g1.y0) // g1.cell) * (g1.nx + 1.0) + (hp.xy[:, 0] - g1.x0) // g1.cell
     water_kernel(np.argsort(cells, kind="stable"), far, *args)
@@ -266,14 +255,14 @@ def _tup(g: Grid) -> tuple:
             _arr(g.xy, float))
 
 
-
 def warm() -> None:
-    """Load the compiled kernel from numba's cache, or compile it (~15 s, once per install), on two points."""
-    from .rules import SCHEMA, RuleSet
-    from .walking import Terrain
-    from .water import Points
+    """Load the water check's compiled code from numba's cache, or compile it (~20 s, once per install): this pass
+    on two points, and the judging of pair arrays (water_judge) on one pair."""
+    from .rules import SCHEMA
     terrain = Terrain(None, 4326)
     rules = RuleSet("warm-up", 0, {k: default for k, (_t, default, _lo, _hi) in SCHEMA.items()})
     xy = np.array([[0.0, 0.0], [5000.0, 0.0]])
     check(Points.of(xy, terrain), Points.of(xy[:1] + 10.0, terrain), np.array([True]), np.array([np.nan]),
           terrain, rules)
+    one = np.zeros(1)
+    judge_figures(one, one, one, one, np.zeros(1, bool), rules)
