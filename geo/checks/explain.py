@@ -204,7 +204,7 @@ def water_clauses(rules: RuleSet, r) -> list[dict]:
     out = []
     for c in water_rule.shown(rules):
         ok = r[c.column]
-        value = ok if c.test == water_rule.HOLDS else _num(r[c.figure], c.digits)
+        value = ok if c.test == "holds" else _num(r[c.figure], c.digits)
         out.append({"clause": c.name, "value": value, "threshold": water_rule.threshold(c, rules), "unit": c.unit,
                     "ok": ok})
     return out
@@ -227,10 +227,10 @@ def water_text(d: dict) -> str:
              f"时间 time: 去 out {d['time_out_min']} min 空手 empty + 回 back {d['time_back_min']} min 负重 loaded "
              f"(×{d['loaded_speed_factor']}) = {d['round_trip_min']} min"]
     mark = {True: "✓", False: "✗", None: "?"}
-    compare = {water_rule.AT_MOST: "≤", water_rule.AT_LEAST_WHERE_KNOWN: "≥"}
+    sign = {"<=": "≤", "<": "<", ">=": "≥", ">": ">"}
     for c in d["clauses"]:
-        test = water_rule.BY_NAME[c["clause"]].test
-        thr = f" {compare[test]} {c['threshold']}{' ' + c['unit'] if c['unit'] else ''}" if test in compare else ""
+        test = water_rule.clause(c["clause"]).test
+        thr = f" {sign[test]} {c['threshold']}{' ' + c['unit'] if c['unit'] else ''}" if test in sign else ""
         lines.append(f"  {mark[c['ok']]} {c['clause']}: {c['value']}{thr}")
     verdict = {True: "达标 compliant", False: "不达标 non-compliant", None: "未知 unknown"}[d["compliant"]]
     lines.append(f"结论 verdict: {verdict}" + (f"; 未通过 failed: {', '.join(d['failed_clauses'])}"

@@ -23,11 +23,13 @@ MASK_NAMES = [[c.name for k, c in enumerate(water_rule.CLAUSES) if m >> k & 1]
 
 @dataclass(frozen=True)
 class CompiledRule:
-    """A rule set's water rule as arrays for compiled code: per clause its test, threshold and figure (index into
-    FIGURES); per term which clauses it holds, whether it counts and whether its failures are named."""
+    """A rule set's water rule as arrays for compiled code: per clause its test (index into water_rule.TESTS),
+    threshold, code for an unknown figure and figure (index into FIGURES); per term which clauses it holds,
+    whether it counts and whether its failures are named."""
 
     test: np.ndarray       # (C,) int64
     threshold: np.ndarray  # (C,) float64
+    unknown: np.ndarray    # (C,) int64
     figure: np.ndarray     # (C,) int64
     terms: np.ndarray      # (K, C) bool
     counts: np.ndarray     # (K,) bool
@@ -42,13 +44,14 @@ class CompiledRule:
         terms = np.zeros((len(all_terms), len(cl)), np.bool_)
         for k, t in enumerate(all_terms):
             terms[k, [index[n] for n in t.clauses]] = True
-        return cls(np.array([c.test for c in cl], np.int64),
+        return cls(np.array([water_rule.TESTS.index(c.test) for c in cl], np.int64),
                    np.array([float(water_rule.threshold(c, rules)) for c in cl], np.float64),
+                   np.array([c.unknown for c in cl], np.int64),
                    np.array([FIGURES.index(c.figure) for c in cl], np.int64), terms,
                    np.array([t in on for t in all_terms], np.bool_), np.array([not t.may for t in all_terms], np.bool_))
 
     def args(self) -> tuple:
-        return (self.test, self.threshold, self.figure, self.terms, self.counts, self.named)
+        return (self.test, self.threshold, self.unknown, self.figure, self.terms, self.counts, self.named)
 
 
 @njit(cache=True, inline="always")
@@ -62,13 +65,22 @@ def figures(out, horizontal_m, vertical_m, round_trip_min, guarantee_rate, piped
 
 
 @njit(cache=True, inline="always")
-def clause_code(test, figure, threshold):
-    """One clause as a three-valued code."""
-    if test == 0:  # AT_MOST
-        return U if not math.isfinite(figure) else (T if figure <= threshold else F)
-    if test == 1:  # AT_LEAST_WHERE_KNOWN
-        return F if math.isfinite(figure) and figure < threshold else T
-    return T if figure > 0.5 else F  # HOLDS
+def clause_code(test, figure, threshold, unknown):
+    """One clause as a three-valued code: test is the index of water_rule.TESTS ('holds', '<=', '<', '>=', '>');
+    `unknown` the code where the figure is unknown."""
+    if test == 0:
+        return T if figure > 0.5 else F
+    if not math.isfinite(figure):
+        return unknown
+    if test == 1:
+        ok = figure <= threshold
+    elif test == 2:
+        ok = figure < threshold
+    elif test == 3:
+        ok = figure >= threshold
+    else:
+        ok = figure > threshold
+    return T if ok else F
 
 
 @njit(cache=True, inline="always")
@@ -76,9 +88,9 @@ def judge_pair(fig, rule, codes):
     """The clauses of one pair (figures `fig`) into `codes`, and what they add up to: the best term that counts,
     each term as good as its worst clause (three-valued OR of ANDs). Returns (compliant, failed-clause bits):
     the failures of the named terms' clauses, none where the pair passes."""
-    test, thr, figure, terms, counts, named = rule
+    test, thr, unknown, figure, terms, counts, named = rule
     for c in range(test.shape[0]):
-        codes[c] = clause_code(test[c], fig[figure[c]], thr[c])
+        codes[c] = clause_code(test[c], fig[figure[c]], thr[c], unknown[c])
     comp = F
     for k in range(terms.shape[0]):
         if counts[k]:
@@ -160,4 +172,4 @@ def no_source_codes() -> np.ndarray:
     """The codes of a subject with no source that counts: every clause unknown but the facts, which do not hold
     (no piped scheme serves it), and not compliant (nothing to fetch from). Clauses in CLAUSES order, then
     compliant."""
-    return np.array([F if c.test == water_rule.HOLDS else U for c in water_rule.CLAUSES] + [F], np.int8)
+    return np.array([F if c.test == "holds" else U for c in water_rule.CLAUSES] + [F], np.int8)

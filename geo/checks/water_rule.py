@@ -5,12 +5,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .codes import F, T, U
 from .tobler import least_round_trip_min_per_m
 
-# How a clause tests its figure (three-valued: an unknown figure gives an unknown clause unless said otherwise).
-AT_MOST = 0                # figure ≤ threshold
-AT_LEAST_WHERE_KNOWN = 1   # figure ≥ threshold; not judged (holds) where the figure is not recorded
-HOLDS = 2                  # a fact that holds or not
+TESTS = ("holds", "<=", "<", ">=", ">")  # a fact that holds or not; the figure against the threshold
 
 
 @dataclass(frozen=True)
@@ -19,8 +17,9 @@ class Clause:
 
     name: str
     figure: str            # what it judges: a column of the check's rows (and a field of the pair metrics)
-    test: int              # AT_MOST, AT_LEAST_WHERE_KNOWN or HOLDS
+    test: str              # one of TESTS
     setting: str | None    # the rule set's threshold
+    unknown: int           # the clause where the figure is unknown (NaN): U, or T where it is then not judged
     unit: str | None
     digits: int | None     # explanations round the figure to this
     column: str            # its three-valued column in the rows (and in water_results where stored)
@@ -29,14 +28,18 @@ class Clause:
 
 
 CLAUSES = (
-    Clause("horizontal", "horizontal_m", AT_MOST, "max_horizontal_m", "m", 1, "horizontal_ok", "threshold"),
-    Clause("vertical", "vertical_m", AT_MOST, "max_vertical_m", "m", 1, "vertical_ok", None),
-    Clause("time", "round_trip_min", AT_MOST, "max_round_trip_min", "min", 2, "time_ok", "walk"),
-    Clause("guarantee", "guarantee_rate", AT_LEAST_WHERE_KNOWN, "min_guarantee_rate", None, None, "guarantee_ok",
-           None),
-    Clause("piped", "piped", HOLDS, None, None, None, "piped", "piped"),
+    Clause("horizontal", "horizontal_m", "<=", "max_horizontal_m", U, "m", 1, "horizontal_ok", "threshold"),
+    Clause("vertical", "vertical_m", "<=", "max_vertical_m", U, "m", 1, "vertical_ok", None),
+    Clause("time", "round_trip_min", "<=", "max_round_trip_min", U, "min", 2, "time_ok", "walk"),
+    # The supply guarantee is judged only where the source's rate is recorded.
+    Clause("guarantee", "guarantee_rate", ">=", "min_guarantee_rate", T, None, None, "guarantee_ok", None),
+    Clause("piped", "piped", "holds", None, F, None, None, "piped", "piped"),
 )
-BY_NAME = {c.name: c for c in CLAUSES}
+
+
+def clause(name: str) -> Clause:
+    """The clause of that name."""
+    return next(c for c in CLAUSES if c.name == name)
 
 
 @dataclass(frozen=True)
@@ -65,20 +68,21 @@ def terms(rules) -> tuple[Term, ...]:
 def shown(rules) -> list[Clause]:
     """The rule set's clauses in its order, each once: what an explanation lists."""
     names = dict.fromkeys(n for t in terms(rules) for n in t.clauses)
-    return [BY_NAME[n] for n in names]
+    return [clause(n) for n in names]
 
 
-def threshold(clause: Clause, rules) -> float | bool:
-    return True if clause.setting is None else getattr(rules, clause.setting)
+def threshold(c: Clause, rules) -> float | bool:
+    """The clause's threshold under the rule set (True for a fact)."""
+    return True if c.setting is None else getattr(rules, c.setting)
 
 
-def clause_reach_m(clause: Clause, rules, piped_source: bool) -> float:
+def clause_reach_m(c: Clause, rules, piped_source: bool) -> float:
     """How far in a straight line a source can be with this clause still holding."""
-    if clause.reach == "threshold":
-        return float(threshold(clause, rules))
-    if clause.reach == "walk":
-        return float(threshold(clause, rules)) / least_round_trip_min_per_m(rules.loaded_speed_factor)
-    if clause.reach == "piped":
+    if c.reach == "threshold":
+        return float(threshold(c, rules))
+    if c.reach == "walk":
+        return float(threshold(c, rules)) / least_round_trip_min_per_m(rules.loaded_speed_factor)
+    if c.reach == "piped":
         return float(rules.piped_reach_m) if piped_source else 0.0
     return float("inf")
 
@@ -86,7 +90,7 @@ def clause_reach_m(clause: Clause, rules, piped_source: bool) -> float:
 def search_radius_m(rules) -> float:
     """The farthest straight-line distance at which a source that is not piped could still pass: beyond it every
     term that counts has a clause that fails. Piped sources are searched apart, to the piped reach."""
-    return max(min(clause_reach_m(BY_NAME[n], rules, False) for n in t.clauses) for t in terms(rules))
+    return max(min(clause_reach_m(clause(n), rules, False) for n in t.clauses) for t in terms(rules))
 
 
 def piped_within(piped_source, straight_m, reach_m):
