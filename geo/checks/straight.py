@@ -19,7 +19,7 @@ from .rules import RuleSet
 from .tobler import least_round_trip_min_per_m
 from .walking import Terrain
 from .water_arrays import Picked, Points
-from .water_judge import NO_SOURCE, CompiledRule, figures, judge_figures, judge_pair, no_source_codes
+from .water_judge import NO_SOURCE, CompiledRule, figures, judge_figures, judge_pair, naming_score, no_source_codes
 from .water_rule import piped_within
 
 _piped_within = njit(cache=True, inline="always")(piped_within)
@@ -170,11 +170,9 @@ def water_kernel(todo, far_nearest, hxy, hd, hz, sxy, sd, sz, s_piped, s_guar, g
                 tout[q] = a; tback[q] = b / f
                 rt = tout[q] + tback[q]
                 figures(fig, d[q], v[q], rt, s_guar[j], piped[q])
-                if judge_pair(fig, rule, cc)[0] == T:
-                    if np.isnan(rt) or np.isnan(best):
-                        best = np.nan
-                    elif rt < best:
-                        best = rt
+                # a passing pair of unknown time ranks after every known one (naming_score): it stops no search
+                if rt < best and judge_pair(fig, rule, cc)[0] == T:
+                    best = rt
             if not np.isfinite(best):
                 for q in range(n):
                     if cand[q] == near and np.isnan(tout[q]):
@@ -182,8 +180,7 @@ def water_kernel(todo, far_nearest, hxy, hd, hz, sxy, sd, sz, s_piped, s_guar, g
                         a, b = _leg(hd[s, 0], hd[s, 1], sd[j, 0], sd[j, 1], d[q], step, hz[s], sz[j], True, True,
                                     e, ia, ib, ic, id_, ie, if_)
                         tout[q] = a; tback[q] = b / f
-            # Every pair judged, and the pair named (water.choose): the passing one with the least time, else the
-            # nearest.
+            # Every pair judged, and the pair named by naming_score (as water_pairs.choose does over pair arrays).
             best_score = np.inf
             pq = -1
             pc = F
@@ -193,8 +190,7 @@ def water_kernel(todo, far_nearest, hxy, hd, hz, sxy, sd, sz, s_piped, s_guar, g
                 rt = tout[q] + tback[q]
                 figures(fig, d[q], v[q], rt, s_guar[j], piped[q])
                 comp, m = judge_pair(fig, rule, cc)
-                rts = rt if np.isfinite(rt) else 1e10
-                score = (rts if comp == T else (1e11 if cand[q] == near else 2e11)) + d[q] * 1e-9
+                score = naming_score(comp, rt, cand[q] == near, d[q])
                 if score < best_score:
                     best_score = score; pq = q
                     pc = comp; pm = m

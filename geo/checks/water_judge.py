@@ -110,6 +110,28 @@ def judge_pair(fig, rule, codes):
     return comp, mask
 
 
+@njit(cache=True, inline="always")
+def naming_score(compliant, round_trip_min, nearest, straight_m):
+    """How a (subject, source) pair ranks to be the source named, lower first: a passing pair by its round trip,
+    a passing pair of unknown time after every known one, then the nearest source, then the rest; a share of the
+    straight metres breaks ties towards the nearer source (no walk takes a million minutes, and at that size a
+    metre's 1e-9 still counts)."""
+    if compliant == T:
+        base = round_trip_min if math.isfinite(round_trip_min) else 1e6
+    else:
+        base = 2e6 if nearest else 3e6
+    return base + straight_m * 1e-9
+
+
+@njit(cache=True)
+def naming_scores(compliant, round_trip_min, nearest, straight_m):
+    """naming_score over whole pair arrays."""
+    out = np.empty(compliant.shape[0])
+    for q in range(compliant.shape[0]):
+        out[q] = naming_score(compliant[q], round_trip_min[q], nearest[q], straight_m[q])
+    return out
+
+
 @njit(cache=True, parallel=True)
 def _judge_arrays(h, v, rt, g, p, rule, codes, compliant, mask):
     B = 4096  # pairs per block: scratch per block, not per pair

@@ -15,7 +15,7 @@ from .rules import RuleSet
 from .tobler import least_round_trip_min_per_m
 from .walking import Terrain, leg_times
 from .water_arrays import Metrics, Picked, Points
-from .water_judge import NO_SOURCE, Judgement, could_pass, is_piped, judge, no_source_codes
+from .water_judge import NO_SOURCE, Judgement, could_pass, is_piped, judge, naming_scores, no_source_codes
 
 
 def _radius_pairs(tree: cKDTree, xy: np.ndarray, radius_m: float,
@@ -154,11 +154,8 @@ def choose(i: np.ndarray, n_subjects: int, compliant: np.ndarray, round_trip: np
     pick = np.full(n_subjects, -1, dtype=np.int64)
     if len(i) == 0:
         return pick
-    ok = compliant == T
-    # One score per pair, lower is better: compliant pairs by time (below 1e11), then the nearest pair, then the
-    # rest; a tiny share of the distance breaks ties towards the nearer source.
-    rt = np.where(np.isfinite(round_trip), round_trip, 1e10)
-    score = np.where(ok, rt, np.where(nearest, 1e11, 2e11)) + straight * 1e-9
+    score = naming_scores(np.ascontiguousarray(compliant, np.int8), np.ascontiguousarray(round_trip, np.float64),
+                          np.ascontiguousarray(nearest, np.bool_), np.ascontiguousarray(straight, np.float64))
     start = np.flatnonzero(np.r_[True, i[1:] != i[:-1]])
     best = np.minimum.reduceat(score, start)
     group = np.repeat(np.arange(len(start)), np.diff(np.r_[start, len(i)]))
@@ -194,7 +191,7 @@ def check_pairs(hp: Points, sp: Points, piped_src: np.ndarray, guarantee_src: np
 def _times_by_rounds(hp, sp, i, j, m: Metrics, core, nearest, piped, guarantee, terrain, rules: RuleSet) -> None:
     """Walking times of straight legs, only where they can change the answer: each subject's candidates in order of
     the lower bound on their time, skipping those whose bound is no better than a compliant time already found;
-    then the nearest source of the subjects left with no compliant one."""
+    then the nearest source of the subjects left with no compliant time."""
     f, step = rules.loaded_speed_factor, terrain.step(rules.profile_step_m)
     cand = np.nonzero(core)[0]
     lb = m.straight_m[cand] * least_round_trip_min_per_m(f)  # no route is walked quicker
@@ -213,9 +210,9 @@ def _times_by_rounds(hp, sp, i, j, m: Metrics, core, nearest, piped, guarantee, 
             break
         straight_times(hp, sp, i, j, k, m.straight_m, m.out_min, m.back_min, terrain, step, f)
         sub = Metrics(m.straight_m[k], m.horizontal_m[k], m.vertical_m[k], m.out_min[k], m.back_min[k], m.network[k])
-        ok = judge(sub, piped[k], guarantee[k], rules).compliant == T
-        with np.errstate(invalid="ignore"):  # a passing pair of unknown time makes the best unknown, as in the kernel
-            np.minimum.at(best, i[k][ok], sub.round_trip_min[ok])
+        # a passing pair of unknown time ranks after every known one: it stops no search
+        ok = (judge(sub, piped[k], guarantee[k], rules).compliant == T) & np.isfinite(sub.round_trip_min)
+        np.minimum.at(best, i[k][ok], sub.round_trip_min[ok])
     rest = np.nonzero(nearest & ~np.isfinite(best[i]) & np.isnan(m.out_min))[0]
     straight_times(hp, sp, i, j, rest, m.straight_m, m.out_min, m.back_min, terrain, step, f)
 
