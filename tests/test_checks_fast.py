@@ -158,3 +158,17 @@ def test_compiled_route_searches_equal_scipy_rows():
             np.testing.assert_allclose(g[ok], r[ok], rtol=1e-12, atol=0)
         assert np.isinf(ref[0]).sum() > (100 if limit < 1000 else 5) and np.isfinite(ref[0]).sum() > 1000
         assert np.isnan(ref[1]).sum() > 10  # routes across a void: time unknown
+
+
+def test_compiled_kernels_are_cached_under_every_module_they_read():
+    """numba stamps a cached kernel with its own file; the room's stamp covers the modules kernels inline or read
+    constants from (Tobler's speed, the leg walk, the water rule and its judging, the codes), and no others."""
+    from numba.core import caching
+    from geo.checks import jit, straight, water_judge
+    mods = set(jit.compiled_modules())
+    assert {"tobler", "fused", "codes", "water_rule", "water_judge", "straight", "routes", "linecopy"} <= mods
+    assert not mods & {"explain", "roads", "bench", "water", "water_compute", "water_write", "water_recompute"}
+    for kernel in (straight.water_kernel, water_judge._judge_arrays):
+        locator = kernel._cache._impl.locator
+        assert isinstance(locator, jit.RoomCacheLocator) and locator.get_source_stamp() == jit.room_stamp()
+    assert caching.CacheImpl._locator_classes[0] is jit.RoomCacheLocator

@@ -14,7 +14,7 @@ from pathlib import Path
 from numba import njit, prange
 from numba.core import caching
 
-__all__ = ["njit", "prange", "room_stamp"]
+__all__ = ["njit", "prange", "compiled_modules", "room_stamp"]
 
 ROOM = Path(__file__).resolve().parent
 
@@ -33,8 +33,9 @@ def _imports(path: Path) -> tuple[bool, set[str]]:
     return numba or "jit" in names, names
 
 
-@lru_cache(maxsize=8)
-def _stamp(files: tuple[tuple[str, int, int], ...]) -> str:
+def compiled_modules() -> list[str]:
+    """The modules of the room that compiled code may read: those that import numba (or this module), and every
+    module of the room they import."""
     graph = {p.stem: _imports(p) for p in ROOM.glob("*.py")}
     todo, seen = [name for name, (compiled, _) in graph.items() if compiled], set()
     while todo:
@@ -42,16 +43,21 @@ def _stamp(files: tuple[tuple[str, int, int], ...]) -> str:
         if name not in seen:
             seen.add(name)
             todo.extend(graph[name][1])
+    return sorted(seen)
+
+
+@lru_cache(maxsize=8)
+def _stamp(files: tuple[tuple[str, int, int], ...]) -> str:
     digest = hashlib.sha256()
-    for name in sorted(seen):
+    for name in compiled_modules():
         digest.update(name.encode() + b"\0" + (ROOM / f"{name}.py").read_bytes())
     return digest.hexdigest()
 
 
 def room_stamp() -> str:
-    """The freshness of the room's compiled code: a hash of every module it depends on, as they are on disk."""
-    files = tuple((p.name, p.stat().st_mtime_ns, p.stat().st_size) for p in sorted(ROOM.glob("*.py")))
-    return _stamp(files)
+    """The freshness of the room's compiled code: a hash of compiled_modules() as they are on disk (recomputed when
+    a file of the room changes)."""
+    return _stamp(tuple((p.name, p.stat().st_mtime_ns, p.stat().st_size) for p in sorted(ROOM.glob("*.py"))))
 
 
 class RoomCacheLocator(caching.InTreeCacheLocator):
