@@ -3,7 +3,7 @@ climb, walking time only where it can change the answer, the clauses and the sou
 
 It gives the answers of the array path (water_pairs: candidate_pairs, fetch_metrics, _times_by_rounds, judge,
 choose), tested equal on random scenarios; that path stays for the network basis and for the planners. Both judge
-pairs by the same compiled functions (water_judge.judge_pair) over the same rule (water_rule)."""
+pairs by the same compiled functions (water_judge: known_bits, walk_bits, combine) over the same rule (water_rule)."""
 from __future__ import annotations
 
 import math
@@ -19,7 +19,8 @@ from .rules import RuleSet
 from .tobler import least_round_trip_min_per_m
 from .walking import Terrain
 from .water_arrays import Picked, Points
-from .water_judge import NO_SOURCE, CompiledRule, figures, judge_figures, judge_pair, naming_score, no_source_codes
+from .water_judge import (NO_SOURCE, ROUND_TRIP, CompiledRule, combine, figures, judge_figures, judge_pair, known_bits,
+                          naming_score, no_source_codes, walk_bits)
 from .water_rule import piped_within
 
 _piped_within = njit(cache=True, inline="always")(piped_within)
@@ -100,13 +101,15 @@ def water_kernel(todo, far_nearest, hxy, hd, hz, sxy, sd, sz, s_piped, s_guar, g
     x2, y2, c2, nx2, ny2, o2, st2, xy2 = g2
     ia, ib, ic, id_, ie, if_ = inv[0], inv[1], inv[2], inv[3], inv[4], inv[5]
     nc_ = rule[0].shape[0]  # clauses
+    untimed = walk_bits(np.full(5, np.nan), rule)  # the round-trip clauses of a pair whose time is not walked
     B = 512  # subjects per block: scratch arrays are allocated per block, not per subject
     for blk in prange((todo.shape[0] + B - 1) // B):
         cap = 64
         cand = np.empty(cap, np.int64); d = np.empty(cap); v = np.empty(cap); lb = np.empty(cap)
         tout = np.empty(cap); tback = np.empty(cap); ci = np.empty(cap, np.int64); keys = np.empty(cap)
         piped = np.empty(cap, np.bool_); core = np.empty(cap, np.bool_)
-        fig = np.empty(5); cc = np.empty(nc_, np.int8); best_cc = np.empty(nc_, np.int8)
+        holds = np.empty(cap, np.int64); fails = np.empty(cap, np.int64)
+        fig = np.empty(5)
         t = blk * B
         while t < min((blk + 1) * B, todo.shape[0]):
             s = todo[t]
@@ -139,9 +142,11 @@ def water_kernel(todo, far_nearest, hxy, hd, hz, sxy, sd, sz, s_piped, s_guar, g
                 cand = np.empty(cap, np.int64); d = np.empty(cap); v = np.empty(cap); lb = np.empty(cap)
                 tout = np.empty(cap); tback = np.empty(cap); ci = np.empty(cap, np.int64); keys = np.empty(cap)
                 piped = np.empty(cap, np.bool_); core = np.empty(cap, np.bool_)
+                holds = np.empty(cap, np.int64); fails = np.empty(cap, np.int64)
                 continue
             _isort(cand, cand, n)  # pairs in source order, as candidate_pairs lists them (ties in choose go to the first)
-            # Per pair: the figures known without a route, and whether the pair may pass (water_judge.could_pass).
+            # Per pair: the figures known without a route and their clauses (every clause but those of the round
+            # trip), and whether the pair may pass with the least round trip (water_judge.could_pass).
             for q in range(n):
                 tout[q] = np.nan; tback[q] = np.nan
                 j = cand[q]
@@ -150,7 +155,9 @@ def water_kernel(todo, far_nearest, hxy, hd, hz, sxy, sd, sz, s_piped, s_guar, g
                 lb[q] = d[q] * lbf
                 piped[q] = _piped_within(s_piped[j], d[q], piped_reach)
                 figures(fig, d[q], v[q], lb[q], s_guar[j], piped[q])
-                core[q] = judge_pair(fig, rule, cc)[0] == T
+                holds[q], fails[q] = known_bits(fig, rule)
+                th, tf = walk_bits(fig, rule)
+                core[q] = combine(holds[q] | th, fails[q] | tf, rule)[0] == T
             # Times of the pairs that may pass in order of their lower bound, while it can beat the best passing time.
             nc = 0
             for q in range(n):
@@ -169,10 +176,12 @@ def water_kernel(todo, far_nearest, hxy, hd, hz, sxy, sd, sz, s_piped, s_guar, g
                             e, ia, ib, ic, id_, ie, if_)
                 tout[q] = a; tback[q] = b / f
                 rt = tout[q] + tback[q]
-                figures(fig, d[q], v[q], rt, s_guar[j], piped[q])
                 # a passing pair of unknown time ranks after every known one (naming_score): it stops no search
-                if rt < best and judge_pair(fig, rule, cc)[0] == T:
-                    best = rt
+                if rt < best:
+                    fig[ROUND_TRIP] = rt
+                    th, tf = walk_bits(fig, rule)
+                    if combine(holds[q] | th, fails[q] | tf, rule)[0] == T:
+                        best = rt
             if not np.isfinite(best):
                 for q in range(n):
                     if cand[q] == near and np.isnan(tout[q]):
@@ -180,26 +189,25 @@ def water_kernel(todo, far_nearest, hxy, hd, hz, sxy, sd, sz, s_piped, s_guar, g
                         a, b = _leg(hd[s, 0], hd[s, 1], sd[j, 0], sd[j, 1], d[q], step, hz[s], sz[j], True, True,
                                     e, ia, ib, ic, id_, ie, if_)
                         tout[q] = a; tback[q] = b / f
-            # Every pair judged, and the pair named by naming_score (as water_pairs.choose does over pair arrays).
+            # The pair named by naming_score (as water_pairs.choose does over pair arrays): only a pair that may
+            # pass can pass, so the others rank as the nearest or the rest whatever their clauses.
             best_score = np.inf
             pq = -1
-            pc = F
-            pm = 0
             for q in range(n):
-                j = cand[q]
                 rt = tout[q] + tback[q]
-                figures(fig, d[q], v[q], rt, s_guar[j], piped[q])
-                comp, m = judge_pair(fig, rule, cc)
+                comp = F
+                if core[q]:
+                    fig[ROUND_TRIP] = rt
+                    th, tf = untimed if np.isnan(rt) else walk_bits(fig, rule)
+                    comp = combine(holds[q] | th, fails[q] | tf, rule)[0]
                 score = naming_score(comp, rt, cand[q] == near, d[q])
                 if score < best_score:
                     best_score = score; pq = q
-                    pc = comp; pm = m
-                    best_cc[:] = cc
-            pick[s] = cand[pq]
+            j = cand[pq]
+            pick[s] = j
             straight_o[s] = d[pq]; vert_o[s] = v[pq]; out_o[s] = tout[pq]; back_o[s] = tback[pq]
-            codes[s, :nc_] = best_cc
-            codes[s, nc_] = pc
-            mask[s] = pm
+            figures(fig, d[pq], v[pq], tout[pq] + tback[pq], s_guar[j], piped[pq])
+            codes[s, nc_], mask[s] = judge_pair(fig, rule, codes[s, :nc_])
             t += 1
 
 

@@ -1,6 +1,8 @@
-"""Judging (subject, source) pairs by the water rule (water_rule.py): the rule set compiled into small arrays, the
-clause tests and their combination as compiled functions, called per pair by the straight pass and over whole
-pair arrays by judge(); the failed-clause bits and their names."""
+"""Judging (subject, source) pairs by the water rule: compiled clause tests and combination, per pair and over arrays.
+
+The rule set's water rule (water_rule.py) is compiled into small arrays that the compiled functions read, so the
+straight pass (per pair) and judge() (over whole pair arrays) follow any edit of the table without recompiling;
+also the failed-clause bits and their names, and how a pair ranks to be the source named."""
 from __future__ import annotations
 
 import math
@@ -15,6 +17,7 @@ from .tobler import least_round_trip_min_per_m
 
 # The figures of a pair, in the order the compiled functions hold them (see figures()).
 FIGURES = ("horizontal_m", "vertical_m", "round_trip_min", "guarantee_rate", "piped")
+ROUND_TRIP = FIGURES.index("round_trip_min")  # the one figure that costs a walk to know
 # A failed clause is bit 1 << (its place in water_rule.CLAUSES); this bit says no source counts at all.
 NO_SOURCE = 1 << len(water_rule.CLAUSES)
 MASK_NAMES = [[c.name for k, c in enumerate(water_rule.CLAUSES) if m >> k & 1]
@@ -23,35 +26,40 @@ MASK_NAMES = [[c.name for k, c in enumerate(water_rule.CLAUSES) if m >> k & 1]
 
 @dataclass(frozen=True)
 class CompiledRule:
-    """A rule set's water rule as arrays for compiled code: per clause its test (index into water_rule.TESTS),
-    threshold, code for an unknown figure and figure (index into FIGURES); per term which clauses it holds,
-    whether it counts and whether its failures are named."""
+    """A rule set's water rule as arrays for compiled code: per clause the interval its figure must lie in to hold
+    (the test against the threshold), its code where the figure is unknown and which figure it judges (index into
+    FIGURES); per term that counts under the rule set its clauses as bits (1 << place in water_rule.CLAUSES) and
+    whether their failures are named; which clauses judge the round trip and which do not."""
 
-    test: np.ndarray       # (C,) int64
-    threshold: np.ndarray  # (C,) float64
+    lo: np.ndarray         # (C,) float64
+    hi: np.ndarray         # (C,) float64
     unknown: np.ndarray    # (C,) int64
     figure: np.ndarray     # (C,) int64
-    terms: np.ndarray      # (K, C) bool
-    counts: np.ndarray     # (K,) bool
+    terms: np.ndarray      # (K,) int64 clause bits
     named: np.ndarray      # (K,) bool
+    walked: np.ndarray     # clauses (indices) that judge the round trip, the figure that costs a walk to know
+    known: np.ndarray      # the others
 
     @classmethod
     def of(cls, rules) -> "CompiledRule":
         cl = water_rule.CLAUSES
-        index = {c.name: k for k, c in enumerate(cl)}
-        all_terms = water_rule.COMBINATIONS[rules.water_combine]
+        bit = {c.name: 1 << k for k, c in enumerate(cl)}
         on = water_rule.terms(rules)
-        terms = np.zeros((len(all_terms), len(cl)), np.bool_)
-        for k, t in enumerate(all_terms):
-            terms[k, [index[n] for n in t.clauses]] = True
-        return cls(np.array([water_rule.TESTS.index(c.test) for c in cl], np.int64),
-                   np.array([float(water_rule.threshold(c, rules)) for c in cl], np.float64),
-                   np.array([c.unknown for c in cl], np.int64),
-                   np.array([FIGURES.index(c.figure) for c in cl], np.int64), terms,
-                   np.array([t in on for t in all_terms], np.bool_), np.array([not t.may for t in all_terms], np.bool_))
+        lo, hi = zip(*(_interval(c.test, float(water_rule.threshold(c, rules))) for c in cl))
+        figure = np.array([FIGURES.index(c.figure) for c in cl], np.int64)
+        return cls(np.array(lo, np.float64), np.array(hi, np.float64), np.array([c.unknown for c in cl], np.int64),
+                   figure, np.array([sum(bit[n] for n in set(t.clauses)) for t in on], np.int64),
+                   np.array([not t.may for t in on], np.bool_), np.flatnonzero(figure == ROUND_TRIP),
+                   np.flatnonzero(figure != ROUND_TRIP))
 
     def args(self) -> tuple:
-        return (self.test, self.threshold, self.unknown, self.figure, self.terms, self.counts, self.named)
+        return (self.lo, self.hi, self.unknown, self.figure, self.terms, self.named, self.walked, self.known)
+
+
+def _interval(test: str, threshold: float) -> tuple[float, float]:
+    """The figures that pass a test (water_rule.TESTS) as a closed interval; a fact is a figure of 1 or 0."""
+    return {"holds": (0.5, np.inf), "<=": (-np.inf, threshold), "<": (-np.inf, np.nextafter(threshold, -np.inf)),
+            ">=": (threshold, np.inf), ">": (np.nextafter(threshold, np.inf), np.inf)}[test]
 
 
 @njit(cache=True, inline="always")
@@ -65,49 +73,73 @@ def figures(out, horizontal_m, vertical_m, round_trip_min, guarantee_rate, piped
 
 
 @njit(cache=True, inline="always")
-def clause_code(test, figure, threshold, unknown):
-    """One clause as a three-valued code: test is the index of water_rule.TESTS ('holds', '<=', '<', '>=', '>');
-    `unknown` the code where the figure is unknown."""
-    if test == 0:
-        return T if figure > 0.5 else F
+def clause_code(figure, lo, hi, unknown):
+    """One clause as a three-valued code: it holds where its figure lies in [lo, hi]; `unknown` where the figure
+    is unknown."""
     if not math.isfinite(figure):
         return unknown
-    if test == 1:
-        ok = figure <= threshold
-    elif test == 2:
-        ok = figure < threshold
-    elif test == 3:
-        ok = figure >= threshold
-    else:
-        ok = figure > threshold
-    return T if ok else F
+    return T if lo <= figure <= hi else F
+
+
+@njit(cache=True, inline="always")
+def _bits(clauses, fig, rule):
+    """Of the clauses (indices), those that hold and those that fail on figures `fig`, as bits (1 << place in
+    CLAUSES)."""
+    lo, hi, unknown, figure = rule[0], rule[1], rule[2], rule[3]
+    holds = 0
+    fails = 0
+    for c in clauses:
+        code = clause_code(fig[figure[c]], lo[c], hi[c], unknown[c])
+        if code == T:
+            holds |= 1 << c
+        elif code == F:
+            fails |= 1 << c
+    return holds, fails
+
+
+@njit(cache=True, inline="always")
+def known_bits(fig, rule):
+    """The bits (holds, fails) of the clauses known without a walk (all but the round trip's) on figures `fig`."""
+    return _bits(rule[7], fig, rule)
+
+
+@njit(cache=True, inline="always")
+def walk_bits(fig, rule):
+    """The bits (holds, fails) of the clauses of the round trip, on figures `fig` (only its round trip is read)."""
+    return _bits(rule[6], fig, rule)
+
+
+@njit(cache=True, inline="always")
+def combine(holds, fails, rule):
+    """What the clauses add up to: the best term that counts, each term as good as its worst clause (three-valued
+    OR of ANDs). Returns (compliant, failed-clause bits): the failures of the named terms, none where it passes."""
+    terms, named = rule[4], rule[5]
+    comp = F
+    mask = 0
+    for k in range(terms.shape[0]):
+        m = terms[k]
+        v = F if m & fails else (T if (m & ~holds) == 0 else U)
+        if v > comp:
+            comp = v
+        if named[k]:
+            mask |= m & fails
+    return comp, (0 if comp == T else mask)
+
+
+@njit(cache=True, inline="always")
+def codes_of(holds, fails, codes):
+    """Clause bits as three-valued codes, one per clause, into `codes`."""
+    for c in range(codes.shape[0]):
+        codes[c] = T if holds >> c & 1 else (F if fails >> c & 1 else U)
 
 
 @njit(cache=True, inline="always")
 def judge_pair(fig, rule, codes):
-    """The clauses of one pair (figures `fig`) into `codes`, and what they add up to: the best term that counts,
-    each term as good as its worst clause (three-valued OR of ANDs). Returns (compliant, failed-clause bits):
-    the failures of the named terms' clauses, none where the pair passes."""
-    test, thr, unknown, figure, terms, counts, named = rule
-    for c in range(test.shape[0]):
-        codes[c] = clause_code(test[c], fig[figure[c]], thr[c], unknown[c])
-    comp = F
-    for k in range(terms.shape[0]):
-        if counts[k]:
-            v = T
-            for c in range(terms.shape[1]):
-                if terms[k, c] and codes[c] < v:
-                    v = codes[c]
-            if v > comp:
-                comp = v
-    mask = 0
-    if comp != T:
-        for k in range(terms.shape[0]):
-            if counts[k] and named[k]:
-                for c in range(terms.shape[1]):
-                    if terms[k, c] and codes[c] == F:
-                        mask |= 1 << c
-    return comp, mask
+    """The clauses of one pair (figures `fig`) into `codes`, and (compliant, failed-clause bits)."""
+    holds, fails = known_bits(fig, rule)
+    th, tf = walk_bits(fig, rule)
+    codes_of(holds | th, fails | tf, codes)
+    return combine(holds | th, fails | tf, rule)
 
 
 @njit(cache=True, inline="always")
