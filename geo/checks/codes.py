@@ -1,5 +1,6 @@
-"""Three-valued logic as small integers, for the water check's arrays and its compiled code: T true, U unknown,
-F false; AND is min, OR is max. A clause that cannot be judged is unknown, never true."""
+"""Three-valued logic as small integers: T true, U unknown, F false (AND is min, OR is max).
+
+Used by the water check's arrays and its compiled code. A clause that cannot be judged is unknown, never true."""
 from __future__ import annotations
 
 import numpy as np

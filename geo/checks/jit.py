@@ -1,9 +1,9 @@
-"""numba for this room: `njit` and `prange`, with compiled kernels cached on disk under a stamp of every module of
-the room that compiled code may read (the modules that import numba, and what they import from the room).
+"""numba for this room, with compiled kernels cached on disk under a stamp of every module they read.
 
 numba alone stamps a cached kernel with its own file, but the kernels here inline their neighbours' functions and
 read their constants (Tobler's speed, the leg walk, the water rule's judging, the three-valued codes): an edit there
-would otherwise leave the old kernel in the cache. Import `njit` from here before decorating."""
+would otherwise leave the old kernel in the cache. The stamp covers the modules that import numba (or this module)
+and every module of the room they import. Import `njit` and `prange` from here."""
 from __future__ import annotations
 
 import ast

@@ -1,8 +1,7 @@
-"""Walking times along straight legs: the DEM seen from the metric frame (Terrain), and Tobler's function summed
-over each leg's elevation profile, for many legs at once.
+"""Walking times along straight legs: Tobler's function summed over DEM profiles, the DEM seen from the metric frame.
 
 A leg is sampled every `step` metres (at least its two ends); a NaN elevation anywhere on it makes its time NaN
-(unknown, never a pass)."""
+(unknown, never a pass). Many legs at once: compiled (fused.py), or in numpy (the reference)."""
 from __future__ import annotations
 
 import numpy as np

@@ -1,14 +1,13 @@
-"""The water-fetch check, its face: for every household (or natural village) the sources within reach, their
-distance, climb and walking time, the rule set's clauses in three-valued logic and the source named; results into
-water_results, and recomputed near a source whose status changes.
+"""The water-fetch check's face: compute, write, recompute near a source, and the array functions planners use.
 
-The rooms behind it, read → compute → write → recompute:
+For every household (or natural village) the sources within reach, their distance, climb and walking time, the
+rule set's clauses in three-valued logic and the source named; results into water_results. The rooms behind it,
+read → compute → write → recompute:
   water_read       subjects, the sources that count, the terrain (DEM, cached per import), the path network
   water_compute    compute(): one row per subject (straight.check on the straight basis, water_pairs otherwise)
   water_write      write(): binary COPY into water_results, the indexes rebuilt after a whole-table write
   water_recompute  set_source_status(): one source changes, the subjects near it are recomputed
-and the rule they all judge by: water_rule (the clauses and their combinations), water_judge (judging pairs).
-The array functions (candidate_pairs, fetch_metrics, judge, choose) are named here for the planners (waterplan)."""
+and the rule they all judge by: water_rule (the clauses and their combinations), water_judge (judging pairs)."""
 from __future__ import annotations
 
 import time
@@ -23,10 +22,10 @@ from .water_read import network_context, terrain_for, uses_households
 from .water_recompute import STATUSES, set_source_status
 from .water_write import RESULT_COLUMNS, write
 
-__all__ = ["F", "T", "U", "parse_label", "result_label", "Metrics", "Picked", "Points", "WaterRun",
-           "compute", "Judgement", "could_pass", "is_piped", "judge", "NetworkContext", "candidate_pairs", "choose",
-           "fetch_metrics", "network_context", "terrain_for", "uses_households", "STATUSES", "set_source_status", "RESULT_COLUMNS",
-           "write", "check_water"]
+__all__ = ["F", "T", "U", "parse_label", "result_label", "Metrics", "Picked", "Points", "WaterRun", "compute",
+           "Judgement", "could_pass", "is_piped", "judge", "NetworkContext", "candidate_pairs", "choose",
+           "fetch_metrics", "network_context", "terrain_for", "uses_households", "STATUSES", "set_source_status",
+           "RESULT_COLUMNS", "write", "check_water"]
 
 
 def check_water(conn, rules: RuleSet) -> WaterRun:

@@ -1,5 +1,4 @@
-"""The arrays the water check's steps hand each other: points with their elevations, the figures of (subject,
-source) pairs, and the source named for each subject."""
+"""The arrays the water check's steps hand each other: points, pair figures, the source named per subject."""
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -1,5 +1,4 @@
-"""The water check computed, nothing written: for every subject (or some) the sources within reach, their distance,
-climb and walking time, the rule set's clauses in three-valued logic and the source named, one row per subject.
+"""The water check computed, nothing written: one row per subject with its named source, figures and clauses.
 
 On the straight basis one compiled pass per subject (straight.check); on the network basis the pair arrays
 (water_pairs.check_pairs). Both judge by the one water rule (water_rule, water_judge)."""

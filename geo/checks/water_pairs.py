@@ -1,7 +1,7 @@
-"""The water check over explicit (subject, source) pair arrays, for any distance basis: candidate pairs within
-reach, their figures (straight or along the path network, walking times where they can matter), the rule's
-judgement (water_judge) and the source named. Plain numpy arrays in the metric frame, so that the planners
-(waterplan) measure and judge their own points with the check's own functions."""
+"""The water check over explicit pair arrays, any distance basis: candidates, figures, judgement, the source named.
+
+Plain numpy arrays in the metric frame, so that the planners (waterplan) measure and judge their own points with
+the check's own functions. Walking times only where they can matter (water_judge.could_pass, and the nearest)."""
 from __future__ import annotations
 
 from dataclasses import dataclass

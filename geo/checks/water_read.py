@@ -1,6 +1,6 @@
-"""What the water check reads: its subjects (households, or natural villages where none are loaded), the sources
-that count under the rule set, the terrain (the DEM, decoded once per import and kept for the process) and the path
-network around them; all through geo.db."""
+"""What the water check reads: subjects, the sources that count, the terrain (cached per DEM import), the network.
+
+Subjects are households, or natural villages where none are loaded. All through geo.db."""
 from __future__ import annotations
 
 import numpy as np

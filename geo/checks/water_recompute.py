@@ -1,5 +1,4 @@
-"""Recompute near a source: when one source changes status, only the subjects whose water result it can change are
-computed again, for every rule set with stored results."""
+"""Recompute near a source: one source changes status, only the subjects it can affect are computed again."""
 from __future__ import annotations
 
 import time

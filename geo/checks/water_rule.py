@@ -1,6 +1,8 @@
-"""The water rule, written once: each clause (the figure it judges, its test, the rule-set setting that is its
-threshold), each way of combining them (the rule set's `water_combine`), which sources count, and how far in a
-straight line a source can be and still pass. judge, the compiled pass, explain and the planners derive from here."""
+"""The water rule, written once: the clauses, their combinations, the sources that count, how far a source can pass.
+
+Each clause says the figure it judges, its test and the rule-set setting that is its threshold; each way of
+combining them (a rule set's `water_combine`) is an OR of ANDs of clauses. judge, the compiled pass, explain and
+the planners all derive from here: a change of a clause or a combination is one edit of this table."""
 from __future__ import annotations
 
 from dataclasses import dataclass

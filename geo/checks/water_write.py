@@ -1,6 +1,7 @@
-"""Writing a water check's rows into water_results: an Arrow table of exactly the table's types by binary COPY,
-the rule set's old rows emptied (TRUNCATE where they are all there is, else DELETE), and for a whole-table write the
-indexes dropped and built once afterwards; all through geo.db."""
+"""Writing a water check's rows into water_results: binary COPY, old rows emptied, indexes rebuilt for a whole write.
+
+The Arrow table has exactly the table's types; the rule set's old rows go by TRUNCATE where they are all there is,
+else DELETE. All through geo.db."""
 from __future__ import annotations
 
 import numpy as np
