@@ -20,7 +20,7 @@ from .tobler import least_round_trip_min_per_m
 from .walking import Terrain
 from .water_arrays import Picked, Points
 from .water_judge import (NO_SOURCE, ROUND_TRIP, CompiledRule, combine, figures, judge_figures, judge_pair, known_bits,
-                          naming_score, no_source_codes, walk_bits)
+                          naming_score, naming_scores, no_source_codes, walk_bits)
 from .water_rule import piped_within
 
 _piped_within = njit(cache=True, inline="always")(piped_within)
@@ -261,7 +261,7 @@ def _tup(g: Grid) -> tuple:
 
 def warm() -> None:
     """Load the water check's compiled code from numba's cache, or compile it (~20 s, once per install): this pass
-    on two points, and the judging of pair arrays (water_judge) on one pair."""
+    on two points, and the judging and naming over pair arrays (water_judge) on one pair."""
     from .rules import SCHEMA
     terrain = Terrain(None, 4326)
     rules = RuleSet("warm-up", 0, {k: default for k, (_t, default, _lo, _hi) in SCHEMA.items()})
@@ -270,3 +270,4 @@ def warm() -> None:
           terrain, rules)
     one = np.zeros(1)
     judge_figures(one, one, one, one, np.zeros(1, bool), rules)
+    naming_scores(np.zeros(1, np.int8), one, np.zeros(1, bool), one)
