@@ -20,12 +20,13 @@ from .water_judge import Judgement, could_pass, is_piped, judge
 from .water_pairs import NetworkContext, candidate_pairs, choose, fetch_metrics
 from .water_read import network_context, terrain_for, uses_households
 from .water_recompute import STATUSES, set_source_status
+from .water_rule import counting_statuses
 from .water_write import RESULT_COLUMNS, write
 
 __all__ = ["F", "T", "U", "parse_label", "result_label", "Metrics", "Picked", "Points", "WaterRun", "compute",
            "Judgement", "could_pass", "is_piped", "judge", "NetworkContext", "candidate_pairs", "choose",
            "fetch_metrics", "network_context", "terrain_for", "uses_households", "STATUSES", "set_source_status",
-           "RESULT_COLUMNS", "write", "check_water"]
+           "RESULT_COLUMNS", "write", "counting_statuses", "check_water"]
 
 
 def check_water(conn, rules: RuleSet) -> WaterRun:
