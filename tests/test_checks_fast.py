@@ -3,7 +3,7 @@ import numpy as np
 from affine import Affine
 from pyproj import CRS
 
-from geo.checks import tobler
+from geo.checks import tobler, walking
 from geo.terrain import Dem
 
 
@@ -12,7 +12,7 @@ def _terrain(rng, voids=True):
     if voids:
         z[rng.random(z.shape) < 0.01] = np.nan
     dem = Dem(z, Affine(30.0, 0, 500_000.0, 0, -30.0, 3_800_000.0), CRS.from_epsg(4534))
-    return tobler.Terrain(dem, 4534)
+    return walking.Terrain(dem, 4534)
 
 
 def test_kernel_equals_numpy_reference():
@@ -26,8 +26,8 @@ def test_kernel_equals_numpy_reference():
     for step in (10.0, 30.0, 75.0):
         for ends in (False, True):
             za, zb = (t.z(*a.T), t.z(*b.T)) if ends else (None, None)
-            ref = tobler.leg_times_numpy(t, a, b, length, step, za, zb)
-            got = tobler.leg_times(t, a, b, length, step, za, zb)
+            ref = walking.leg_times_numpy(t, a, b, length, step, za, zb)
+            got = walking.leg_times(t, a, b, length, step, za, zb)
             for r, g in zip(ref, got):
                 assert np.array_equal(np.isnan(r), np.isnan(g))   # voids and outside: unknown in both
                 assert 0 < np.isnan(r).sum() < n
@@ -38,21 +38,21 @@ def test_kernel_equals_numpy_reference():
 def test_kernel_exact_hand_case():
     # A uniform 10 % slope: 100 m of run per step, 10 m of rise.
     z = np.tile(np.arange(20) * 10.0 + 100.0, (5, 1))
-    t = tobler.Terrain(Dem(z, Affine(100.0, 0, 0.0, 0, -100.0, 500.0), CRS.from_epsg(4534)), 4534)
+    t = walking.Terrain(Dem(z, Affine(100.0, 0, 0.0, 0, -100.0, 500.0), CRS.from_epsg(4534)), 4534)
     a, b = np.array([[50.0, 250.0]]), np.array([[1050.0, 250.0]])
-    up, down = tobler.leg_times(t, a, b, np.array([1000.0]), 100.0)
-    v_up = tobler.tobler_speed_m_per_min(0.1)
-    v_down = tobler.tobler_speed_m_per_min(-0.1)
+    up, down = walking.leg_times(t, a, b, np.array([1000.0]), 100.0)
+    v_up = tobler.speed_m_per_min(0.1)
+    v_down = tobler.speed_m_per_min(-0.1)
     assert abs(up[0] - 1000.0 / v_up) < 1e-9 and abs(down[0] - 1000.0 / v_down) < 1e-9
 
 
 def test_compiled_check_equals_the_array_path(conn, monkeypatch):
     """The straight-basis check in one compiled pass per subject (geo/checks/straight.py) names the same sources
     with the same figures and clauses as the array path (candidate_pairs, fetch_metrics, judge, choose, with the
-    walking times searched round by round in numpy: water._times_by_rounds). A random scenario with DEM voids, failed and seasonal sources, piped schemes, homes with no source within reach
+    walking times searched round by round in numpy: water_pairs._times_by_rounds). A random scenario with DEM voids, failed and seasonal sources, piped schemes, homes with no source within reach
     and a cluster of 80 sources (more than the kernel's first scratch space holds), under several rule sets."""
     import checks_scenario as sc
-    from geo.checks import water
+    from geo.checks import water, water_compute, water_pairs
     from geo.checks.rules import load_rules
     rng = np.random.default_rng(11)
     dem = sc.dem_tif(lambda x, y: 1200 + 150 * np.sin(x / 400.0) + 120 * np.cos(y / 300.0),
@@ -72,12 +72,12 @@ def test_compiled_check_equals_the_array_path(conn, monkeypatch):
              ("longxian-2021", {"piped_counts_as_compliant": "true", "max_vertical_m": "40"})]
 
     def array_path(hp, sp, piped_src, guarantee, terrain, rules):
-        return water._check_pairs(hp, sp, piped_src, guarantee, terrain, rules, None, lazy=True)
+        return water_pairs.check_pairs(hp, sp, piped_src, guarantee, terrain, rules, None, lazy=True)
 
     for name, sets in cases:
         rules = load_rules(conn, name, {"distance_basis": "straight", **sets})
         got = water.compute(conn, rules).rows
-        monkeypatch.setattr(water, "straight_check", array_path)
+        monkeypatch.setattr(water_compute, "straight_check", array_path)
         ref = water.compute(conn, rules).rows
         monkeypatch.undo()
         for c in ("source_id", "distance_basis", "failed_mask", "horizontal_ok_code", "vertical_ok_code",
@@ -107,7 +107,7 @@ def test_binary_line_copy_equals_wkb_parsing(conn):
         roads.append({"id": f"r{k:03d}é", "surface": surface, "all_season": [None, True, False][k % 3],
                       "xy": [tuple(p) for p in xy]})
     sc.load(conn, roads=roads)
-    sql = (SQL / "road_lines.sql").read_text()
+    sql = SQL("road_lines")
     with conn.cursor() as cur:
         ids, hard, alls, lines = read_lines(cur, sql)
         cur.execute(sql)
@@ -158,3 +158,17 @@ def test_compiled_route_searches_equal_scipy_rows():
             np.testing.assert_allclose(g[ok], r[ok], rtol=1e-12, atol=0)
         assert np.isinf(ref[0]).sum() > (100 if limit < 1000 else 5) and np.isfinite(ref[0]).sum() > 1000
         assert np.isnan(ref[1]).sum() > 10  # routes across a void: time unknown
+
+
+def test_compiled_kernels_are_cached_under_every_module_they_read():
+    """numba stamps a cached kernel with its own file; the room's stamp covers the modules kernels inline or read
+    constants from (Tobler's speed, the leg walk, the water rule and its judging, the codes), and no others."""
+    from numba.core import caching
+    from geo.checks import jit, straight, water_judge
+    mods = set(jit.compiled_modules())
+    assert {"tobler", "fused", "codes", "water_rule", "water_judge", "straight", "routes", "linecopy"} <= mods
+    assert not mods & {"explain", "roads", "bench", "water", "water_compute", "water_write", "water_recompute"}
+    for kernel in (straight.water_kernel, water_judge._judge_arrays):
+        locator = kernel._cache._impl.locator
+        assert isinstance(locator, jit.RoomCacheLocator) and locator.get_source_stamp() == jit.room_stamp()
+    assert caching.CacheImpl._locator_classes[0] is jit.RoomCacheLocator

@@ -9,9 +9,9 @@ import sys
 import pytest
 
 from geo import db
-from geo.checks import explain, water
+from geo.checks import explain, water, water_write
 from geo.checks.rules import load_rules
-from geo.checks.tobler import tobler_speed_m_per_min
+from geo.checks.tobler import speed_m_per_min
 
 import checks_scenario as sc
 
@@ -36,7 +36,7 @@ def run(conn, name=None, **sets):
 
 def flat_trip(d, f=0.8):
     """Round trip in minutes on flat ground: out at Tobler's flat speed, back at f times it."""
-    v = tobler_speed_m_per_min(0.0)
+    v = speed_m_per_min(0.0)
     return d / v + d / (v * f)
 
 
@@ -65,7 +65,7 @@ def test_climbs_of_79_and_81_m(conn):
     assert a.vertical_m == pytest.approx(79.0, abs=0.01) and b.vertical_m == pytest.approx(81.0, abs=0.01)
     # Out uphill empty, back downhill loaded: Tobler over the plane, exactly.
     s = 79 / 300
-    expected = 300 / tobler_speed_m_per_min(s) + 300 / (0.8 * tobler_speed_m_per_min(-s))
+    expected = 300 / speed_m_per_min(s) + 300 / (0.8 * speed_m_per_min(-s))
     assert a.round_trip_min == pytest.approx(expected, rel=1e-4)
     assert (a.vertical_ok, a.compliant, a.failed_clauses) == (True, True, [])
     assert (b.vertical_ok, b.time_ok, b.compliant, b.failed_clauses) == (False, True, False, ["vertical"])
@@ -285,7 +285,7 @@ def test_pruned_straight_check_equals_the_exhaustive_one(conn, monkeypatch):
     # A whole-table write with the indexes dropped and rebuilt stores the same rows as one without.
     indexes = "SELECT indexdef FROM pg_indexes WHERE tablename = 'water_results' ORDER BY 1"
     before = db.query_df(conn, indexes).indexdef.tolist()
-    monkeypatch.setattr(water, "REBUILD_INDEXES_MIN_ROWS", 0)  # and with the indexes dropped and rebuilt
+    monkeypatch.setattr(water_write, "REBUILD_INDEXES_MIN_ROWS", 0)  # and with the indexes dropped and rebuilt
     with conn.cursor() as cur:
         cur.execute("DELETE FROM water_results WHERE rule_set LIKE 'longxian%%'")
     conn.commit()

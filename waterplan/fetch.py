@@ -1,12 +1,12 @@
 """Walking fetch between subjects and any points (drop points, failed sources, candidate sites) measured and judged
-by the water check's own functions: geo.checks.water candidate_pairs, fetch_metrics on the path network, judge."""
+by the water check's own functions and rule: geo.checks.water candidate_pairs, network_context, could_pass,
+fetch_metrics, judge."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 import numpy as np
 
-from geo.checks import network as netmod
 from geo.checks import water
 from geo.checks.rules import RuleSet
 
@@ -39,24 +39,12 @@ def fetch(conn, hxy: np.ndarray, pxy: np.ndarray, rules: RuleSet, terrain, *, pi
     guarantee = np.full(len(pp.xy), np.nan) if guarantee is None else np.asarray(guarantee, float)
     i, j, nearest = water.candidate_pairs(hp.xy, pp.xy, R, [(np.nonzero(piped)[0], rules.piped_reach_m)])
     step = terrain.step(rules.profile_step_m)  # as the check samples profiles: never finer than the DEM cell
-    ctx = None
-    if rules.distance_basis != "straight" and len(i):
-        allxy = np.vstack([hp.xy, pp.xy])
-        pad = rules.network_search_m
-        ids, lines = netmod.load_roads(conn, bbox=(*(allxy.min(axis=0) - pad), *(allxy.max(axis=0) + pad)))
-        net = netmod.build_network(ids, lines, terrain, step)
-        if net is not None:
-            ctx = water.NetworkContext.of(net, hp, pp, terrain, rules.network_snap_m, step)
+    ctx = water.network_context(conn, rules, hp, pp, terrain, whole=False)
     straight = np.hypot(*(hp.xy[i] - pp.xy[j]).T) if len(i) else np.zeros(0)
-    pip = piped[j] & (straight <= rules.piped_reach_m)
-    if rules.water_combine == "all":
-        need = (straight <= rules.max_horizontal_m) & ~(np.abs(hp.z[i] - pp.z[j]) > rules.max_vertical_m)
-        if rules.piped_counts_as_compliant:
-            need |= pip
-    else:
-        need = (straight <= R) | pip
-    # Pairs that cannot pass (too far in a straight line, or too steep, whatever the route) are measured in a
-    # straight line only, without times: enough to say why they fail, and the network is searched for the rest.
+    pip = water.is_piped(piped[j], straight, rules)
+    need = water.could_pass(straight, np.abs(hp.z[i] - pp.z[j]), pip, guarantee[j], rules)
+    # Pairs that cannot pass whatever the route (too far in a straight line, too steep, a short supply) are measured
+    # in a straight line only, without times: enough to say why they fail, and the network is searched for the rest.
     kw = dict(loaded_speed_factor=rules.loaded_speed_factor, step_m=step,
               search_m=rules.network_search_m)
     k, r = np.nonzero(need | nearest)[0], np.nonzero(~(need | nearest))[0]

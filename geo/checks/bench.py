@@ -2,7 +2,6 @@
 naive PostGIS nearest join and an in-memory k-d tree floor, printed and returned as a dict (JSON-ready)."""
 from __future__ import annotations
 
-import io
 import os
 import statistics
 import time
@@ -37,15 +36,8 @@ def _ewkb(geoms, srid: int) -> np.ndarray:
     return shapely.to_wkb(shapely.set_srid(geoms, srid), hex=True, include_srid=True)
 
 
-def _copy(cur, table: str, df: pd.DataFrame) -> None:
-    buf = io.StringIO()
-    df.to_csv(buf, sep="\t", header=False, index=False, na_rep="\\N")
-    buf.seek(0)
-    cur.copy_expert(f"COPY {table} ({', '.join(df.columns)}) FROM STDIN", buf)
-
-
 def _both(xy: np.ndarray, to_ll: Transformer, lines: bool = False):
-    """geom (EPSG:4490) and geom_m (metric) hex EWKB of points, or of 2-point lines given as (n, 2, 2)."""
+    """geom (stored frame, CGCS2000) and geom_m (metric) hex EWKB of points, or of 2-point lines given as (n, 2, 2)."""
     if lines:
         m = shapely.linestrings(xy)
         lon, lat = to_ll.transform(xy[..., 0], xy[..., 1])
@@ -54,7 +46,7 @@ def _both(xy: np.ndarray, to_ll: Transformer, lines: bool = False):
         m = shapely.points(xy)
         lon, lat = to_ll.transform(xy[:, 0], xy[:, 1])
         g = shapely.points(lon, lat)
-    return _ewkb(g, 4490), _ewkb(m, SRID)
+    return _ewkb(g, db.STORAGE_SRID), _ewkb(m, SRID)
 
 
 def generate(cur, size: str, seed: int) -> dict:
@@ -62,7 +54,7 @@ def generate(cur, size: str, seed: int) -> dict:
     p = SIZES[size]
     rng = np.random.default_rng(seed)
     W, H = p["width_km"] * 1000.0, p["height_km"] * 1000.0
-    to_ll = Transformer.from_crs(SRID, 4490, always_xy=True)
+    to_ll = Transformer.from_crs(SRID, db.STORAGE_SRID, always_xy=True)
     cur.execute("INSERT INTO meta (key, value) VALUES ('metric_srid', %s)", (str(SRID),))
     # Townships on a grid, each with its seat; natural villages scattered, coded to the township they fall in.
     nt = p["townships"]
@@ -80,16 +72,18 @@ def generate(cur, size: str, seed: int) -> dict:
     members = rng.integers(1, 7, nh)
     people = np.bincount(owner, weights=members, minlength=len(nv_xy)).astype(int)
     g, gm = _both(nv_xy, to_ll)
-    _copy(cur, "natural_villages", pd.DataFrame({"id": nv_ids, "name": nv_ids, "village_code": vcode,
-                                                 "households": counts, "population": people, "geom": g, "geom_m": gm}))
+    db.copy_frame(cur, "natural_villages", pd.DataFrame({"id": nv_ids, "name": nv_ids, "village_code": vcode,
+                                                         "households": counts, "population": people, "geom": g,
+                                                         "geom_m": gm}))
     g, gm = _both(hh_xy, to_ll)
-    _copy(cur, "households", pd.DataFrame({"id": [f"H{k:07d}" for k in range(nh)], "natural_village_id": nv_ids[owner],
-                                           "members": members, "geom": g, "geom_m": gm}))
+    db.copy_frame(cur, "households", pd.DataFrame({"id": [f"H{k:07d}" for k in range(nh)],
+                                                   "natural_village_id": nv_ids[owner], "members": members,
+                                                   "geom": g, "geom_m": gm}))
     # Seats: the natural village nearest each township's centre.
     cx = (np.arange(nt) % gx + 0.5) * W / gx; cy = (np.arange(nt) // gx + 0.5) * H / gy
     _, seat_nv = cKDTree(nv_xy).query(np.column_stack([cx, cy]))
     g, gm = _both(nv_xy[seat_nv], to_ll)
-    _copy(cur, "seats", pd.DataFrame({"code": tcode, "level": "township", "geom": g, "geom_m": gm}))
+    db.copy_frame(cur, "seats", pd.DataFrame({"code": tcode, "level": "township", "geom": g, "geom_m": gm}))
     # Sources: most near villages, some anywhere; statuses and piped schemes in plausible shares.
     ns = p["sources"]
     near = int(ns * 0.6)
@@ -98,7 +92,7 @@ def generate(cur, size: str, seed: int) -> dict:
     status = rng.choice(["working", "seasonal", "failed", "contaminated"], ns, p=[0.85, 0.07, 0.05, 0.03])
     piped = rng.random(ns) < 0.05
     g, gm = _both(s_xy, to_ll)
-    _copy(cur, "water_sources", pd.DataFrame({
+    db.copy_frame(cur, "water_sources", pd.DataFrame({
         "id": [f"S{k:06d}" for k in range(ns)], "status": status, "piped_to_home": np.where(piped, "t", "f"),
         "kind": np.where(piped, "centralised", "spring"), "geom": g, "geom_m": gm}))
     # Roads: each village linked to its 3 nearest, each link cut into 2-point edges; surface by link.
@@ -113,8 +107,8 @@ def generate(cur, size: str, seed: int) -> dict:
     segs = np.stack([pts[:, :-1, :], pts[:, 1:, :]], axis=2).reshape(-1, 2, 2)
     surf = rng.choice(["cement", "asphalt", "gravel", "earth", "path"], len(links), p=[0.35, 0.15, 0.25, 0.15, 0.10])
     g, gm = _both(segs, to_ll, lines=True)
-    _copy(cur, "roads", pd.DataFrame({"id": [f"R{k:07d}" for k in range(len(segs))], "surface": np.repeat(surf, per),
-                                      "geom": g, "geom_m": gm}))
+    db.copy_frame(cur, "roads", pd.DataFrame({"id": [f"R{k:07d}" for k in range(len(segs))],
+                                              "surface": np.repeat(surf, per), "geom": g, "geom_m": gm}))
     # DEM: rolling mountains with a few voids, in the metric frame.
     cell = p["cell"]
     w, h = int((W + 2000) / cell), int((H + 2000) / cell)
@@ -132,7 +126,7 @@ def generate(cur, size: str, seed: int) -> dict:
     # Shift everything generated at the local origin to the frame's coordinates.
     for table in ("natural_villages", "households", "seats", "water_sources", "roads"):
         cur.execute(f"""UPDATE {table} SET geom_m = ST_Translate(geom_m, %s, %s)""", (X0, Y0))
-        cur.execute(f"""UPDATE {table} SET geom = ST_Transform(geom_m, 4490)""")
+        cur.execute(f"""UPDATE {table} SET geom = ST_Transform(geom_m, %s)""", (db.STORAGE_SRID,))
     terrain.store_dem(cur, tif, f"synthetic {size}")
     working = np.isin(status, ["working", "seasonal"])
     return {"hh_xy": hh_xy + (X0, Y0), "src_xy": s_xy[working] + (X0, Y0), "source_ids": np.arange(ns)[working],

@@ -6,23 +6,28 @@ import math
 
 import numpy as np
 import pandas as pd
-from pyproj import Transformer
 
+from .. import db
 from . import network as netmod
 from . import roads as roadsmod
-from . import water as watermod
-from .rules import RuleSet, load_rules
-from .tobler import Terrain
+from . import water_rule
+from .rules import RuleSet, load_rules, parse_label, result_label
+from .walking import Terrain
+from .water_compute import compute
+from .water_read import terrain_for, uses_households
+
+SQL = db.SqlFiles(__file__)
 
 
-def _num(v, nd: int = 2):
+def _num(v, nd: int | None = 2):
+    """A figure for JSON: rounded to `nd` digits (None: as it is), None where unknown."""
     if v is None:
         return None
     try:
         f = float(v)
     except (TypeError, ValueError):
         return None
-    return None if math.isnan(f) or math.isinf(f) else round(f, nd)
+    return None if math.isnan(f) or math.isinf(f) else f if nd is None else round(f, nd)
 
 
 def _rules(conn, rule_set: str | RuleSet | None) -> RuleSet:
@@ -30,7 +35,7 @@ def _rules(conn, rule_set: str | RuleSet | None) -> RuleSet:
         return rule_set
     if rule_set is None:
         return load_rules(conn)
-    name, overrides = watermod.parse_label(rule_set)
+    name, overrides = parse_label(rule_set)
     return load_rules(conn, name, overrides)
 
 
@@ -47,10 +52,11 @@ def _profile(terrain: Terrain, xy: np.ndarray, step_m: float) -> list[tuple[floa
 
 
 def _lonlat(conn, xy: np.ndarray) -> list[list[float]]:
-    srid = watermod._metric_srid(conn)
+    """Metric points as [lon, lat] in the stored frame (CGCS2000)."""
+    srid = db.metric_srid(conn)
     if srid is None or len(xy) == 0:
         return []
-    lon, lat = Transformer.from_crs(srid, 4490, always_xy=True).transform(xy[:, 0], xy[:, 1])
+    lon, lat = db.metric_to_storage(srid, xy[:, 0], xy[:, 1])
     return [[round(float(a), 7), round(float(b), 7)] for a, b in zip(lon, lat)]
 
 
@@ -90,48 +96,41 @@ def explain_water(conn, household_or_nv_id: str, rule_set=None) -> dict:
     explanation is that of its first non-compliant household (else its first household), under 'household'.
     Raises LookupError when the id is neither a household nor a natural village."""
     rules = _rules(conn, rule_set)
-    use_h = watermod.uses_households(conn)
-    with conn.cursor() as cur:
-        cur.execute("SELECT EXISTS (SELECT 1 FROM households WHERE id = %s)", (household_or_nv_id,))
-        is_h = cur.fetchone()[0]
-        cur.execute("SELECT EXISTS (SELECT 1 FROM natural_villages WHERE id = %s)", (household_or_nv_id,))
-        is_nv = cur.fetchone()[0]
-        if not is_h and not is_nv:
-            raise LookupError(f"no household or natural village {household_or_nv_id!r}")
-        if not is_h and use_h:
-            cur.execute("SELECT id FROM households WHERE natural_village_id = %s ORDER BY id", (household_or_nv_id,))
-            hids = [r[0] for r in cur.fetchall()]
-            run = watermod.compute(conn, rules, hids, households=True) if hids else None
-            counts = {"compliant": 0, "non_compliant": 0, "unknown": 0}
-            first = None
-            if run is not None:
-                c = run.rows.compliant
-                counts = {"compliant": int((c == True).sum()), "non_compliant": int((c == False).sum()),  # noqa: E712
-                          "unknown": int(c.isna().sum())}
-                bad = run.rows[run.rows.compliant != True]  # noqa: E712
-                first = (bad if len(bad) else run.rows).subject_id.iloc[0]
-            return {"subject": "natural_village", "subject_id": household_or_nv_id,
-                    "natural_village_id": household_or_nv_id, "rule_set": watermod.result_label(rules),
-                    "rule_version": rules.version, "households": counts,
-                    "household": explain_water(conn, first, rules) if first else None}
-    run = watermod.compute(conn, rules, [household_or_nv_id], households=is_h)
+    use_h = uses_households(conn)
+    (is_h, is_nv), = db.query_rows(conn, SQL("explain_subject"), {"id": household_or_nv_id})
+    if not is_h and not is_nv:
+        raise LookupError(f"no household or natural village {household_or_nv_id!r}")
+    if not is_h and use_h:
+        hids = [r[0] for r in db.query_rows(conn, SQL("explain_village_households"), {"id": household_or_nv_id})]
+        run = compute(conn, rules, hids, households=True) if hids else None
+        counts = {"compliant": 0, "non_compliant": 0, "unknown": 0}
+        first = None
+        if run is not None:
+            c = run.rows.compliant
+            counts = {"compliant": int((c == True).sum()), "non_compliant": int((c == False).sum()),  # noqa: E712
+                      "unknown": int(c.isna().sum())}
+            bad = run.rows[run.rows.compliant != True]  # noqa: E712
+            first = (bad if len(bad) else run.rows).subject_id.iloc[0]
+        return {"subject": "natural_village", "subject_id": household_or_nv_id,
+                "natural_village_id": household_or_nv_id, "rule_set": result_label(rules),
+                "rule_version": rules.version, "households": counts,
+                "household": explain_water(conn, first, rules) if first else None}
+    run = compute(conn, rules, [household_or_nv_id], households=is_h)
     r = run.rows.iloc[0]
-    terrain = watermod.terrain_for(conn)
+    terrain = terrain_for(conn)
     src = None
     if pd.notna(r.source_id):  # a str column: NaN where no source counts
-        with conn.cursor() as cur:
-            cur.execute("SELECT id, name, kind, status, piped_to_home, guarantee_rate, ST_X(geom_m), ST_Y(geom_m) "
-                        "FROM water_sources WHERE id = %s", (r.source_id,))
-            sid, name, kind, status, piped, rate, sx, sy = cur.fetchone()
+        (sid, name, kind, status, piped, rate, sx, sy), = db.query_rows(conn, SQL("explain_source"),
+                                                                       {"id": r.source_id})
         src = {"id": sid, "name": name, "kind": kind, "status": status, "piped_to_home": bool(piped),
                "guarantee_rate": None if rate is None else float(rate)}
         route = _water_route(conn, rules, terrain, np.array([r.x, r.y]), np.array([sx, sy]), r.distance_basis)
     else:
         route = np.array([[r.x, r.y]])
-    clauses = water_clauses(rules, r, src)
+    clauses = water_clauses(rules, r)
     return {
         "subject": r.subject, "subject_id": r.subject_id, "natural_village_id": r.natural_village_id,
-        "rule_set": watermod.result_label(rules), "rule_version": rules.version,
+        "rule_set": result_label(rules), "rule_version": rules.version,
         "water_combine": rules.water_combine, "people": None if r.people is None else int(r.people),
         "candidates": int(r.candidates), "source": src, "distance_basis": r.distance_basis,
         "straight_m": _num(r.straight_m, 1), "horizontal_m": _num(r.horizontal_m, 1),
@@ -163,20 +162,13 @@ def explain_road(conn, natural_village_id: str, rule_set=None) -> dict:
     r = rows.iloc[0]
     road = nearest = None
     route = np.array([[r.x, r.y]])
-    with conn.cursor() as cur:
-        if r.road_id is not None:
-            cur.execute("""SELECT id, name, surface, class, ST_X(p), ST_Y(p) FROM roads,
-                           LATERAL ST_ClosestPoint(geom_m, ST_SetSRID(ST_MakePoint(%s, %s), ST_SRID(geom_m))) p
-                           WHERE id = %s""", (float(r.x), float(r.y), r.road_id))
-            rid, name, surface, cls, px, py = cur.fetchone()
-            road = {"id": rid, "name": name, "surface": surface, "class": cls}
-            route = np.array([[r.x, r.y], [px, py]])
-        cur.execute("""SELECT id, surface, ST_Distance(geom_m, ST_SetSRID(ST_MakePoint(%s, %s), ST_SRID(geom_m)))
-                       FROM roads ORDER BY geom_m <-> ST_SetSRID(ST_MakePoint(%s, %s), ST_SRID(geom_m)) LIMIT 1""",
-                    (float(r.x), float(r.y), float(r.x), float(r.y)))
-        row = cur.fetchone()
-        if row:
-            nearest = {"id": row[0], "surface": row[1], "distance_m": _num(row[2], 1)}
+    at = {"x": float(r.x), "y": float(r.y)}
+    if r.road_id is not None:
+        (rid, name, surface, cls, px, py), = db.query_rows(conn, SQL("explain_road"), {**at, "id": r.road_id})
+        road = {"id": rid, "name": name, "surface": surface, "class": cls}
+        route = np.array([[r.x, r.y], [px, py]])
+    for rid, surface, distance in db.query_rows(conn, SQL("explain_nearest_road"), at):
+        nearest = {"id": rid, "surface": surface, "distance_m": _num(distance, 1)}
     has, req = bool(r.has_hardened_road), bool(r.required)
     conn_ok = r.connected_to_seat
     clauses = [
@@ -191,9 +183,9 @@ def explain_road(conn, natural_village_id: str, rule_set=None) -> dict:
     ]
     # road_access fails only where a road is required (the gap); the others wherever they do not hold.
     failed = (["road_access"] if r.gap else []) + [c["clause"] for c in clauses[2:] if c["ok"] is False]
-    terrain = watermod.terrain_for(conn)
+    terrain = terrain_for(conn)
     return {
-        "natural_village_id": natural_village_id, "rule_set": watermod.result_label(rules),
+        "natural_village_id": natural_village_id, "rule_set": result_label(rules),
         "rule_version": rules.version, "households": int(r.households), "population": int(r.population),
         "road": road, "road_distance_m": _num(r.road_distance_m, 1), "nearest_road": nearest,
         "has_hardened_road": has, "required": req, "gap": bool(r.gap), "seat_code": r.seat_code,
@@ -204,27 +196,18 @@ def explain_road(conn, natural_village_id: str, rule_set=None) -> dict:
     }
 
 
-def water_clauses(rules: RuleSet, r, src: dict | None) -> list[dict]:
-    """The clauses of the rule set, in its order, each against its threshold: under `all` horizontal, vertical, time
-    and the supply guarantee (judged only where the source's rate is recorded), then piped where a piped scheme
-    counts as compliant on its own; under `piped_or_time` piped, then time."""
-    def piped():
-        return {"clause": "piped", "value": None if r.piped is None else bool(r.piped), "threshold": True,
-                "unit": None, "ok": r.piped}
-
-    time_ = {"clause": "time", "value": _num(r.round_trip_min, 2), "threshold": rules.max_round_trip_min,
-             "unit": "min", "ok": r.time_ok}
-    if rules.water_combine != "all":
-        return [piped(), time_]
-    rate = (src or {}).get("guarantee_rate")
-    out = [{"clause": "horizontal", "value": _num(r.horizontal_m, 1), "threshold": rules.max_horizontal_m,
-            "unit": "m", "ok": r.horizontal_ok},
-           {"clause": "vertical", "value": _num(r.vertical_m, 1), "threshold": rules.max_vertical_m, "unit": "m",
-            "ok": r.vertical_ok},
-           time_,
-           {"clause": "guarantee", "value": rate, "threshold": rules.min_guarantee_rate, "unit": None,
-            "ok": None if src is None else (rate is None or rate >= rules.min_guarantee_rate)}]
-    return out + ([piped()] if rules.piped_counts_as_compliant else [])
+def water_clauses(rules: RuleSet, r) -> list[dict]:
+    """The rule set's clauses in its order (water_rule.shown), each with its figure, threshold and three-valued
+    verdict for the source named in the check's row `r`: under `all` horizontal, vertical, time and the supply
+    guarantee (judged only where the source's rate is recorded), then piped where a piped scheme counts as compliant
+    on its own; under `piped_or_time` piped, then time."""
+    out = []
+    for c in water_rule.shown(rules):
+        ok = r[c.column]
+        value = ok if c.test == "holds" else _num(r[c.figure], c.digits)
+        out.append({"clause": c.name, "value": value, "threshold": water_rule.threshold(c, rules), "unit": c.unit,
+                    "ok": ok})
+    return out
 
 
 def water_text(d: dict) -> str:
@@ -244,9 +227,10 @@ def water_text(d: dict) -> str:
              f"时间 time: 去 out {d['time_out_min']} min 空手 empty + 回 back {d['time_back_min']} min 负重 loaded "
              f"(×{d['loaded_speed_factor']}) = {d['round_trip_min']} min"]
     mark = {True: "✓", False: "✗", None: "?"}
+    sign = {"<=": "≤", "<": "<", ">=": "≥", ">": ">"}
     for c in d["clauses"]:
-        thr = (f" ≤ {c['threshold']} {c['unit']}" if c["unit"] else
-               f" ≥ {c['threshold']}" if c["clause"] == "guarantee" else "")
+        test = water_rule.clause(c["clause"]).test
+        thr = f" {sign[test]} {c['threshold']}{' ' + c['unit'] if c['unit'] else ''}" if test in sign else ""
         lines.append(f"  {mark[c['ok']]} {c['clause']}: {c['value']}{thr}")
     verdict = {True: "达标 compliant", False: "不达标 non-compliant", None: "未知 unknown"}[d["compliant"]]
     lines.append(f"结论 verdict: {verdict}" + (f"; 未通过 failed: {', '.join(d['failed_clauses'])}"

@@ -1,6 +1,6 @@
 """Compiled (numba) kernels for walking times: DEM profile sampling and Tobler's function fused in one pass per leg.
 
-It does exactly what tobler.leg_times_numpy does with numpy (the same bilinear sampling as terrain.Dem.sample_xy,
+It does exactly what walking.leg_times_numpy does with numpy (the same bilinear sampling as terrain.Dem.sample_xy,
 the same per-step arithmetic, NaN anywhere on a leg making its time NaN) without materialising every sample of
 every leg; the sums and exp() may differ from numpy's by rounding in the last bits (tested equal to 1e-9)."""
 from __future__ import annotations
@@ -8,7 +8,9 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import njit, prange
+
+from . import tobler
+from .jit import njit, prange
 
 
 def kernel_array(a, dtype) -> np.ndarray:
@@ -45,9 +47,7 @@ def _sample(x, y, e, ia, ib, ic, id_, ie, if_):
     return z
 
 
-@njit(cache=True, inline="always")
-def _speed(slope):
-    return 6.0 * math.exp(-3.5 * abs(slope + 0.05)) * 1000.0 / 60.0
+_speed = njit(cache=True, inline="always")(tobler.speed_m_per_min)  # Tobler's function as written there
 
 
 @njit(cache=True, inline="always")
@@ -74,7 +74,7 @@ def _leg(ax, ay, bx, by, L, step, za, zb, has_za, has_zb, e, ia, ib, ic, id_, ie
 
 @njit(cache=True, parallel=True)
 def leg_times_kernel(ad, bd, length, step, za, zb, has_za, has_zb, e, inv):
-    """Unloaded minutes a→b and b→a of each straight leg (see tobler.leg_times)."""
+    """Unloaded minutes a→b and b→a of each straight leg (see walking.leg_times)."""
     n = length.shape[0]
     t_ab = np.zeros(n)
     t_ba = np.zeros(n)

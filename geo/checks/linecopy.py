@@ -2,11 +2,11 @@
 ids, flags and one coordinate array, without hex text, CSV parsing or one GEOS object per WKB."""
 from __future__ import annotations
 
-import io
-
 import numpy as np
 import shapely
-from numba import njit
+
+from .. import db
+from .jit import njit
 
 _HEADER = b"PGCOPY\n\xff\r\n\x00"
 
@@ -69,9 +69,7 @@ def _scan(b, start):
 def read_lines(cur, query: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
     """Run `query` (selecting id text, flag, flag, ST_AsBinary(line, 'NDR')) through a binary COPY. Returns ids
     (object), flag1, flag2 (bool) and the LineStrings, or None where a row is not of that shape (a NULL, say)."""
-    buf = io.BytesIO()
-    cur.copy_expert(f"COPY ({query}) TO STDOUT (FORMAT binary)", buf)
-    b = np.frombuffer(buf.getbuffer(), dtype=np.uint8)
+    b = np.frombuffer(db.copy_out_binary(cur, query), dtype=np.uint8)
     if bytes(b[:11]) != _HEADER:
         return None
     ext = int.from_bytes(bytes(b[15:19]), "big")

@@ -2,20 +2,18 @@
 and network distance and walking times between many pairs of attached points (scipy.sparse.csgraph)."""
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
-import pandas as pd
 import shapely
 from scipy.sparse import coo_matrix, csr_matrix
 from scipy.sparse.csgraph import connected_components, dijkstra
 
+from .. import db
 from .fused import kernel_array
-from .tobler import Terrain, leg_times
+from .walking import Terrain, leg_times
 
-SQL = Path(__file__).resolve().parent / "sql"
+SQL = db.SqlFiles(__file__)
 NODE_SNAP_M = 0.5  # vertices closer than this are one node
 
 
@@ -44,19 +42,14 @@ class Network:
 def load_roads(conn, *, hardened_only: bool = False, all_season_only: bool = False,
                bbox: tuple[float, float, float, float] | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Road ids and metric LineStrings, optionally only hardened or all-season ones, optionally in a metric bbox."""
-    sql = (SQL / "roads_metric.sql").read_text()
+    srid = db.metric_srid(conn)
     with conn.cursor() as cur:
-        cur.execute("SELECT value::int FROM meta WHERE key = 'metric_srid'")
-        row = cur.fetchone()
-        query = cur.mogrify(sql, {"hardened_only": hardened_only, "all_season_only": all_season_only,
-                                  "has_bbox": bbox is not None and row is not None, "srid": row[0] if row else 0,
-                                  **dict(zip(("x0", "y0", "x1", "y1"), (float(v) for v in (bbox or (0, 0, 0, 0)))))})
         # COPY with hex WKB and one vectorised parse: several times faster than fetchall() of bytea rows.
-        buf = io.StringIO()
-        cur.copy_expert(f"COPY (SELECT q.id, encode(q.wkb, 'hex') FROM ({query.decode()}) AS q(id, wkb)) "
-                        "TO STDOUT WITH (FORMAT csv)", buf)
-    buf.seek(0)
-    df = pd.read_csv(buf, header=None, names=["id", "wkb"], dtype=str, keep_default_na=False)
+        df = db.copy_out_frame(cur, SQL("roads_metric"), {
+            "hardened_only": hardened_only, "all_season_only": all_season_only,
+            "has_bbox": bbox is not None and srid is not None, "srid": srid or 0,
+            **dict(zip(("x0", "y0", "x1", "y1"), (float(v) for v in (bbox or (0, 0, 0, 0)))))},
+            {"id": str, "wkb": str})
     ids = df.id.to_numpy(object)
     geoms = shapely.from_wkb(df.wkb.to_numpy(object)) if len(df) else np.array([], dtype=object)
     return ids, geoms

@@ -3,10 +3,8 @@ must have one, whether the hardened network links it to its township seat (and h
 for the Rural Access Index analogue; results into road_results."""
 from __future__ import annotations
 
-import io
 import time
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -14,13 +12,13 @@ import shapely
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components, dijkstra
 
+from .. import db
 from . import network as netmod
-from .rules import RuleSet
 from .linecopy import read_lines
-from .tobler import Terrain
-from .water import _fetch, result_label
+from .rules import RuleSet, result_label
+from .walking import Terrain
 
-SQL = Path(__file__).resolve().parent / "sql"
+SQL = db.SqlFiles(__file__)
 RESULT_COLUMNS = ["natural_village_id", "households", "road_id", "road_distance_m", "has_hardened_road", "required",
                   "gap", "connected_to_seat", "network_km_to_seat"]
 EXTRA_COLUMNS = ["population", "all_season_road_m", "within_rai"]  # migration 101
@@ -46,17 +44,15 @@ def compute(conn, rules: RuleSet) -> RoadRun:
     """Run the road check without writing anything."""
     tm: dict[str, float] = {}
     t0 = time.perf_counter()
-    nv = _fetch(conn, (SQL / "road_villages.sql").read_text(), {})
-    seats = _fetch(conn, (SQL / "road_seats.sql").read_text(), {})
+    nv = db.query_df(conn, SQL("road_villages"))
+    seats = db.query_df(conn, SQL("road_seats"))
     nohd = Terrain(None, 4326)  # connectivity needs no terrain
-    sql = (SQL / "road_lines.sql").read_text()
     with conn.cursor() as cur:
-        got = read_lines(cur, sql)
-        if got is None:  # a row the binary scan does not read (an empty line, say): the general path
-            cur.execute(sql)
-            rl = pd.DataFrame(cur.fetchall(), columns=["id", "hardened", "all_season", "wkb"])
-            got = (rl.id.to_numpy(object), rl.hardened.to_numpy(bool), rl.all_season.to_numpy(bool),
-                   shapely.from_wkb([bytes(w) for w in rl.wkb]) if len(rl) else np.array([], dtype=object))
+        got = read_lines(cur, SQL("road_lines"))
+    if got is None:  # a row the binary scan does not read (an empty line, say): the general path
+        rl = db.query_df(conn, SQL("road_lines"))
+        got = (rl.id.to_numpy(object), rl.hardened.to_numpy(bool), rl.all_season.to_numpy(bool),
+               shapely.from_wkb([bytes(w) for w in rl.wkb]) if len(rl) else np.array([], dtype=object))
     road_ids, hard, alls, geoms = got
     ids, lines = road_ids[hard], geoms[hard]
     as_lines = geoms[alls]
@@ -143,18 +139,10 @@ def write(conn, run: RoadRun) -> int:
     label = result_label(run.rules)
     with conn.cursor() as cur:
         cur.execute("DELETE FROM road_results WHERE rule_set = %s", (label,))
-        if run.rows.empty:
-            return 0
         df = run.rows[RESULT_COLUMNS + EXTRA_COLUMNS].copy()
         df.insert(0, "rule_version", run.rules.version)
         df.insert(0, "rule_set", label)
-        for c in ("has_hardened_road", "required", "gap", "connected_to_seat", "within_rai"):
-            df[c] = df[c].map({True: "t", False: "f", None: None, np.True_: "t", np.False_: "f"})
-        buf = io.StringIO()
-        df.to_csv(buf, sep="\t", header=False, index=False, na_rep="\\N")
-        buf.seek(0)
-        cur.copy_expert(f"COPY road_results ({', '.join(df.columns)}) FROM STDIN", buf)
-    return len(df)
+        return db.copy_frame(cur, "road_results", df)
 
 
 def check_roads(conn, rules: RuleSet) -> RoadRun:

@@ -7,7 +7,8 @@ of the network, which at a million households and 400,000 road edges was nearly 
 from __future__ import annotations
 
 import numpy as np
-from numba import njit, prange
+
+from .jit import njit, prange
 
 INF = np.inf
 

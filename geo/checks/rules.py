@@ -1,8 +1,11 @@
-"""Rule sets: load a named, versioned rule set from the rule_sets table, apply `--set key=value` overrides, typed."""
+"""Rule sets: load a named, versioned rule set from the rule_sets table, apply `--set key=value` overrides, typed;
+the label results are stored under (the name with its overrides) and back."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
+
+from . import water_rule
 
 CHOICES = {
     "water_combine": ("all", "piped_or_time"),
@@ -54,15 +57,9 @@ class RuleSet:
             raise AttributeError(key) from None
 
     def search_radius_m(self) -> float:
-        """The farthest straight-line distance at which a source could still pass: beyond it every clause that
-        decides compliance fails (ground distance is never shorter than the straight line, and Tobler's best speed
-        of 6 km/h out and loaded_speed_factor × 6 km/h back bounds the time clause)."""
-        from .tobler import MAX_SPEED_M_PER_MIN
-        t = self.max_round_trip_min
-        time_reach = t / (1.0 / MAX_SPEED_M_PER_MIN + 1.0 / (MAX_SPEED_M_PER_MIN * self.loaded_speed_factor))
-        if self.water_combine == "all":
-            return min(self.max_horizontal_m, time_reach)
-        return time_reach
+        """The farthest straight-line distance at which a source that is not piped could still pass
+        (water_rule.search_radius_m)."""
+        return water_rule.search_radius_m(self)
 
 
 def coerce(key: str, value: Any) -> Any:
@@ -123,3 +120,17 @@ def load_rules(conn, name: str | None = None, overrides: dict[str, Any] | None =
     typed = {k: coerce(k, v) for k, v in (overrides or {}).items()}
     values.update(typed)
     return RuleSet(rname, int(version), values, typed)
+
+
+def result_label(rules: RuleSet) -> str:
+    """The rule_set column of results: the name, with any overrides, so a what-if run never poses as the rule set."""
+    if not rules.overrides:
+        return rules.name
+    return rules.name + "?" + "&".join(f"{k}={str(v).lower() if isinstance(v, bool) else v}"
+                                       for k, v in sorted(rules.overrides.items()))
+
+
+def parse_label(label: str) -> tuple[str, dict[str, str]]:
+    """A results label back into the rule set name and its overrides."""
+    name, _, q = label.partition("?")
+    return name, dict(p.split("=", 1) for p in q.split("&") if "=" in p)

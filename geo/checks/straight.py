@@ -1,24 +1,29 @@
 """The water check on the straight basis in one compiled pass per subject: candidate sources from a grid, distance,
 climb, walking time only where it can change the answer, the clauses and the source named, with no pair arrays.
 
-It gives the answers of the array path in water.py (candidate_pairs, fetch_metrics, _times_by_rounds, judge,
-choose), tested equal on random scenarios; that path stays for the network basis and for other planners."""
+It gives the answers of the array path (water_pairs: candidate_pairs, fetch_metrics, _times_by_rounds, judge,
+choose), tested equal on random scenarios; that path stays for the network basis and for the planners. Both judge
+pairs by the same compiled functions (water_judge: known_bits, walk_bits, combine) over the same rule (water_rule)."""
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
 
 import numpy as np
-from numba import njit, prange
 from scipy.spatial import cKDTree
 
-from .codes import CLAUSE_BITS, F, T, U
+from .codes import F, T
 from .fused import _leg, kernel_array as _arr
-from .tobler import MAX_SPEED_M_PER_MIN
+from .jit import njit, prange
+from .rules import RuleSet
+from .tobler import least_round_trip_min_per_m
+from .walking import Terrain
+from .water_arrays import Picked, Points
+from .water_judge import (NO_SOURCE, ROUND_TRIP, CompiledRule, combine, figures, judge_figures, judge_pair, known_bits,
+                          naming_score, naming_scores, no_source_codes, walk_bits)
+from .water_rule import piped_within
 
-# the failed-clause bits as plain globals, which the compiled code takes as constants
-B_H, B_V, B_T, B_G, B_P, B_NONE = (CLAUSE_BITS[k] for k in ("horizontal", "vertical", "time", "guarantee", "piped",
-                                                            "no_source"))
+_piped_within = njit(cache=True, inline="always")(piped_within)
 MAX_GRID_CELLS = 4_000_000
 
 
@@ -85,24 +90,26 @@ def _isort(keys, vals, n):
 
 
 @njit(cache=True, parallel=True)
-def water_kernel(todo, far_nearest, hxy, hd, hz, sxy, sd, sz, s_piped, s_guar,
-                 g1, g2, R, piped_reach, max_h, max_v, max_rt, min_g, combine_all, piped_counts,
-                 step, f, e, inv, pick, straight_o, vert_o, out_o, back_o, codes, mask, ncand, need_far):
+def water_kernel(todo, far_nearest, hxy, hd, hz, sxy, sd, sz, s_piped, s_guar, g1, g2, R, piped_reach, rule,
+                 step, f, lbf, e, inv, pick, straight_o, vert_o, out_o, back_o, codes, mask, ncand, need_far):
     """For subjects `todo`: the named source and its figures (see water.compute). g1: grid of every source (cell
-    about R); g2: grid of piped sources (cell about piped_reach; its order holds source indices). far_nearest[s]:
-    the nearest source anywhere, for subjects with none within R (−1: not known yet, then need_far[s] is set and
-    the subject left for a second call)."""
-    lbf = 1.0 / MAX_SPEED_M_PER_MIN + 1.0 / (MAX_SPEED_M_PER_MIN * f)  # lower bound of round trip per metre
+    about R); g2: grid of piped sources (cell about piped_reach; its order holds source indices). rule: the rule
+    set compiled (water_judge.CompiledRule); lbf: the least round trip per metre. far_nearest[s]: the nearest source
+    anywhere, for subjects with none within R (−1: not known yet, then need_far[s] is set and the subject left for
+    a second call)."""
     x1, y1, c1, nx1, ny1, o1, st1, xy1 = g1
     x2, y2, c2, nx2, ny2, o2, st2, xy2 = g2
     ia, ib, ic, id_, ie, if_ = inv[0], inv[1], inv[2], inv[3], inv[4], inv[5]
+    nc_ = rule[0].shape[0]  # clauses
+    untimed = walk_bits(np.full(5, np.nan), rule)  # the round-trip clauses of a pair whose time is not walked
     B = 512  # subjects per block: scratch arrays are allocated per block, not per subject
     for blk in prange((todo.shape[0] + B - 1) // B):
         cap = 64
         cand = np.empty(cap, np.int64); d = np.empty(cap); v = np.empty(cap); lb = np.empty(cap)
         tout = np.empty(cap); tback = np.empty(cap); ci = np.empty(cap, np.int64); keys = np.empty(cap)
         piped = np.empty(cap, np.bool_); core = np.empty(cap, np.bool_)
-        always = np.empty(cap, np.bool_); rest = np.empty(cap, np.bool_)
+        holds = np.empty(cap, np.int64); fails = np.empty(cap, np.int64)
+        fig = np.empty(5)
         t = blk * B
         while t < min((blk + 1) * B, todo.shape[0]):
             s = todo[t]
@@ -135,27 +142,23 @@ def water_kernel(todo, far_nearest, hxy, hd, hz, sxy, sd, sz, s_piped, s_guar,
                 cand = np.empty(cap, np.int64); d = np.empty(cap); v = np.empty(cap); lb = np.empty(cap)
                 tout = np.empty(cap); tback = np.empty(cap); ci = np.empty(cap, np.int64); keys = np.empty(cap)
                 piped = np.empty(cap, np.bool_); core = np.empty(cap, np.bool_)
-                always = np.empty(cap, np.bool_); rest = np.empty(cap, np.bool_)
+                holds = np.empty(cap, np.int64); fails = np.empty(cap, np.int64)
                 continue
             _isort(cand, cand, n)  # pairs in source order, as candidate_pairs lists them (ties in choose go to the first)
-            # Per pair: the figures and the clauses other than time.
+            # Per pair: the figures known without a route and their clauses (every clause but those of the round
+            # trip), and whether the pair may pass with the least round trip (water_judge.could_pass).
             for q in range(n):
                 tout[q] = np.nan; tback[q] = np.nan
                 j = cand[q]
                 d[q] = math.hypot(px - sxy[j, 0], py - sxy[j, 1])
                 v[q] = abs(hz[s] - sz[j])
                 lb[q] = d[q] * lbf
-                piped[q] = s_piped[j] and d[q] <= piped_reach
-                g_bad = np.isfinite(s_guar[j]) and s_guar[j] < min_g
-                if combine_all:
-                    core[q] = (d[q] <= max_h and not v[q] > max_v) or (piped_counts and piped[q])
-                    always[q] = piped_counts and piped[q]
-                    rest[q] = d[q] <= max_h and v[q] <= max_v and not g_bad
-                else:
-                    core[q] = d[q] <= R or piped[q]
-                    always[q] = piped[q]
-                    rest[q] = True
-            # Times of the core pairs in order of their lower bound, while it can beat the best compliant time.
+                piped[q] = _piped_within(s_piped[j], d[q], piped_reach)
+                figures(fig, d[q], v[q], lb[q], s_guar[j], piped[q])
+                holds[q], fails[q] = known_bits(fig, rule)
+                th, tf = walk_bits(fig, rule)
+                core[q] = combine(holds[q] | th, fails[q] | tf, rule)[0] == T
+            # Times of the pairs that may pass in order of their lower bound, while it can beat the best passing time.
             nc = 0
             for q in range(n):
                 if core[q]:
@@ -173,10 +176,11 @@ def water_kernel(todo, far_nearest, hxy, hd, hz, sxy, sd, sz, s_piped, s_guar,
                             e, ia, ib, ic, id_, ie, if_)
                 tout[q] = a; tback[q] = b / f
                 rt = tout[q] + tback[q]
-                if always[q] or (rest[q] and np.isfinite(rt) and rt <= max_rt):
-                    if np.isnan(rt) or np.isnan(best):
-                        best = np.nan
-                    elif rt < best:
+                # a passing pair of unknown time ranks after every known one (naming_score): it stops no search
+                if rt < best:
+                    fig[ROUND_TRIP] = rt
+                    th, tf = walk_bits(fig, rule)
+                    if combine(holds[q] | th, fails[q] | tf, rule)[0] == T:
                         best = rt
             if not np.isfinite(best):
                 for q in range(n):
@@ -185,72 +189,39 @@ def water_kernel(todo, far_nearest, hxy, hd, hz, sxy, sd, sz, s_piped, s_guar,
                         a, b = _leg(hd[s, 0], hd[s, 1], sd[j, 0], sd[j, 1], d[q], step, hz[s], sz[j], True, True,
                                     e, ia, ib, ic, id_, ie, if_)
                         tout[q] = a; tback[q] = b / f
-            # The clauses of every pair in three-valued codes, and the pair named (water.judge and water.choose).
+            # The pair named by naming_score (as water_pairs.choose does over pair arrays): only a pair that may
+            # pass can pass, so the others rank as the nearest or the rest whatever their clauses.
             best_score = np.inf
             pq = -1
-            ph = pv = pt = pp = pc = U
-            pg = T
             for q in range(n):
-                j = cand[q]
-                h = T if d[q] <= max_h else F
-                vv = U if np.isnan(v[q]) else (T if v[q] <= max_v else F)
                 rt = tout[q] + tback[q]
-                tt = U if not np.isfinite(rt) else (T if rt <= max_rt else F)
-                p = T if piped[q] else F
-                g = F if np.isfinite(s_guar[j]) and s_guar[j] < min_g else T
-                if combine_all:
-                    comp = min(h, vv, tt, g)
-                    if piped_counts:
-                        comp = max(comp, p)
-                else:
-                    comp = max(p, tt)
-                rts = rt if np.isfinite(rt) else 1e10
-                score = (rts if comp == T else (1e11 if cand[q] == near else 2e11)) + d[q] * 1e-9
+                comp = F
+                if core[q]:
+                    fig[ROUND_TRIP] = rt
+                    th, tf = untimed if np.isnan(rt) else walk_bits(fig, rule)
+                    comp = combine(holds[q] | th, fails[q] | tf, rule)[0]
+                score = naming_score(comp, rt, cand[q] == near, d[q])
                 if score < best_score:
                     best_score = score; pq = q
-                    ph, pv, pt, pp, pc, pg = h, vv, tt, p, comp, g
             j = cand[pq]
             pick[s] = j
             straight_o[s] = d[pq]; vert_o[s] = v[pq]; out_o[s] = tout[pq]; back_o[s] = tback[pq]
-            codes[s, 0] = ph; codes[s, 1] = pv; codes[s, 2] = pt; codes[s, 3] = pp; codes[s, 4] = pc
-            m = 0
-            if pc != T:
-                if combine_all:
-                    m = (B_H if ph == F else 0) | (B_V if pv == F else 0) | (B_T if pt == F else 0) \
-                        | (B_G if pg == F else 0)
-                else:
-                    m = (B_P if pp == F else 0) | (B_T if pt == F else 0)
-            mask[s] = m
+            figures(fig, d[pq], v[pq], tout[pq] + tback[pq], s_guar[j], piped[pq])
+            codes[s, nc_], mask[s] = judge_pair(fig, rule, codes[s, :nc_])
             t += 1
 
 
-@dataclass
-class Picked:
-    """Per subject: the named source (row of the sources, −1 where none counts) and its figures and codes."""
-
-    source_row: np.ndarray
-    straight_m: np.ndarray
-    horizontal_m: np.ndarray
-    network: np.ndarray        # bool: horizontal measured along the network
-    vertical_m: np.ndarray
-    out_min: np.ndarray
-    back_min: np.ndarray
-    codes: np.ndarray          # (n, 5) int8: horizontal, vertical, time, piped, compliant
-    failed_mask: np.ndarray    # int16, codes.CLAUSE_BITS
-    candidates: np.ndarray
-
-
-def check(hp, sp, piped_src: np.ndarray, guarantee: np.ndarray, terrain, rules) -> Picked:
-    """The straight-basis water check of subjects hp against sources sp (water.Points)."""
+def check(hp: Points, sp: Points, piped_src: np.ndarray, guarantee: np.ndarray, terrain: Terrain,
+          rules: RuleSet) -> Picked:
+    """The straight-basis water check of subjects hp against sources sp."""
     n = len(hp.xy)
     R = float(rules.search_radius_m())
     reach = float(rules.piped_reach_m)
     pick = np.full(n, -1, np.int64)
     straight = np.full(n, np.nan); vert = np.full(n, np.nan)
     out = np.full(n, np.nan); back = np.full(n, np.nan)
-    codes = np.full((n, 5), U, np.int8)
-    codes[:, 3] = F; codes[:, 4] = F  # no source that counts: nothing to fetch from
-    mask = np.full(n, B_NONE, np.int16)
+    codes = np.tile(no_source_codes(), (n, 1))
+    mask = np.full(n, NO_SOURCE, np.int16)
     ncand = np.zeros(n, np.int64)
     if n == 0 or len(sp.xy) == 0:
         return Picked(pick, straight, straight, np.zeros(n, bool), vert, out, back, codes, mask, ncand)
@@ -270,11 +241,9 @@ def check(hp, sp, piped_src: np.ndarray, guarantee: np.ndarray, terrain, rules) 
     args = (_arr(hp.xy, float), _arr(hp.d, float), _arr(hp.z, float),
             sxy, _arr(sp.d, float), _arr(sp.z, float),
             _arr(piped_src, np.bool_), _arr(guarantee, float),
-            _tup(g1), _tup(g2), R, reach, float(rules.max_horizontal_m), float(rules.max_vertical_m),
-            float(rules.max_round_trip_min), float(rules.min_guarantee_rate), rules.water_combine == "all",
-            bool(rules.piped_counts_as_compliant), float(terrain.step(rules.profile_step_m)),
-            float(rules.loaded_speed_factor), _arr(e, float), inv,
-            pick, straight, vert, out, back, codes, mask, ncand, need_far)
+            _tup(g1), _tup(g2), R, reach, CompiledRule.of(rules).args(), float(terrain.step(rules.profile_step_m)),
+            float(rules.loaded_speed_factor), least_round_trip_min_per_m(rules.loaded_speed_factor),
+            _arr(e, float), inv, pick, straight, vert, out, back, codes, mask, ncand, need_far)
     # Subjects in grid-cell order: neighbours share sources and DEM tiles in the cache (ids follow no geography).
     cells = ((hp.xy[:, 1] - g1.y0) // g1.cell) * (g1.nx + 1.0) + (hp.xy[:, 0] - g1.x0) // g1.cell
     water_kernel(np.argsort(cells, kind="stable"), far, *args)
@@ -290,14 +259,15 @@ def _tup(g: Grid) -> tuple:
             _arr(g.xy, float))
 
 
-
 def warm() -> None:
-    """Load the compiled kernel from numba's cache, or compile it (~15 s, once per install), on two points."""
-    from .rules import SCHEMA, RuleSet
-    from .tobler import Terrain
-    from .water import Points
+    """Load the water check's compiled code from numba's cache, or compile it (~20 s, once per install): this pass
+    on two points, and the judging and naming over pair arrays (water_judge) on one pair."""
+    from .rules import SCHEMA
     terrain = Terrain(None, 4326)
     rules = RuleSet("warm-up", 0, {k: default for k, (_t, default, _lo, _hi) in SCHEMA.items()})
     xy = np.array([[0.0, 0.0], [5000.0, 0.0]])
     check(Points.of(xy, terrain), Points.of(xy[:1] + 10.0, terrain), np.array([True]), np.array([np.nan]),
           terrain, rules)
+    one = np.zeros(1)
+    judge_figures(one, one, one, one, np.zeros(1, bool), rules)
+    naming_scores(np.zeros(1, np.int8), one, np.zeros(1, bool), one)

@@ -1,6 +1,7 @@
--- Roads as metric LineStrings for the network: all, hardened only, or all-season only, optionally in a metric bbox.
+-- Roads as metric LineStrings (hex WKB) for the network: all, hardened only, or all-season only, optionally in a
+-- metric bbox.
 -- An all-season road: marked all_season, or hardened with all_season not recorded.
-SELECT id, ST_AsBinary(geom_m)
+SELECT id, encode(ST_AsBinary(geom_m), 'hex') AS wkb
 FROM roads
 WHERE (NOT %(hardened_only)s OR hardened)
   AND (NOT %(all_season_only)s OR coalesce(all_season, hardened))
