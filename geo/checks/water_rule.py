@@ -33,8 +33,9 @@ CLAUSES = (
     Clause("horizontal", "horizontal_m", "<=", "max_horizontal_m", U, "m", 1, "horizontal_ok", "threshold"),
     Clause("vertical", "vertical_m", "<=", "max_vertical_m", U, "m", 1, "vertical_ok", None),
     Clause("time", "round_trip_min", "<=", "max_round_trip_min", U, "min", 2, "time_ok", "walk"),
-    # The supply guarantee is judged only where the source's rate is recorded.
-    Clause("guarantee", "guarantee_rate", ">=", "min_guarantee_rate", T, None, None, "guarantee_ok", None),
+    # The supply guarantee is judged only where the source's rate is recorded; strictly above the threshold (供水率
+    # > 90 %, Long County 2021 task 27).
+    Clause("guarantee", "guarantee_rate", ">", "min_guarantee_rate", T, None, None, "guarantee_ok", None),
     Clause("piped", "piped", "holds", None, F, None, None, "piped", "piped"),
 )
 
