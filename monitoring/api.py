@@ -85,10 +85,11 @@ def _list(conn, state, village, waiting: bool) -> list[dict]:
     df = cases.listing(conn, state, village)
     if waiting:
         q = cases.queue(conn)
-        q = q[q["ready"]]
-        steps = q.groupby("case_id").apply(
-            lambda g: [{"action": a, "to": s} for a, s in zip(g["action"], g["to_state"])], include_groups=False)
-        df = df[df["case_id"].isin(steps.index)].assign(steps=lambda d: d["case_id"].map(steps))
+        steps: dict[int, list] = {}
+        for r in q[q["ready"]].itertuples():
+            steps.setdefault(int(r.case_id), []).append({"action": r.action, "to": r.to_state})
+        df = df[df["case_id"].isin(list(steps))]
+        df = df.assign(steps=[steps[int(c)] for c in df["case_id"]])
     conn.rollback()
     return _rows(df[[c for c in [*_CASE_FIELDS, "steps"] if c in df.columns]])
 
