@@ -30,6 +30,8 @@ HOUSEHOLDS = {
     "H5": ("NV1B", "general", None, None, None, [], 3),
     "H6": ("NV2", "general", None, None, None, [], 6),
     "H7": ("NV2", "unstable", "risk_eliminated", 150, 100, ["education"], 4),
+    "H8": ("NV1B", "general", None, None, None, [], 2),
+    "H9": ("NV2", "exited", None, None, None, [], 3),
 }
 NATURAL_VILLAGES = {"NV1": (V1, 101.95, 24.05), "NV1B": (V1B, 101.97, 24.07), "NV2": (V2, 102.20, 24.20)}
 # login → (role, scope)
