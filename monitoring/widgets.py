@@ -39,6 +39,15 @@ def case_line(row, lang: str) -> str:
             f"{machine.state_label(row['state'], lang)}")
 
 
+def open_case_link(case_id: int, lang: str) -> None:
+    """A link to the case page, opening this case (in the app's navigation; a plain link when a page runs alone)."""
+    from streamlit.errors import StreamlitPageNotFoundError
+    try:
+        st.page_link("views/monitoring_case.py", label=t("mon.open_case", lang), query_params={"case": case_id})
+    except StreamlitPageNotFoundError:
+        st.markdown(f"[{t('mon.open_case', lang)}](monitoring_case?case={int(case_id)})")
+
+
 def refusal_words(refusal: dict | None, lang: str) -> str:
     return "" if not refusal else Refused(refusal).words(lang)
 

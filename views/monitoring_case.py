@@ -83,6 +83,7 @@ with session.connection() as conn:
                 end_on = c2.date_input(t("mon.m_end_on", lg), value=None)
                 amount = st.text_input(t("mon.m_amount_yuan", lg), max_chars=20)
                 state = st.selectbox(t("mon.m_state", lg), list(measures.STATES),
+                                     index=measures.STATES.index("in_effect"),
                                      format_func=lambda s: label("measure_state", s, lg))
                 note = st.text_input(t("mon.m_note", lg), max_chars=500)
                 if st.form_submit_button(t("mon.add_measure", lg), type="primary"):

@@ -53,7 +53,7 @@ with session.connection() as conn:
                             f"{label('risk_type', list(case['risk_types'] or []), lg)}")
                 widgets.consent_form(conn, case, lg)
                 widgets.step_buttons(conn, case, lg)
-                st.page_link("views/monitoring_case.py", label=t("mon.open_case", lg), query_params={"case": pick})
+                widgets.open_case_link(pick, lg)
         if not waiting.empty:
             st.subheader(t("mon.waiting", lg))
             st.dataframe(waiting.assign(

@@ -107,6 +107,7 @@ CREATE TABLE mon_cases (
     state_since             timestamptz NOT NULL DEFAULT clock_timestamp(),
     proposed_on             date,
     identified_on           date,          -- the county's confirmation (or the imported identification date)
+    identified_on_estimated boolean NOT NULL DEFAULT false,   -- imported without one: counted from the import
     elimination_proposed_on date,
     eliminated_on           date,
     consent_on              date,          -- 承诺授权: the household's signed consent, and who recorded it

@@ -721,7 +721,7 @@ $ddl$);
 
 -- Owner's jobs. The households an import (or the demo) brings with a monitored category become cases when they
 -- have none: identified, or eliminated where their monitor_state says so, with the imported dates as their
--- history (an unknown identification date is the import's day). Rows written with their own ids (the demo's
+-- history (an unknown identification date is the import's day, marked estimated). Rows written with their own ids (the demo's
 -- cases, notices and spot checks) first bring their sequences up to them. Returns how many cases were made.
 SELECT pg_temp.mon_ddl($ddl$
 CREATE FUNCTION @s.mon_import_cases() RETURNS integer
@@ -740,6 +740,7 @@ BEGIN
     WITH src AS (
         SELECT h.id, nv.village_code, h.category, h.risk_types, h.support_contact,
                coalesce(h.identified_on, least(h.risk_eliminated_on, today), today) AS identified_on,
+               h.identified_on IS NULL AS estimated,
                CASE WHEN h.monitor_state = 'risk_eliminated' THEN coalesce(h.risk_eliminated_on, today) END
                    AS eliminated_on
         FROM @s.households h LEFT JOIN @s.natural_villages nv ON nv.id = h.natural_village_id
@@ -748,17 +749,18 @@ BEGIN
         ORDER BY h.id),
     made AS (
         INSERT INTO @s.mon_cases (household_id, village_code, category, risk_types, found_by, state, state_since,
-                                  identified_on, eliminated_on, support_contact, historical)
+                                  identified_on, identified_on_estimated, eliminated_on, support_contact, historical)
         SELECT id, village_code, category, risk_types, 'imported',
                CASE WHEN eliminated_on IS NULL THEN 'identified' ELSE 'eliminated' END,
                coalesce(eliminated_on, identified_on)::timestamp AT TIME ZONE 'Asia/Shanghai',
-               identified_on, eliminated_on, support_contact, true
+               identified_on, estimated, eliminated_on, support_contact, true
         FROM src
-        RETURNING id, identified_on, eliminated_on),
+        RETURNING id, identified_on, identified_on_estimated AS estimated, eliminated_on),
     logged AS (
         INSERT INTO @s.mon_case_log (case_id, at, actor_login, action, from_state, to_state, round, reason)
         SELECT id, identified_on::timestamp AT TIME ZONE 'Asia/Shanghai', job, 'import', NULL, 'identified', 1,
-               'imported: identified on ' || identified_on FROM made
+               CASE WHEN estimated THEN 'imported: identification date unknown, counted from the import'
+                    ELSE 'imported: identified on ' || identified_on END FROM made
         UNION ALL
         SELECT id, eliminated_on::timestamp AT TIME ZONE 'Asia/Shanghai', job, 'import', 'identified',
                'eliminated', 1, 'imported: risk eliminated on ' || eliminated_on

@@ -31,7 +31,8 @@ SELECT c.id AS case_id, c.household_id, c.village_code, c.category, c.risk_types
                  AND (o.resolved_at IS NULL
                       OR (o.resolved_at AT TIME ZONE 'Asia/Shanghai')::date > %(as_of)s::date)) AS objection_open,
        EXISTS (SELECT 1 FROM mon_case_log l
-               WHERE l.case_id = c.id AND l.to_state = 'identified' AND l.action IN ('confirm', 'import')
+               WHERE l.case_id = c.id AND l.to_state = 'identified'
+                 AND (l.action = 'confirm' OR (l.action = 'import' AND NOT c.identified_on_estimated))
                  AND l.at >= %(since)s::date::timestamp AT TIME ZONE 'Asia/Shanghai'
                  AND l.at < (%(as_of)s::date + 1)::timestamp AT TIME ZONE 'Asia/Shanghai') AS identified_in_period,
        EXISTS (SELECT 1 FROM mon_case_log l
