@@ -1348,7 +1348,7 @@ class _Cases:
         if consent:
             row["consent_on"], row["consent_by_login"] = _day(start - 1), who["proposer"]
             self.step(cid, start - 1, 10, "consent", "proposed", "proposed", "village", False, who["proposer"],
-                      "village_monitor", f"consent signed {_day(start - 1)}")
+                      "village_monitor", _day(start - 1))
         if end == "proposed":
             return who
         self.step(cid, start - 3, 15, "assess", "proposed", "village_assessed", "village", True, who["assessor"],
@@ -1364,7 +1364,7 @@ class _Cases:
         frm = "village_assessed" if kind == "identification" else "elimination_confirmed"
         for cid in cids:
             self.notice_cases.append({"notice_id": nid, "case_id": cid})
-            self.step(cid, day, 11, "notice", frm, to, "village", False, who, "village_monitor", f"notice {nid}",
+            self.step(cid, day, 11, "notice", frm, to, "village", False, who, "village_monitor", f"#{nid}",
                       self.cases[cid - 1]["round"])
         return nid
 
@@ -1483,7 +1483,7 @@ def _monitoring(rng, households: pd.DataFrame, hh_village: np.ndarray) -> dict[s
             picked = cid in sampled
             book.step(cid, 22, 10, "draw", "elimination_township_reviewed",
                       "elimination_spot_check" if picked else "elimination_confirmed", "county", True, county,
-                      "county_planner", f"spot check 1, seed {SPOT_SEED}", rnd=2)
+                      "county_planner", f"#1 · {SPOT_SEED}", rnd=2)
             passed = picked and cid not in stay
             if passed:
                 book.step(cid, 18, 15, "spot_check", "elimination_spot_check", "elimination_confirmed", "county",
@@ -1546,7 +1546,7 @@ def _monitoring(rng, households: pd.DataFrame, hh_village: np.ndarray) -> dict[s
                     "resolved_by_login": who["assessor"] if answered else None,
                     "resolved_at": _at(received - 4, 10) if answered else None})
                 book.step(cid, received, 14, "object", "notice", "returned", "village", False, who["assessor"],
-                          "village_monitor", f"objection {len(book.objections)}")
+                          "village_monitor", f"#{len(book.objections)}: {book.objections[-1]['content']}")
     frames = book.frames()
 
     # departments' alerts on households with no case (their signals are raised after the load)

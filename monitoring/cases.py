@@ -57,6 +57,11 @@ def steps(conn, case_id: int) -> pd.DataFrame:
     return db.query_df(conn, SQL("case_steps"), {"case_id": int(case_id)})
 
 
+def my_actions(conn) -> set[str]:
+    """The steps the signed-in person's role takes anywhere in the chains (sql/my_actions.sql)."""
+    return {a for (a,) in db.query_rows(conn, SQL("my_actions"))}
+
+
 def open_signals(conn, village: str | None = None, limit: int = 5_000) -> pd.DataFrame:
     """Open signals in scope for the village's weekly assessment (sql/signals_open.sql)."""
     return db.query_df(conn, SQL("signals_open"), {"village": village, "limit": limit})

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from datetime import date, datetime, timedelta, timezone
 
 import pandas as pd
@@ -89,8 +90,9 @@ def pdf(conn, notice_id: int) -> bytes:
     header = [t("mon_notice.col_no", lang), t("mon_notice.col_name", lang), t("mon_notice.col_group", lang),
               t("mon_notice.col_members", lang), t("mon_notice.col_category", lang),
               t(f"mon_notice.col_reason_{n['kind']}", lang)]
-    body = [[str(i + 1), r.head_name or "", r.nv_name or "", str(r.members or ""), label("category", r.category, lang),
-             _wrap(_reason(r, n["kind"], lang), 24)] for i, r in enumerate(n["rows"].itertuples())]
+    body = [[str(i + 1), _wrap(r.head_name or "", 7), _wrap(r.nv_name or "", 8), str(r.members or ""),
+             label("category", r.category, lang), _wrap(_reason(r, n["kind"], lang), 17)]
+            for i, r in enumerate(n["rows"].itertuples())]
     pages = [body[i:i + ROWS_PER_PAGE] for i in range(0, max(len(body), 1), ROWS_PER_PAGE)]
     buf = io.BytesIO()
     with plt.rc_context({"font.family": [cjk_font(), "DejaVu Sans"], "axes.unicode_minus": False}), \
@@ -102,7 +104,7 @@ def pdf(conn, notice_id: int) -> bytes:
                      fontsize=18, weight="bold")
             fig.text(0.08, 0.885, _wrap(t(f"mon_notice.intro_{n['kind']}", lang, township=n["township_name"] or "",
                                           village=n["village_name"], first=_day(n["posted_on"]),
-                                          last=_day(last_day), days=n["window_days"]), 44),
+                                          last=_day(last_day), days=n["window_days"]), 40),
                      fontsize=11, va="top", linespacing=1.7)
             ax = fig.add_axes([0.08, 0.2, 0.84, 0.56])
             ax.axis("off")
@@ -112,7 +114,10 @@ def pdf(conn, notice_id: int) -> bytes:
                 table.auto_set_font_size(False)
                 table.set_fontsize(10)
                 table.scale(1, 1.9)
-            fig.text(0.08, 0.15, _wrap(t("mon_notice.objections", lang, last=_day(last_day)), 44), fontsize=11,
+                for (row, _), cell in table.get_celld().items():   # a row as tall as its longest cell
+                    lines = max(str(c).count("\n") + 1 for c in (header if row == 0 else rows[row - 1]))
+                    cell.set_height(cell.get_height() * lines)
+            fig.text(0.08, 0.15, _wrap(t("mon_notice.objections", lang, last=_day(last_day)), 40), fontsize=11,
                      va="top", linespacing=1.7)
             fig.text(0.92, 0.075, t("mon_notice.signed", lang, village=n["village_name"]), ha="right", fontsize=12)
             fig.text(0.92, 0.05, _day(n["posted_on"]), ha="right", fontsize=12)
@@ -136,9 +141,20 @@ def _reason(row, kind: str, lang: str) -> str:
     return t("mon_notice.elimination_reason", lang, risks=risks or "—", measures=measures or "—")
 
 
-def _wrap(text: str, width: int) -> str:
-    """Chinese text broken every `width` characters (no spaces to break at)."""
+_TOKENS = re.compile(r"[0-9A-Za-z.,:/#+-]+|.", re.S)
+
+
+def _wrap(text: str, width: float) -> str:
+    """Chinese text broken into lines of about `width` characters (a Latin letter or digit counts a little over half
+    of one), never inside a number or a Latin word: Chinese has no spaces to break at."""
     lines = []
     for para in str(text).split("\n"):
-        lines.extend(para[i:i + width] for i in range(0, max(len(para), 1), width))
+        line, used = "", 0.0
+        for token in _TOKENS.findall(para):
+            w = 0.55 * len(token) if token.isascii() else float(len(token))
+            if line and used + w > width:
+                lines.append(line)
+                line, used = "", 0.0
+            line, used = line + token, used + w
+        lines.append(line)
     return "\n".join(lines)

@@ -130,6 +130,7 @@ def notice_panel(conn, case: dict, lang: str) -> None:
     """The notices that listed this case: window, the printable notice, the photo of it posted (with its flags), the
     objections with what was done, and forms to add a photo, an objection (while the case is on notice) or an
     outcome."""
+    acts = cases.my_actions(conn)
     for n in case["notices"].itertuples():
         window = t("mon.window", lang, first=n.posted_on, closes=n.closes_on, days=n.window_days)
         st.markdown(f"**{label('notice_kind', n.kind, lang)} #{n.id}** · {window} · {plain(n.place or '')}")
@@ -140,7 +141,7 @@ def notice_panel(conn, case: dict, lang: str) -> None:
             flags = "、".join(label("photo_flag", f, lang) for f in p["flags"]) or t("mon.no_flags", lang)
             st.caption(f"📷 {p['sha256'][:12]} · {plain(p['time_local'] or '—')} · {flags}")
         up = st.file_uploader(t("mon.notice_photo", lang), type=["jpg", "jpeg", "heic", "heif"],
-                              key=f"mon_photo_{case['case_id']}_{n.id}")
+                              key=f"mon_photo_{case['case_id']}_{n.id}") if "notice" in acts else None
         if up is not None and st.button(t("mon.upload", lang), key=f"mon_photo_go_{case['case_id']}_{n.id}"):
             try:
                 flags = notices.add_photo(conn, n.id, up.getvalue())
@@ -156,13 +157,14 @@ def notice_panel(conn, case: dict, lang: str) -> None:
             st.warning(f"{t('mon.objection', lang)} #{o['id']} · {o['received_on']} · "
                        f"{label('objection_channel', o['channel'], lang)}：{plain(o['content'])}"
                        + (f"\n\n{t('mon.outcome', lang)}：{plain(o['outcome'])}" if o["outcome"] else ""))
-            if not o["outcome"]:
+            if not o["outcome"] and "object" in acts:
                 with st.form(f"mon_resolve_{o['id']}"):
                     outcome = st.text_area(t("mon.outcome", lang), max_chars=1000)
                     if st.form_submit_button(t("mon.resolve", lang)):
                         if act(notices.resolve, conn, o["id"], outcome, lang=lang, done=t("mon.resolved", lang)):
                             st.rerun()
-        if case["state"] in ("notice", "elimination_notice") and n.id == case["notices"]["id"].iloc[-1]:
+        if case["state"] in ("notice", "elimination_notice") and n.id == case["notices"]["id"].iloc[-1] \
+                and "object" in acts:
             with st.form(f"mon_object_{case['case_id']}_{n.id}"):
                 st.markdown(f"**{t('mon.record_objection', lang)}**")
                 day = machine.today(conn)
@@ -180,7 +182,7 @@ def small_map(conn, case: dict, lang: str) -> None:
     """The household on a small map of its village: boundaries and the monitored households around it."""
     if case["lat"] is None or case["lat"] != case["lat"]:
         return
-    m, _ = mapview.build_map(conn, Filters(village=case["village_code"]), ("admin", "risk"), lang)
+    m, _ = mapview.build_map(conn, Filters(village=case["village_code"]), ("admin", "risk"), lang, compact=True)
     conn.rollback()
     folium.CircleMarker([case["lat"], case["lon"]], radius=11, color="#1f78b4", weight=3, fill=False,
                         tooltip=html.escape(f"{case['head_name'] or ''} · {case['household_id']}")).add_to(m)
@@ -217,7 +219,7 @@ def _card(where, title: str, value, target, rule: str, lang: str, chart=None, ch
         delta, colour, note = (None if change is None else f"{change:+,}"), "off", t("ov.vs_last_month", lang)
     where.metric(title, f"{value:,}", delta=delta, delta_color=colour, help=rule, border=True,
                  delta_description=note if delta is not None else None,
-                 chart_data=chart)
+                 delta_arrow="off" if delta in ("0", "+0") else "auto", chart_data=chart)
 
 
 def overview_cards(vil: pd.DataFrame, figures: dict, checks: dict, lang: str) -> None:

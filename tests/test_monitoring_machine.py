@@ -144,7 +144,7 @@ def test_objection_returns_the_case_and_must_be_answered_before_it_moves_on(worl
     refused("reason_required", notices.object_to, w["vm1"], nid, cid, w.today, "phone", "  ")
     oid = notices.object_to(w["vm1"], nid, cid, w.today, "phone", "反映该户新购小汽车")
     assert w.state(cid) == "returned"
-    assert w.last_log(cid)["reason"] == f"objection {oid}: 反映该户新购小汽车"
+    assert w.last_log(cid)["reason"] == f"#{oid}: 反映该户新购小汽车"
     refused("objection_open", machine.step, w["vm1"], cid, "proposed")      # resubmit waits for the answer
     refused("role", notices.resolve, w["cp"], oid, "x")
     notices.resolve(w["vm2"], oid, "经核实，车辆为亲属借用")

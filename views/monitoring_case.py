@@ -2,6 +2,7 @@
 person, support measures, visits, signals, public notices, the timeline and its place on a small map."""
 import streamlit as st
 
+from accounts import role_label
 from accounts.ui import plain
 from board import session
 from geo.i18n import label, t, vocabulary
@@ -64,6 +65,7 @@ with session.connection() as conn:
     if ms.empty:
         st.caption(t("mon.no_measures", lg))
     else:
+        ms = ms.astype(object).where(ms.notna(), "")
         st.dataframe(ms.assign(kind=ms["kind"].map(lambda k: label("measure_kind", k, lg)),
                                risk_types=ms["risk_types"].map(lambda r: label("risk_type", list(r or []), lg)),
                                state=ms["state"].map(lambda s: label("measure_state", s, lg)),
@@ -131,6 +133,8 @@ with session.connection() as conn:
                             action=log["action"].map(lambda a: machine.action_label(a, lg)),
                             from_state=log["from_state"].map(lambda s: machine.state_label(s, lg) if s else ""),
                             to_state=log["to_state"].map(lambda s: machine.state_label(s, lg)),
+                            actor_role=log["actor_role"].map(lambda r: role_label(r, lg) if r else ""),
+                            reason=log["reason"].fillna(""),
                             level=log["level"].map(lambda v: label("level", v, lg) if v else ""))[
         ["at", "actor_login", "actor_role", "action", "from_state", "to_state", "level", "reason"]]
-        .rename(columns=lambda c: t(f"mon.l_{c}", lg)), hide_index=True, key="mon_log")
+        .rename(columns=lambda c: t(f"mon.l_{c}", lg)), hide_index=True, key="mon_log", height="auto")

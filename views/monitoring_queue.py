@@ -20,6 +20,7 @@ with session.connection() as conn:
     queue = cases.queue(conn)
     ready, waiting = queue[queue["ready"]], queue[~queue["ready"] & queue["mine"]]
     eligible = ready[ready["action"] == "propose_elimination"]
+    waiting = waiting[waiting["action"] != "propose_elimination"]   # under support: not waiting on anyone
     ready = ready[~ready["action"].isin(["propose_elimination", "notice", "draw"])]
     found = cases.open_signals(conn)
     proposer = user.role in ("village_monitor", "township_officer")
@@ -66,7 +67,8 @@ with session.connection() as conn:
             st.subheader(t("mon.eligible", lg))
             st.caption(t("mon.eligible_hint", lg))
             st.dataframe(eligible[["case_id", "household_id", "head_name", "village_name", "days"]]
-                         .rename(columns=lambda c: t(f"mon.col_{c}", lg)), hide_index=True, key="mon_eligible")
+                         .rename(columns={"days": "supported"}).rename(columns=lambda c: t(f"mon.col_{c}", lg)),
+                         hide_index=True, key="mon_eligible")
 
     with tabs[1]:
         if found.empty:

@@ -140,7 +140,9 @@ BEGIN
     END IF;
 END $$;
 
--- Append one step to a case's log, attributed to the caller (after the case row has moved).
+-- Append one step to a case's log, attributed to the caller (after the case row has moved). The reasons the steps
+-- write themselves name what they refer to by number, so they read in either language beside the step's name: a
+-- notice '#12', a spot check '#3 · 2026' (its seed), an objection '#7: what it says', a consent its date.
 CREATE FUNCTION @s.mon_log(c @s.mon_cases, p_from text, t @s.mon_transitions, p_reason text) RETURNS void
 LANGUAGE sql SET search_path = @s, pg_catalog, pg_temp AS $$
     INSERT INTO @s.mon_case_log (case_id, actor_id, actor_login, actor_role, action, from_state, to_state, round,
@@ -299,7 +301,7 @@ BEGIN
     UPDATE @s.mon_cases SET consent_on = p_on, consent_by = @s.acct_user_id(),
                             consent_by_login = (SELECT login FROM @s.users WHERE id = @s.acct_user_id())
     WHERE id = p_case RETURNING * INTO c;
-    PERFORM @s.mon_log(c, c.state, t, 'consent signed ' || p_on);
+    PERFORM @s.mon_log(c, c.state, t, p_on::text);
 END $$;
 $ddl$);
 
@@ -349,7 +351,7 @@ BEGIN
     INSERT INTO @s.mon_case_log (case_id, actor_id, actor_login, actor_role, action, from_state, to_state, round,
                                  level, review, reason)
     SELECT m.id, @s.acct_user_id(), (SELECT login FROM @s.users WHERE id = @s.acct_user_id()), @s.acct_role(),
-           t.action, t.from_state, t.to_state, m.round, t.level, t.review, 'notice ' || notice
+           t.action, t.from_state, t.to_state, m.round, t.level, t.review, '#' || notice
     FROM moved m JOIN @s.mon_transitions t ON t.to_state = target AND t.action = 'notice';
     RETURN notice;
 END $$;
@@ -396,7 +398,7 @@ BEGIN
     SET state = t.to_state, state_since = clock_timestamp(),
         elimination_proposed_on = CASE WHEN t.to_state = 'identified' THEN NULL ELSE elimination_proposed_on END
     WHERE id = p_case RETURNING * INTO c;
-    PERFORM @s.mon_log(c, before, t, 'objection ' || objection || ': ' || btrim(p_content));
+    PERFORM @s.mon_log(c, before, t, '#' || objection || ': ' || btrim(p_content));
     RETURN objection;
 END $$;
 
@@ -433,7 +435,7 @@ BEGIN
     WHERE id = p_objection;
     t.action := 'resolve_objection';
     t.review := false;
-    PERFORM @s.mon_log(c, c.state, t, 'objection ' || p_objection || ': ' || btrim(p_outcome));
+    PERFORM @s.mon_log(c, c.state, t, '#' || p_objection || ': ' || btrim(p_outcome));
 END $$;
 $ddl$);
 
@@ -506,7 +508,7 @@ BEGIN
                                  level, review, reason)
     SELECT m.id, @s.acct_user_id(), (SELECT login FROM @s.users WHERE id = @s.acct_user_id()), @s.acct_role(),
            'draw', 'elimination_township_reviewed', m.state, m.round, t.level, t.review,
-           'spot check ' || check_id || ', seed ' || p_seed
+           '#' || check_id || ' · ' || p_seed
     FROM moved m JOIN @s.mon_transitions t
       ON t.action = 'draw' AND t.from_state = 'elimination_township_reviewed' AND t.to_state = m.state;
     RETURN check_id;
