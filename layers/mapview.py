@@ -63,10 +63,8 @@ def view_of(b, width_px: int = 900, height_px: int = 620) -> tuple[list[float], 
     return [lat, (w + e) / 2], int(max(4, min(17, np.floor(z))))
 
 
-def build_map(conn, f: Filters, layers, lang: str = "zh", basemap_key: str = "plain",
-              compact: bool = False) -> tuple[folium.Map, MapInfo]:
-    """The folium map with every chosen layer as switchable overlays, a legend and a layer control (neither on a
-    `compact` map, a page's small one)."""
+def build_map(conn, f: Filters, layers, lang: str = "zh", basemap_key: str = "plain") -> tuple[folium.Map, MapInfo]:
+    """The folium map with every chosen layer as switchable overlays, a legend and a layer control."""
     started = time.perf_counter()
     info = MapInfo()
     if f.rule_set is None:
@@ -102,9 +100,8 @@ def build_map(conn, f: Filters, layers, lang: str = "zh", basemap_key: str = "pl
         if res.aggregated:
             info.aggregated.append(key)
         info.layer_s[key] = round(time.perf_counter() - t0, 2)
-    if not compact:
-        MapLegend(legends, t("legend", lang)).add_to(m)
-        folium.LayerControl(collapsed=False, position="topright").add_to(m)
+    MapLegend(legends, t("legend", lang)).add_to(m)
+    folium.LayerControl(collapsed=False, position="topright").add_to(m)
     vendor.localize(m)
     info.build_s = time.perf_counter() - started
     return m, info

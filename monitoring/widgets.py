@@ -17,7 +17,7 @@ from geo import db
 from geo.i18n import label, t
 from geo.settings import settings
 from inspections.photos import NotAnImage
-from layers import mapview
+from layers import admin, basemaps, risk, vendor
 from layers.base import Filters
 
 from . import cases, machine, notices, report, signals
@@ -94,6 +94,22 @@ def step_buttons(conn, case: dict, lang: str) -> None:
             st.info(f"{machine.action_label(step.action, lang)}：{plain(refusal_words(step.refusal, lang))}")
 
 
+def consent_input(conn, lang: str):
+    """Inside a proposal's form: the day the household signed its consent (承诺授权), if it has; None if not."""
+    signed = st.checkbox(t("mon.consent_signed", lang))
+    day = machine.today(conn)
+    on = st.date_input(t("mon.consent_on", lang), value=day, max_value=day)
+    return on if signed else None
+
+
+def propose_with_consent(conn, consent, *args) -> int:
+    """Propose a case (machine.propose's arguments), then record the consent signed with the proposal, if any."""
+    case_id = machine.propose(conn, *args)
+    if consent is not None:
+        machine.record_consent(conn, case_id, consent)
+    return case_id
+
+
 def consent_form(conn, case: dict, lang: str) -> None:
     """Record the household's consent (承诺授权) while the case is being identified."""
     if case["state"] not in ("proposed", "village_assessed", "returned"):
@@ -101,7 +117,7 @@ def consent_form(conn, case: dict, lang: str) -> None:
     if case["consent_on"] is not None and case["consent_on"] == case["consent_on"]:
         st.caption(t("mon.consent_recorded", lang, on=case["consent_on"], by=plain(case["consent_by_login"] or "")))
         return
-    with st.form(f"mon_consent_{case['case_id']}"):
+    with st.form(f"mon_consent_{case['case_id']}", border=False):
         day = machine.today(conn)
         on = st.date_input(t("mon.consent_on", lang), value=day, max_value=day)
         if st.form_submit_button(t("mon.record_consent", lang)):
@@ -179,13 +195,22 @@ def notice_panel(conn, case: dict, lang: str) -> None:
 
 
 def small_map(conn, case: dict, lang: str) -> None:
-    """The household on a small map of its village: boundaries and the monitored households around it."""
+    """The household on a small map of its village: the boundaries and seats, the monitored households around it
+    (the risk layer's points, without its shading of villages), the household ringed; no legend or layer control."""
     if case["lat"] is None or case["lat"] != case["lat"]:
         return
-    m, _ = mapview.build_map(conn, Filters(village=case["village_code"]), ("admin", "risk"), lang, compact=True)
+    f = Filters(village=case["village_code"])
+    m = folium.Map(location=[case["lat"], case["lon"]], zoom_start=15, tiles=None, control_scale=True,
+                   prefer_canvas=True)
+    m.get_root().header.add_child(folium.Element(
+        f"<style>.leaflet-container{{background:{basemaps.PLAIN_BACKGROUND};}}</style>"))
+    for g in admin.build(conn, f, lang).groups:
+        g.add_to(m)
+    risk.build(conn, f, lang).groups[-1].add_to(m)
     conn.rollback()
     folium.CircleMarker([case["lat"], case["lon"]], radius=11, color="#1f78b4", weight=3, fill=False,
                         tooltip=html.escape(f"{case['head_name'] or ''} · {case['household_id']}")).add_to(m)
+    vendor.localize(m)
     mapframe.show(mapframe.payload(m), key=f"mon_map_{case['case_id']}", height=320,
                   center=(case["lat"], case["lon"]), zoom=15)
 

@@ -24,11 +24,9 @@ with session.connection() as conn:
     ready = ready[~ready["action"].isin(["propose_elimination", "notice", "draw"])]
     found = cases.open_signals(conn)
     proposer = user.role in ("village_monitor", "township_officer")
-    c1, c2, c3, c4 = st.columns(4)
-    c1.metric(t("mon.ready", lg), len(ready), border=True)
-    c2.metric(t("mon.waiting", lg), len(waiting), border=True)
-    c3.metric(t("mon.signals_open", lg), len(found), border=True)
-    c4.metric(t("mon.eligible", lg), len(eligible), border=True)
+    with st.container(horizontal=True):   # side by side, two to a row on a phone
+        for key, n in (("ready", ready), ("waiting", waiting), ("signals_open", found), ("eligible", eligible)):
+            st.metric(t(f"mon.{key}", lg), len(n), border=True, width=165)
 
     names = [t("mon.tab_ready", lg), t("mon.tab_signals", lg), t("mon.tab_notices", lg), t("mon.tab_new", lg)]
     if user.role == "county_planner":
@@ -99,9 +97,11 @@ with session.connection() as conn:
                                                placeholder=t("choose", lg))
                         reason = st.text_area(t("mon.proposal_reason", lg), value=s["what"], max_chars=1000)
                         contact = st.text_input(t("support_contact", lg), max_chars=100)
+                        consent = widgets.consent_input(conn, lg)
                         if st.form_submit_button(t("mon.propose", lg), type="primary"):
-                            if widgets.act(machine.propose, conn, s["household_id"], category, risks, None, reason,
-                                           None, [sid], contact, lang=lg, done=t("mon.proposed", lg)):
+                            if widgets.act(widgets.propose_with_consent, conn, consent, s["household_id"], category,
+                                           risks, None, reason, None, [sid], contact, lang=lg,
+                                           done=t("mon.proposed", lg)):
                                 st.rerun()
                     with st.form(f"mon_dismiss_{sid}"):
                         why = st.text_input(t("mon.dismiss_reason", lg), max_chars=500)
@@ -112,8 +112,13 @@ with session.connection() as conn:
 
     with tabs[2]:
         to_post = queue[queue["ready"] & (queue["action"] == "notice")]
-        if to_post.empty:
+        unsigned = queue[(queue["action"] == "notice")
+                         & queue["refusal"].map(lambda r: (r or {}).get("code") == "no_consent")]
+        if to_post.empty and unsigned.empty:
             st.info(t("mon.nothing_to_post", lg))
+        for row in unsigned.to_dict("records"):   # no notice without the household's consent: record it here
+            st.markdown(f"**{plain(widgets.case_line(row, lg))}** · {t('mon.needs_consent', lg)}")
+            widgets.consent_form(conn, {**row, "consent_on": None}, lg)
         for (village, kind), group in to_post.assign(
                 kind=to_post["state"].map(lambda s: "identification" if s == "village_assessed" else "elimination")
         ).groupby(["village_code", "kind"]):
@@ -135,9 +140,10 @@ with session.connection() as conn:
                 income = st.number_input(t("mon.income", lg), min_value=0.0, value=None, step=100.0)
                 reason = st.text_area(t("mon.proposal_reason", lg), max_chars=1000)
                 contact = st.text_input(t("support_contact", lg), max_chars=100)
+                consent = widgets.consent_input(conn, lg)
                 if st.form_submit_button(t("mon.propose", lg), type="primary"):
-                    if widgets.act(machine.propose, conn, household.strip(), category, risks, found_by, reason,
-                                   income, [], contact, lang=lg, done=t("mon.proposed", lg)):
+                    if widgets.act(widgets.propose_with_consent, conn, consent, household.strip(), category, risks,
+                                   found_by, reason, income, [], contact, lang=lg, done=t("mon.proposed", lg)):
                         st.rerun()
 
     if user.role == "county_planner":
