@@ -9,7 +9,6 @@ from datetime import timedelta
 import psycopg2
 import pytest
 
-from accounts.scoped import connect_as
 from accounts_fixtures import fast_hashing  # noqa: F401 (autouse)
 from monitoring import machine, measures, notices, spotcheck
 from monitoring.machine import Refused

@@ -4,13 +4,12 @@ measure, the report page shows the month and the ledger with Excel; English too;
 from __future__ import annotations
 
 import pandas as pd
-import pytest
 from streamlit.testing.v1 import AppTest
 
 from accounts_fixtures import fast_hashing  # noqa: F401 (autouse)
 from conftest import ROOT, sign_in
 from monitoring import signals
-from monitoring_world import COUNTY, PEOPLE, photo_dir, world  # noqa: F401 (fixtures)
+from monitoring_world import PEOPLE, photo_dir, world  # noqa: F401 (fixtures)
 
 VIEWS = ROOT / "views"
 MARKUP = "<img src=x onerror=alert(1)>**粗**"
