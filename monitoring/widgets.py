@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import html
 from contextlib import closing
+
 import folium
 import pandas as pd
 import streamlit as st
 
-from accounts.ui import plain
 from accounts.scoped import connect_as
+from accounts.ui import plain
 from board import mapframe, session
 from geo import db
 from geo.i18n import label, t
@@ -49,6 +50,7 @@ def open_case_link(case_id: int, lang: str) -> None:
 
 
 def refusal_words(refusal: dict | None, lang: str) -> str:
+    """A refusal the database gave (its JSON) in words; '' for none."""
     return "" if not refusal else Refused(refusal).words(lang)
 
 
@@ -130,9 +132,9 @@ def notice_form(conn, village_code: str, ready: pd.DataFrame, kind: str, lang: s
     if ready.empty:
         return
     with st.form(key):
-        picked = st.multiselect(t("mon.notice_cases", lang), ready["case_id"].tolist(), default=ready["case_id"].tolist(),
-                                format_func=lambda i: case_line(ready.set_index("case_id").loc[i].to_dict()
-                                                                | {"case_id": i}, lang))
+        rows = {int(r["case_id"]): r for r in ready.to_dict("records")}
+        picked = st.multiselect(t("mon.notice_cases", lang), list(rows), default=list(rows),
+                                format_func=lambda i: case_line(rows[i], lang))
         day = machine.today(conn)
         posted_on = st.date_input(t("mon.posted_on", lang), value=day, max_value=day)
         place = st.text_input(t("mon.place", lang), value=t("mon.place_default", lang), max_chars=200)

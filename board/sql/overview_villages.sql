@@ -11,7 +11,7 @@ WITH hh AS (   -- monitored households: an open case in a monitored state (an el
     FROM monitored_households m
     JOIN households h ON h.id = m.household_id
     JOIN nv_admin a ON a.natural_village_id = h.natural_village_id
-    LEFT JOIN household_last_visits lv ON lv.household_id = m.household_id
+    LEFT JOIN monitored_last_visits lv ON lv.household_id = m.household_id
     GROUP BY a.village_code
 ), ho AS (
     SELECT a.village_code, count(*) AS dangerous_houses

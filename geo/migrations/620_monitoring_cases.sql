@@ -335,21 +335,26 @@ SELECT c.household_id, c.id AS case_id, c.category, c.state, c.risk_types, c.sup
 FROM mon_cases c JOIN mon_states s ON s.state = c.state
 WHERE s.monitored AND NOT c.closed;
 
--- A household's last visit on a day: the imported date or the latest household visit logged in the app by then
--- (returned ones do not count, as in the inspection schedule), in the county's dates. One rule for the overview, the
--- risk layer, the reports and the ledger; household_last_visits is it for today.
+-- Some households' last visit on a day: the imported date or the latest household visit logged in the app by then
+-- (returned ones do not count, as in the inspection schedule), in the county's dates; set-based over the households
+-- asked for. One rule for the overview, the risk layer, the case pages, the report and the ledger;
+-- monitored_last_visits is it for today's monitored households.
 CREATE FUNCTION mon_today() RETURNS date LANGUAGE sql STABLE AS $$
     SELECT (now() AT TIME ZONE 'Asia/Shanghai')::date
 $$;
-CREATE FUNCTION household_last_visit(household text, as_of date) RETURNS date LANGUAGE sql STABLE AS $$
-    SELECT greatest((SELECT h.last_visit_on FROM households h WHERE h.id = household AND h.last_visit_on <= as_of),
-                    (SELECT max((i.submitted_at AT TIME ZONE 'Asia/Shanghai')::date) FROM inspections i
-                     WHERE i.target_kind = 'household' AND i.target_id = household AND i.kind = 'household_visit'
-                       AND i.review_state <> 'returned'
-                       AND (i.submitted_at AT TIME ZONE 'Asia/Shanghai')::date <= as_of))
+CREATE FUNCTION household_last_visits_on(as_of date, households text[])
+RETURNS TABLE (household_id text, last_visit_on date) LANGUAGE sql STABLE AS $$
+    SELECT h.id, greatest(CASE WHEN h.last_visit_on <= as_of THEN h.last_visit_on END, v.last_on)
+    FROM (SELECT DISTINCT x.id FROM unnest(households) AS x(id)) x
+    JOIN households h ON h.id = x.id
+    LEFT JOIN LATERAL (SELECT max((i.submitted_at AT TIME ZONE 'Asia/Shanghai')::date) AS last_on
+                       FROM inspections i
+                       WHERE i.target_kind = 'household' AND i.target_id = h.id AND i.kind = 'household_visit'
+                         AND i.review_state <> 'returned'
+                         AND (i.submitted_at AT TIME ZONE 'Asia/Shanghai')::date <= as_of) v ON true
 $$;
-CREATE VIEW household_last_visits WITH (security_invoker = true) AS
-SELECT h.id AS household_id, household_last_visit(h.id, mon_today()) AS last_visit_on FROM households h;
+CREATE VIEW monitored_last_visits WITH (security_invoker = true) AS
+SELECT * FROM household_last_visits_on(mon_today(), ARRAY(SELECT household_id FROM monitored_households));
 
 -- A name shown to a role that does not see personal data: its first character and stars (张** for 张建华).
 CREATE FUNCTION mon_mask_name(v text) RETURNS text LANGUAGE sql IMMUTABLE AS $$
@@ -368,7 +373,8 @@ FROM mon_cases c
 LEFT JOIN households h ON h.id = c.household_id
 LEFT JOIN natural_villages nv ON nv.id = h.natural_village_id
 LEFT JOIN village_admin a ON a.village_code = c.village_code
-LEFT JOIN household_last_visits lv ON lv.household_id = c.household_id;
+LEFT JOIN household_last_visits_on(mon_today(), ARRAY(SELECT household_id FROM mon_cases)) lv
+       ON lv.household_id = c.household_id;
 
 -- Row-level security from the start: every row follows the household's village. The app's roles read in scope;
 -- they write measures and notice photos (and a case's risk types and support contact) directly; everything that
@@ -416,7 +422,7 @@ BEGIN
         -- what a case holds besides its state and history: its risks and its support contact
         EXECUTE format('GRANT UPDATE (risk_types, support_contact, support_user_id) ON mon_cases TO %I', r);
         EXECUTE format('GRANT SELECT ON mon_states, mon_transitions, mon_visit_risks, monitored_households, '
-                       'household_last_visits, mon_cases_v TO %I', r);
+                       'monitored_last_visits, mon_cases_v TO %I', r);
     END LOOP;
 END $$;
 

@@ -70,7 +70,8 @@ BEGIN
     IF NOT @s.acct_in_scope(c.village_code) THEN
         RETURN jsonb_build_object('code', 'out_of_scope', 'case', p_case, 'village', c.village_code);
     END IF;
-    SELECT * INTO t FROM @s.mon_transitions x WHERE x.from_state = c.state AND x.to_state = p_to AND x.action = p_action;
+    SELECT * INTO t FROM @s.mon_transitions x
+    WHERE x.from_state = c.state AND x.to_state = p_to AND x.action = p_action;
     IF NOT FOUND THEN
         RETURN jsonb_build_object('code', 'no_step', 'case', p_case, 'from', c.state, 'to', p_to);
     END IF;
@@ -722,9 +723,10 @@ CREATE TRIGGER mon_measures_stamp BEFORE INSERT ON @s.mon_measures
 $ddl$);
 
 -- Owner's jobs. The households an import (or the demo) brings with a monitored category become cases when they
--- have none: identified, or eliminated where their monitor_state says so, with the imported dates as their
--- history (an unknown identification date is the import's day, marked estimated). Rows written with their own ids (the demo's
--- cases, notices and spot checks) first bring their sequences up to them. Returns how many cases were made.
+-- have none: identified, or eliminated where their monitor_state says so, with the imported dates as their history
+-- (an unknown identification date is the import's day, marked estimated). Rows written with their own ids (the
+-- demo's cases, notices, objections and spot checks) first bring their sequences up to them. Returns how many cases
+-- were made.
 SELECT pg_temp.mon_ddl($ddl$
 CREATE FUNCTION @s.mon_import_cases() RETURNS integer
 LANGUAGE plpgsql SET search_path = @s, pg_catalog, pg_temp AS $$

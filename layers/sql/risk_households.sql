@@ -8,7 +8,7 @@ FROM monitored_households m
 JOIN households h ON h.id = m.household_id
 JOIN natural_villages nv ON nv.id = h.natural_village_id
 JOIN nv_admin a ON a.natural_village_id = h.natural_village_id
-LEFT JOIN household_last_visits lv ON lv.household_id = m.household_id
+LEFT JOIN monitored_last_visits lv ON lv.household_id = m.household_id
 WHERE (%(category)s::text IS NULL OR m.category = %(category)s)
   AND (%(township)s::text IS NULL OR a.township_code = %(township)s)
   AND (%(village)s::text IS NULL OR a.village_code = %(village)s)
