@@ -117,7 +117,11 @@ def test_water_houses_and_departments_raise_signals_for_the_households_the_rule_
         ("water_check", "water_fail", ["water"], "open")]
     assert [st for *_, st, _ in signal_rows(w, "H4")] == ["attached"]
     assert signal_rows(w, "H2")[1][4]["failed_clauses"] == ["horizontal", "time"]
+    top = db.query_value(w.owner, "SELECT max(id) FROM mon_signals")
     assert signals.raise_signals(w.owner) == {"visit": 0, "water_check": 0, "house": 0, "department_alert": 0}
+    w.owner.commit()
+    assert db.query_value(w.owner, "SELECT nextval('mon_signals_id_seq')") == top + 1   # raising again spent no id
+    w.owner.rollback()
     # a department's list: whole or not at all, then its signals, once
     bad = pd.DataFrame({"department": ["县民政局"] * 2, "ref": ["a", "b"], "household_id": ["H3", "H404"],
                         "rule": ["dibao_applied"] * 2})

@@ -689,7 +689,10 @@ BEGIN
     FROM @s.mon_signal_candidates s
     LEFT JOIN @s.mon_cases c ON c.household_id = s.household_id AND NOT c.closed
     WHERE s.source = p_source AND (p_refs IS NULL OR s.ref = ANY (p_refs))
-    ON CONFLICT (source, rule, household_id, ref) DO NOTHING;
+      AND NOT EXISTS (SELECT 1 FROM @s.mon_signals x   -- raised before: skipped without spending an id on it
+                      WHERE x.source = s.source AND x.rule = s.rule AND x.household_id = s.household_id
+                        AND x.ref = s.ref)
+    ON CONFLICT (source, rule, household_id, ref) DO NOTHING;   -- and one raised at the same moment
     GET DIAGNOSTICS n = ROW_COUNT;
     RETURN n;
 END $$;
