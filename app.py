@@ -14,15 +14,16 @@ lang = st.sidebar.radio(both("language", " / "), list(LANGUAGES), format_func=LA
 user = require_login()   # nobody signed in: the login form, and nothing else runs
 logout_button(user)
 
-PLANNER = ("overview", "map", "ledgers", "rectification", "print_map")
+PLANNER = ("overview", "monitoring_queue", "monitoring_case", "monitoring_report", "map", "ledgers", "rectification",
+           "print_map")
 # role → its pages, the first one opening by default (accounts.ROLES; row-level security scopes what each reads)
 PAGES = {
     "admin": (*PLANNER, "water_plan", "inspect_review", "admin"),
     "county_planner": (*PLANNER, "water_plan", "inspect_review"),
     "township_officer": (*PLANNER, "inspect_review"),
-    "village_monitor": ("inspect_capture", "inspect_review"),
+    "village_monitor": ("inspect_capture", "monitoring_queue", "monitoring_case", "inspect_review"),
     "water_bureau": ("water_plan", "map"),
-    "viewer": ("overview", "map", "ledgers"),
+    "viewer": ("overview", "map", "ledgers", "monitoring_report"),
 }
 TITLES = {"print_map": "page_print"}   # a page's title in the catalogue, when not page_NAME
 # On a phone the wide-screen title and top padding took a third of the first screen.

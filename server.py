@@ -9,6 +9,7 @@ from accounts import api as accounts_api
 from geo.settings import settings
 from inspections import fieldapp
 from inspections.api import routes as inspection_routes
+from monitoring.api import routes as monitoring_routes
 
 
 async def health(request):
@@ -16,9 +17,10 @@ async def health(request):
 
 
 # Every /api/ request is rate-limited per token or address; bodies are capped at the larger of the API limit and the
-# inspection upload limit (a submission with its photos), and inspections.api checks its own limit again.
+# inspection upload limit (a submission with its photos), and inspections.api checks its own limit again. The
+# monitoring routes come before the inspections': their OpenAPI document is the inspections' with their paths added.
 app = st.App("app.py",
-             routes=[Route("/api/v1/health", health), *accounts_api.routes, *inspection_routes(),
-                     *fieldapp.routes()],
+             routes=[Route("/api/v1/health", health), *accounts_api.routes, *monitoring_routes(),
+                     *inspection_routes(), *fieldapp.routes()],
              middleware=[Middleware(accounts_api.ApiLimits,
                                     max_body=max(settings.api_max_body_bytes, settings.upload_max_bytes))])

@@ -74,6 +74,12 @@ def county(vil: pd.DataFrame, conn=None, rule_set: str | None = None, lang: str 
     return pd.DataFrame(rows)
 
 
+def place(conn, scope_code: str | None) -> str:
+    """What the overview shows, named: the county, and the township and village of a narrower scope."""
+    rows = db.query_rows(conn, SQL("place"), {"scope": scope_code})
+    return " · ".join(p for p in (rows[0] if rows else ()) if p)
+
+
 def inspections_overdue(conn, township: str | None = None) -> int:
     """Targets whose inspection is overdue, as the inspections capability counts them."""
     from inspections import mapdata

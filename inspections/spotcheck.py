@@ -2,12 +2,10 @@
 comparison of each re-inspection with the original."""
 from __future__ import annotations
 
-import math
-
-import numpy as np
 import pandas as pd
 
 from geo.db import query_df
+from geo.sampling import stratified_sample as sample  # the one seeded, stratified method (monitoring's too)
 from geo.settings import settings
 
 VERIFIED = ("village_verified", "township_reviewed", "county_confirmed")
@@ -21,19 +19,6 @@ def candidates(conn, prefix: str = "") -> pd.DataFrame:
                        WHERE review_state = ANY(%s) AND reinspection_of IS NULL
                          AND coalesce(village_code, '') LIKE %s || '%%'
                        ORDER BY township_code, id""", (list(VERIFIED), prefix))
-
-
-def sample(pool: pd.DataFrame, seed: int, rate: float) -> pd.DataFrame:
-    """ceil(rate × n) inspections from each township's n, drawn with a generator seeded by (seed, township), so the
-    same seed gives the same sample and one township's draw does not depend on the others."""
-    if not 0 < rate <= 1:
-        raise ValueError(f"rate {rate}: expected a share in (0, 1]")
-    parts = []
-    for township, group in pool.sort_values(["township_code", "id"]).groupby("township_code", sort=True):
-        rng = np.random.default_rng([int(seed), int(township or 0)])
-        k = min(len(group), math.ceil(rate * len(group)))
-        parts.append(group.iloc[np.sort(rng.choice(len(group), size=k, replace=False))])
-    return pd.concat(parts, ignore_index=True) if parts else pool.iloc[0:0]
 
 
 def draw(conn, seed: int, rate: float | None = None, prefix: str = "", drawn_by: int | None = None) -> tuple[int, pd.DataFrame]:

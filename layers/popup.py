@@ -119,11 +119,13 @@ class Popup:
         """A folium GeoJson of the rows (points as circle markers, lines, polygons) styled per feature, with this
         popup and tooltip; and how many features it sends."""
         fc = feature_collection(df, self.properties(df, lang, keep), shift)
-        kwargs = {"popup": folium.GeoJsonPopup(fields=[f.prop for f in self.fields],
-                                               aliases=[html.escape(i18n.t(f.header, lang)) for f in self.fields],
-                                               localize=False, labels=True, max_width=360)}
-        if self.tip:
-            kwargs["tooltip"] = folium.GeoJsonTooltip(fields=["tip"], labels=False)
+        kwargs = {}
+        if fc["features"]:   # folium refuses a popup or tooltip whose fields no feature has (an empty layer)
+            kwargs["popup"] = folium.GeoJsonPopup(fields=[f.prop for f in self.fields],
+                                                  aliases=[html.escape(i18n.t(f.header, lang)) for f in self.fields],
+                                                  localize=False, labels=True, max_width=360)
+            if self.tip:
+                kwargs["tooltip"] = folium.GeoJsonTooltip(fields=["tip"], labels=False)
         layer = folium.GeoJson(fc, style_function=style, highlight_function=None,
                                marker=folium.CircleMarker(radius=radius, weight=1, fill=True, fill_opacity=0.85),
                                zoom_on_click=False, embed=True, **kwargs)

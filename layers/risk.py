@@ -1,5 +1,5 @@
-"""Risk layer: monitored households by category (overdue visits ringed), and villages shaded by the share of their
-population that is monitored."""
+"""Risk layer: monitored households (an open case in a monitored state) by category, their case's state (overdue
+visits ringed), and villages shaded by the share of their population that is monitored."""
 from __future__ import annotations
 
 import folium
@@ -24,7 +24,7 @@ PER_NATURAL_VILLAGE = Popup((Field("name", "natural_village"), Field("village_na
                              Field("overdue_n", "overdue_visit")), tip=("name",))
 HOUSEHOLDS = Popup((Field("id", "id"), Field("head_name", "head_name"),
                     Field("category", "category", coded("category")),
-                    Field("monitor_state", "monitor_state", coded("monitor_state")),
+                    Field("state", "monitor_state", coded("case_state")),
                     Field("risk_types", "risk_types", coded("risk_type")), Field("members", "members"),
                     Field("support_contact", "support_contact"), Field("last_visit_on", "last_visit_on", day),
                     Field("nv_name", "natural_village")), tip=("head_name", "id"))

@@ -52,6 +52,7 @@ def load(conn, last_visit: date | None = None) -> None:
             [LineString([(101.95, 24.04), (101.97, 24.04)])]))
         write_layer(cur, "assets", _gdf(
             [{"id": "A1", "name": "光伏电站", "type": "operating", "village_code": V1}], [Point(101.955, 24.055)]))
+        cur.execute("SELECT mon_import_cases()")   # as an import does: the monitored H1 becomes a case
         write_layer(cur, "relocation_sites", _gdf(
             [{"id": "S1", "name": "安置点", "village_code": V1, "relocated_households": 40,
               "facilities": ["school", "clinic"]}], [Point(101.99, 24.09)]))

@@ -128,6 +128,7 @@ def load(url: str, with_results: bool = True) -> dict:
         for layer in store.LOAD_ORDER:
             if layer in data["layers"]:
                 store.write_layer(cur, layer, data["layers"][layer])
+        cur.execute("SELECT mon_import_cases()")   # as an import does: monitored households become cases
         if with_results:
             db.copy_rows(cur, "water_results", WATER_COLS, data["water"])
             db.copy_rows(cur, "road_results", ROAD_COLS, data["road"])

@@ -167,6 +167,7 @@ def test_the_planners_map_layer_shows_a_monitor_only_their_village(county, conn)
     from layers.base import SQL, Filters
     with conn.cursor() as cur:
         cur.execute("UPDATE households SET category = 'unstable'")
+        cur.execute("SELECT mon_import_cases()")   # monitored households are open cases (monitoring), as imported
     conn.commit()
     for who, expected in (("mon_a1", ["h1", "h2"]), ("town_a", ["h1", "h2", "h3"]), ("planner", list(HOUSEHOLDS))):
         c = scoped.connect_as(county[who])

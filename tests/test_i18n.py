@@ -13,9 +13,12 @@ from geo import headers, i18n, vocab
 
 HAN = re.compile(r"[\u3400-\u9fff]")   # Chinese characters (punctuation such as 、；： is not a word)
 
-# The interface's rooms: pages, the planner's board, the map layers, the app, the inspection and account pages, the
-# water plan's page, map and files. None of them may hold words of its own.
-INTERFACE = sorted([*ROOT.glob("views/*.py"), *ROOT.glob("board/*.py"), *ROOT.glob("layers/*.py"), ROOT / "app.py",
+# The interface's rooms: pages, the planner's board, the map layers, the monitored households' room (its command line
+# and API aside, as the inspections'), the app, the inspection and account pages, the water plan's page, map and
+# files. None of them may hold words of its own.
+INTERFACE = sorted([*ROOT.glob("views/*.py"), *ROOT.glob("board/*.py"), *ROOT.glob("layers/*.py"),
+                    *(p for p in ROOT.glob("monitoring/*.py") if p.name not in ("__main__.py", "api.py")),
+                    ROOT / "app.py",
                     ROOT / "accounts/ui.py", ROOT / "inspections/page.py", ROOT / "inspections/geolocate.py",
                     ROOT / "inspections/workflow.py", ROOT / "waterplan/export.py", ROOT / "waterplan/planmap.py"])
 

@@ -1,17 +1,25 @@
-"""总览 Overview: the county's indicators against their targets with their source rules; a township drills down."""
+"""总览 Overview, read by a county leader in thirty seconds: the place named, the key indicators as cards against
+their targets, per township (bars) and month by month (lines, from the cases' history); below, every indicator
+beside its target and source rule, per township and village (a township drills down)."""
 import streamlit as st
 
 from board import indicators, session, widgets
 from geo.i18n import t
 from geo.settings import settings
+from monitoring import widgets as monitoring
 
 lg = session.lang()
 st.header(t("page_overview", lg))
 with session.connection() as conn:
     if widgets.has_data(conn):
         rule_set = widgets.rule_set_choice(conn, "ov_rule")
-        widgets.checks_notice(conn, rule_set)
+        run = widgets.checks_notice(conn, rule_set)
         vil = session.overview_villages(settings.url, session.stamp(conn), rule_set, session.who())
+        figures = monitoring.overview_figures(settings.url, session.stamp(conn), session.who())
+        st.subheader(t("ov.place", lg, place=indicators.place(conn, session.user().scope_code),
+                       day=figures["today"]))
+        monitoring.overview_cards(vil, figures, run, lg)
+        monitoring.overview_charts(vil, figures, lg)
         st.subheader(t("county_total", lg))
         table = indicators.county(vil, conn, rule_set, lg)
         st.dataframe(table.drop(columns=["key"]), hide_index=True, width="stretch", key="ov_county")

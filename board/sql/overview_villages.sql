@@ -1,16 +1,17 @@
 -- The overview's indicators per administrative village, from the records and the check results (never recomputed
--- here): monitored households and people, overdue visits, dangerous houses not yet safe, households and people
+-- here): monitored households and people (open cases) and their overdue visits (imported or logged in the app), dangerous houses not yet safe, households and people
 -- failing the water rule, natural villages with a road gap, relocated households without a worker, assets not
 -- registered within 3 months, inspections still under review.
-WITH hh AS (
+WITH hh AS (   -- monitored households: an open case in a monitored state (an eliminated one no longer counts)
     SELECT a.village_code,
-           count(*) FILTER (WHERE h.category IN ('unstable', 'marginal', 'sudden_hardship')) AS monitored,
-           coalesce(sum(h.members) FILTER (WHERE h.category IN ('unstable', 'marginal', 'sudden_hardship')), 0)
-               AS monitored_people,
-           count(*) FILTER (WHERE h.category IN ('unstable', 'marginal', 'sudden_hardship')
-                              AND (h.last_visit_on IS NULL
-                                   OR h.last_visit_on < current_date - %(visit_days)s::int)) AS overdue_visits
-    FROM households h JOIN nv_admin a ON a.natural_village_id = h.natural_village_id
+           count(*) AS monitored,
+           coalesce(sum(h.members), 0) AS monitored_people,
+           count(*) FILTER (WHERE lv.last_visit_on IS NULL
+                              OR lv.last_visit_on < current_date - %(visit_days)s::int) AS overdue_visits
+    FROM monitored_households m
+    JOIN households h ON h.id = m.household_id
+    JOIN nv_admin a ON a.natural_village_id = h.natural_village_id
+    LEFT JOIN monitored_last_visits lv ON lv.household_id = m.household_id
     GROUP BY a.village_code
 ), ho AS (
     SELECT a.village_code, count(*) AS dangerous_houses

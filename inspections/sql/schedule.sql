@@ -1,6 +1,7 @@
 -- What each target is due for, set-based over whole tables: the last check of each kind (an imported last visit
--- counts for households; returned checks do not), plus the kind's interval. Parameters: as_of, the five intervals
--- (days), prefix (division-code prefix of the scope, '' for all), village (one village code or NULL).
+-- counts for households; returned checks do not), plus the kind's interval (a household with an open monitored case,
+-- monitored_households, monthly). Parameters: as_of, the five intervals (days), prefix (division-code prefix of the
+-- scope, '' for all), village (one village code or NULL).
 WITH last AS (
     SELECT kind, target_kind, target_id, max((submitted_at AT TIME ZONE 'Asia/Shanghai')::date) AS last_on
     FROM inspections WHERE review_state <> 'returned'
@@ -8,8 +9,8 @@ WITH last AS (
 plan AS (
     SELECT 'household_visit' AS kind, 'household' AS target_kind, h.id AS target_id, nv.village_code,
            coalesce(h.head_name, h.id) AS label, h.geom, h.geom_m, h.last_visit_on AS imported_last,
-           CASE WHEN h.category IN ('unstable', 'marginal', 'sudden_hardship') THEN %(monitored_days)s
-                ELSE %(household_days)s END AS interval_days
+           CASE WHEN EXISTS (SELECT 1 FROM monitored_households m WHERE m.household_id = h.id)
+                THEN %(monitored_days)s ELSE %(household_days)s END AS interval_days
     FROM households h LEFT JOIN natural_villages nv ON nv.id = h.natural_village_id
     UNION ALL
     SELECT 'water_works_patrol', 'water_source', w.id, w.village_code, coalesce(w.name, w.id), w.geom, w.geom_m,

@@ -1,12 +1,13 @@
--- Per administrative village: people, monitored households and people, and the share of population monitored.
+-- Per administrative village: people, monitored households and people (open cases), and the share of population
+-- monitored.
 WITH hh AS (
     SELECT a.village_code,
            sum(h.members) AS people,
-           count(*) FILTER (WHERE h.category IN ('unstable', 'marginal', 'sudden_hardship')) AS mon_hh,
-           coalesce(sum(h.members) FILTER (WHERE h.category IN ('unstable', 'marginal', 'sudden_hardship')), 0)
-               AS mon_people
+           count(m.case_id) AS mon_hh,
+           coalesce(sum(h.members) FILTER (WHERE m.case_id IS NOT NULL), 0) AS mon_people
     FROM households h
     JOIN nv_admin a ON a.natural_village_id = h.natural_village_id
+    LEFT JOIN monitored_households m ON m.household_id = h.id
     GROUP BY a.village_code
 )
 SELECT v.code, v.name, va.township_name,
