@@ -197,9 +197,8 @@ def world(db_url, conn, photo_dir):
 @pytest.fixture
 def photo_dir(tmp_path, monkeypatch):
     """Photos stored under this test's own folder."""
-    import dataclasses
 
     from inspections import photos
     d = tmp_path / "photos"
-    monkeypatch.setattr(photos, "settings", dataclasses.replace(photos.settings, photo_dir=d))
+    monkeypatch.setattr(photos, "settings", photos.settings.model_copy(update={"photo_dir": d}))
     return d
