@@ -60,6 +60,8 @@ class Settings(BaseSettings):
     # Field inspections (inspections/): photo store, upload limit, validation thresholds, schedule intervals
     photo_dir: Path = PROJECT_ROOT / "var" / "photos"
     upload_max_bytes: int = 20 * 1024 * 1024
+    # a photo whose header claims more pixels is refused before decoding (an image bomb); phones take up to ~50 MP
+    photo_max_pixels: int = 64_000_000
     gps_max_accuracy_m: float = 50
     max_travel_kmh: float = 120
     photo_time_slack_s: int = 60
