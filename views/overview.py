@@ -1,6 +1,7 @@
 """总览 Overview: the county's indicators against their targets with their source rules; a township drills down."""
 import streamlit as st
 
+from accounts.ui import plain
 from board import indicators, session, widgets
 from geo.i18n import t
 from geo.settings import settings
@@ -35,7 +36,7 @@ with session.connection() as conn:
                                 widgets.ALL,
                                 format_func=lambda c: t("all", lg) if c == widgets.ALL else names.get(c, c)) or None
         scope = vil if township is None else vil[vil["township_code"] == township]
-        st.subheader(t("per_village", lg) + ("" if township is None else f"：{names.get(township, township)}"))
+        st.subheader(t("per_village", lg) + ("" if township is None else f"：{plain(names.get(township, township))}"))
         villages = indicators.labelled_table(scope, lg, "village")
         st.dataframe(villages, hide_index=True, width="stretch", key="ov_villages")
         widgets.download_xlsx(t("export_xlsx", lg), villages, t("per_village", lg), "overview_villages.xlsx",
