@@ -48,9 +48,10 @@ class VerifiedTokens:
         self._lock = threading.Lock()
 
     def add(self, token: str) -> None:
+        key = sessions.hash_token(token)
         with self._lock:
-            self._seen[sessions.hash_token(token)] = self.clock() + self.ttl_s
-            self._seen.move_to_end(sessions.hash_token(token))
+            self._seen[key] = self.clock() + self.ttl_s
+            self._seen.move_to_end(key)
             while len(self._seen) > self.size:
                 self._seen.popitem(last=False)
 
