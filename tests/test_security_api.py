@@ -209,3 +209,16 @@ def test_the_session_cookie_is_secure_and_host_prefixed_over_https(county, monke
     monkeypatch.setattr(accounts_api, "settings", accounts_api.settings.model_copy(update={"secure_cookies": True}))
     cookie = plain.post("/api/v1/auth/session", json={"token": web}).headers["set-cookie"]
     assert cookie.startswith(f"__Host-dixian_session={web};") and "Secure" in cookie
+
+
+def test_serving_defaults_to_loopback_and_believes_no_forwarded_headers(monkeypatch):
+    from geo import cmd_serve
+    from geo.settings import Settings
+    monkeypatch.delenv("DIXIAN_HOST", raising=False)
+    monkeypatch.delenv("DIXIAN_TRUSTED_PROXIES", raising=False)
+    defaults = Settings()
+    assert defaults.host == "127.0.0.1" and defaults.trusted_proxies == "" and not defaults.secure_cookies
+    monkeypatch.setattr(cmd_serve, "settings", defaults)
+    assert cmd_serve.uvicorn_args("127.0.0.1", 8501)[-1] == "--no-proxy-headers"   # X-Forwarded-* from anyone: ignored
+    monkeypatch.setattr(cmd_serve, "settings", defaults.model_copy(update={"trusted_proxies": "127.0.0.1"}))
+    assert cmd_serve.uvicorn_args("127.0.0.1", 8501)[-3:] == ["--proxy-headers", "--forwarded-allow-ips", "127.0.0.1"]

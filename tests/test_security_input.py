@@ -128,3 +128,13 @@ def test_the_import_reads_no_virtual_path_and_no_pipe(loaded, tmp_path, capsys):
     assert main(["import", str(folder)]) == 2
     assert "households.csv: file: not a regular file" in capsys.readouterr().err
     assert checksum(loaded) == before
+
+
+def test_the_pages_take_no_larger_upload_than_the_api():
+    """The server sets Streamlit's upload limit (whole MiB) from the API's, DIXIAN_UPLOAD_MAX_BYTES (20 MB)."""
+    import server  # noqa: F401  (configures Streamlit as it loads)
+    from streamlit import config
+
+    from geo.settings import settings
+    assert config.get_option("server.maxUploadSize") * 2**20 == settings.upload_max_bytes
+    assert config.get_option("server.maxUploadSize") < 200   # Streamlit's own default is far above the API's
