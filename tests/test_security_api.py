@@ -146,6 +146,31 @@ def test_a_must_change_account_gets_no_token_but_a_route_to_change_it(county, co
     assert http.get("/api/v1/auth/me", headers=bearer(old)).status_code == 401   # older than the change: dead
 
 
+def test_the_command_line_issues_no_token_while_the_password_must_change(county, conn):
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+    with conn.cursor() as cur:
+        users.create_user(cur, "fresh", PASSWORD, "village_monitor", VIL_A1, must_change_password=True)
+    conn.commit()
+
+    def issue(*args):
+        return subprocess.run([sys.executable, "-m", "accounts", "issue-token", "--login", "fresh", *args],
+                              capture_output=True, text=True, cwd=ROOT, timeout=60)
+    for args in ((), ("--odk",)):
+        r = issue(*args)
+        assert r.returncode == 2 and "must change the password first" in r.stderr and r.stdout == ""
+    with conn.cursor() as cur:
+        cur.execute("UPDATE users SET must_change_password = false WHERE login = 'fresh'")
+    conn.commit()
+    key = issue("--odk").stdout.strip()
+    assert key.startswith("dxo_")
+    http = client_at(app(), USER_ADDRESS)
+    assert http.get(f"/api/v1/openrosa/key/{key}/formList").status_code == 200
+    assert http.get("/api/v1/auth/me", headers=bearer(key)).status_code == 401
+
+
 def test_an_odk_key_opens_only_the_openrosa_routes_and_expires_sooner(county, conn):
     http = client_at(app(), USER_ADDRESS)
     api_token = http.post("/api/v1/auth/token", json={"login": "mon_a1", "password": PASSWORD}).json()["token"]
