@@ -59,8 +59,11 @@ def cmd_list_users(args, cur):
 def cmd_issue_token(args, cur):
     from datetime import timedelta
     u = _find(cur, args.login)
+    if u.must_change_password:
+        raise users.AccountError(f"{u.login!r} must change the password first (sign in on the web page, or POST "
+                                 "/api/v1/auth/password): no token works for the account until then")
     ttl = timedelta(days=args.days) if args.days else None
-    return sessions.create(cur, u, sessions.API, label=args.label, ttl=ttl)
+    return sessions.create(cur, u, sessions.ODK if args.odk else sessions.API, label=args.label, ttl=ttl)
 
 
 def cmd_revoke_tokens(args, cur):
@@ -108,9 +111,13 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--role", required=True, choices=list(ROLES))
     s.add_argument("--scope", help="12-digit administrative code")
     add("list-users", cmd_list_users, "list users", login=False)
-    s = add("issue-token", cmd_issue_token, "print a new field-API bearer token for a user")
+    s = add("issue-token", cmd_issue_token, "print a new field-API bearer token (or, with --odk, an ODK Collect key) "
+                                            "for a user")
     s.add_argument("--label", help="what the token is for, e.g. the phone")
-    s.add_argument("--days", type=float, help="lifetime in days (default: the api_token_days setting)")
+    s.add_argument("--days", type=float, help="lifetime in days (default: the api_token_days setting, odk_key_days "
+                                              "with --odk)")
+    s.add_argument("--odk", action="store_true", help="an ODK Collect key: it opens the OpenRosa routes only "
+                                                      "(server URL …/api/v1/openrosa/key/KEY)")
     add("revoke-tokens", cmd_revoke_tokens, "revoke every session and token of a user")
     return p
 

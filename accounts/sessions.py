@@ -1,5 +1,7 @@
-"""Session tokens for the Streamlit app and bearer tokens for the field API: random secrets, stored as sha256,
-expiring after a setting's hours or days, void once revoked or once the user's password is reset."""
+"""Session tokens for the Streamlit app, bearer tokens for the field API and ODK Collect keys: random secrets, stored
+as sha256, expiring after a setting's hours or days, void once revoked or once the user's password is reset. Each
+kind works only where it is asked for (the field API takes API tokens and web sessions, the OpenRosa routes ODK keys
+alone), and an account that must change its password is known only to the pages, where it changes it."""
 from __future__ import annotations
 
 import hashlib
@@ -10,9 +12,12 @@ from geo.settings import settings
 
 from .users import _COLUMNS, User
 
-WEB, API = "web", "api"
-COOKIE = "dixian_session"  # the browser's copy of a web session (HttpOnly; accounts.api.browser_session sets it)
-_PREFIX = {WEB: "dxs_", API: "dxa_"}
+WEB, API, ODK = "web", "api", "odk"
+# The browser's copy of a web session (HttpOnly; accounts.api.browser_session sets it); over HTTPS the __Host- name,
+# which a browser keeps only when it is Secure, for the whole host and path /, set by the host itself.
+COOKIE, SECURE_COOKIE = "dixian_session", "__Host-dixian_session"
+_PREFIX = {WEB: "dxs_", API: "dxa_", ODK: "dxo_"}
+BEARER = (API, WEB)   # what the field API accepts as `Authorization: Bearer`
 
 
 def hash_token(token: str) -> str:
@@ -24,7 +29,9 @@ def _utcnow() -> datetime:
 
 
 def lifetime(kind: str) -> timedelta:
-    return timedelta(hours=settings.session_hours) if kind == WEB else timedelta(days=settings.api_token_days)
+    if kind == WEB:
+        return timedelta(hours=settings.session_hours)
+    return timedelta(days=settings.odk_key_days if kind == ODK else settings.api_token_days)
 
 
 def create(cur, user: User, kind: str = WEB, *, client: str | None = None, label: str | None = None,
@@ -32,7 +39,7 @@ def create(cur, user: User, kind: str = WEB, *, client: str | None = None, label
     """A new secret for `user` (owner's connection); only its hash is stored, so hand it out now or never. Every
     sign-in and token issue also purges the sessions that expired over a day ago."""
     if kind not in _PREFIX:
-        raise ValueError(f"kind {kind!r}: expected 'web' or 'api'")
+        raise ValueError(f"kind {kind!r}: expected 'web', 'api' or 'odk'")
     now = now or _utcnow()
     token = _PREFIX[kind] + secrets.token_urlsafe(32)
     cur.execute("""INSERT INTO user_sessions (token_sha256, user_id, kind, label, client, created_at, expires_at)
@@ -42,19 +49,23 @@ def create(cur, user: User, kind: str = WEB, *, client: str | None = None, label
     return token
 
 
-def user_for_token(cur, token: str | None, kind: str | None = None, now: datetime | None = None) -> User | None:
-    """The active user a live token belongs to, as the users table says now (role and scope changes apply at once),
-    or None for a missing, unknown, expired, revoked or superseded token."""
-    if not token or len(token) > 200:
+def user_for_token(cur, token: str | None, kind: str | tuple[str, ...] = BEARER, now: datetime | None = None, *,
+                   must_change_ok: bool = False) -> User | None:
+    """The active user a live token of `kind` (or of one of the kinds) belongs to, as the users table says now (role
+    and scope changes apply at once), or None for a missing, unknown, expired, revoked or superseded token, a token
+    of another kind, and any token of an account that must change its password unless `must_change_ok` (the pages,
+    which then ask for the change)."""
+    if not token or len(token) > 200 or "\x00" in token:
         return None
+    kinds = [kind] if isinstance(kind, str) else list(kind)
     now = now or _utcnow()
     cols = ", ".join("u." + c.strip() for c in _COLUMNS.split(","))
     cur.execute(f"""UPDATE user_sessions s SET last_seen_at = %s
                     FROM users u
                     WHERE s.token_sha256 = %s AND u.id = s.user_id AND u.active AND s.revoked_at IS NULL
                       AND s.expires_at > %s AND s.created_at >= u.password_changed_at
-                      AND (%s::text IS NULL OR s.kind = %s)
-                    RETURNING {cols}""", (now, hash_token(token), now, kind, kind))
+                      AND s.kind = ANY(%s) AND (%s OR NOT u.must_change_password)
+                    RETURNING {cols}""", (now, hash_token(token), now, kinds, must_change_ok))
     row = cur.fetchone()
     return User(*row) if row else None
 
@@ -99,11 +110,3 @@ def bearer(authorization: str | None) -> str | None:
     return (value.strip() or None) if scheme.lower() == "bearer" else None
 
 
-def user_for_request(request, kind: str | None = API) -> User | None:
-    """The user of a Starlette request's bearer token (a short owner's-connection transaction), or None."""
-    from geo import db
-    token = bearer(request.headers.get("authorization"))
-    if token is None:
-        return None
-    with db.transaction(pool=True) as conn, conn.cursor() as cur:
-        return user_for_token(cur, token, kind)

@@ -36,7 +36,8 @@ def _client() -> str | None:
 
 def _cookie_token() -> str | None:
     try:
-        token = st.context.cookies.get(sessions.COOKIE)
+        cookies = st.context.cookies
+        token = cookies.get(sessions.SECURE_COOKIE) or cookies.get(sessions.COOKIE)
     except Exception:  # outside a browser session (bare mode)
         return None
     return token if isinstance(token, str) else None  # AppTest's stand-in context holds no real cookies
@@ -58,7 +59,7 @@ def current_user() -> users.User | None:
         return None
     st.session_state[_TOKEN] = token
     with db.transaction() as conn, conn.cursor() as cur:
-        user = sessions.user_for_token(cur, token, sessions.WEB)
+        user = sessions.user_for_token(cur, token, sessions.WEB, must_change_ok=True)
     if user is None:
         st.session_state.pop(_TOKEN, None)
     return user
@@ -77,10 +78,10 @@ def login_form() -> None:
         try:
             user = users.authenticate(conn, login, password, _client())
         except users.LoginThrottled as err:
-            st.error(str(err))
+            st.error(plain(err))
             return
         except users.LoginFailed as err:
-            st.error(str(err))
+            st.error(plain(err))
             return
         with conn.cursor() as cur:
             st.session_state[_TOKEN] = sessions.create(cur, user, sessions.WEB, client=_client())
@@ -107,7 +108,7 @@ def _change_password_form(user: users.User) -> None:
             users.change_password(cur, user.id, old, new)
             token = sessions.create(cur, user, sessions.WEB, client=_client())  # the old session is now void
     except (users.LoginFailed, users.AccountError) as err:
-        st.error(str(err))
+        st.error(plain(err))
         return
     st.session_state[_TOKEN] = token
     st.session_state[_REMEMBER] = True
@@ -173,9 +174,9 @@ def admin_page(user: users.User) -> None:
             with scoped_transaction(user) as conn, conn.cursor() as cur:
                 return action(cur, *args, by=user, **kwargs)
         except (users.AccountError, users.NotAllowed) as err:
-            st.error(str(err))
+            st.error(plain(err))
         except Exception as err:  # a policy refusal, say: one line, not a traceback
-            st.error(f"{type(err).__name__}: {(str(err).splitlines() or [''])[0]}")
+            st.error(plain(f"{type(err).__name__}: {(str(err).splitlines() or [''])[0]}"))
         return None
 
     with scoped_transaction(user) as conn, conn.cursor() as cur:

@@ -1,6 +1,9 @@
 """Users: create, set role and scope, reset passwords, and authenticate with slowing of repeated failures.
 
-Failed attempts are rows in login_failures, so every app process and restart sees the same count. Functions take
+Failed attempts are rows in login_failures, so every app process and restart sees the same count. They slow the
+client that makes them: per login and client address (a delay doubling after a few, then that client locked out of
+that login for a while) and per client address over all logins; never the login for everyone, so a stranger's
+guesses cannot lock the real user out from another address. Functions take
 a cursor: admin actions work on a scoped (row-level secured) connection or the owner's; `authenticate` and
 `change_password` read password hashes and so need the owner's connection (geo.db), which only this module uses.
 """
@@ -208,7 +211,8 @@ def reset_password(cur, user_id: int, new_password: str, *, by: User | None = No
 
 @dataclass(frozen=True)
 class Throttle:
-    """The state of one login (and client address): recent failures and when the next attempt is allowed."""
+    """The state of one login from one client address: recent failures of that pair and of the address over all
+    logins, and when the next attempt is allowed."""
     failures: int
     client_failures: int
     next_allowed_at: datetime | None
@@ -228,24 +232,27 @@ def _delay(n: int, free: int) -> float:
 
 
 # The failures in the window that ends at the latest one (so a lockout lasts its full time even as the window
-# moves on), and that latest time; `key` is a login or a client address.
-_RECENT = """WITH last AS (SELECT max(at) AS at FROM login_failures
-                          WHERE {col} = %(key)s AND at <= %(now)s AND at > %(now)s - %(horizon)s)
+# moves on), and that latest time, of the failures `match` selects: one login from one client, or one client.
+_RECENT = """WITH last AS (SELECT max(at) AS at FROM login_failures f
+                          WHERE {match} AND at <= %(now)s AND at > %(now)s - %(horizon)s)
              SELECT count(f.*), last.at FROM last LEFT JOIN login_failures f
-                 ON f.{col} = %(key)s AND f.at <= last.at AND f.at > last.at - %(window)s
+                 ON {match} AND f.at <= last.at AND f.at > last.at - %(window)s
              GROUP BY last.at"""
+_PAIR = "f.login = %(login)s AND f.client IS NOT DISTINCT FROM %(client)s"
+_CLIENT = "f.client = %(client)s"
 
 
 def throttle_state(cur, login: str, client: str | None, now: datetime) -> Throttle:
     window = timedelta(minutes=settings.login_window_minutes)
     horizon = window + timedelta(minutes=settings.login_lockout_minutes)
 
-    def recent(col: str, key: str):
-        cur.execute(_RECENT.format(col=col), {"key": key, "now": now, "horizon": horizon, "window": window})
+    def recent(match: str):
+        cur.execute(_RECENT.format(match=match), {"login": login.strip().lower(), "client": client, "now": now,
+                                                  "horizon": horizon, "window": window})
         return cur.fetchone()
 
-    n, last = recent("login", login.strip().lower())
-    cn, clast = recent("client", client) if client else (0, None)
+    n, last = recent(_PAIR)
+    cn, clast = recent(_CLIENT) if client else (0, None)
     candidates = []
     locked = n >= settings.login_lockout_failures
     if locked:
@@ -263,9 +270,12 @@ def throttle_state(cur, login: str, client: str | None, now: datetime) -> Thrott
 def authenticate(conn, login: str, password: str, client: str | None = None, now: datetime | None = None) -> User:
     """The active user with this login and password, or LoginFailed / LoginThrottled. `conn` is the owner's
     connection (it reads password hashes and writes login_failures); the outcome is committed before returning or
-    raising, so a failure counts even when the caller's block unwinds. `now` is injectable so tests need not sleep."""
+    raising, so a failure counts even when the caller's block unwinds. `now` is injectable so tests need not sleep.
+    A success clears the failures of this login from this client only: a stranger's stay counted against them."""
     now = now or _utcnow()
     key = (login or "").strip().lower()
+    if "\x00" in key or "\x00" in (password or "") or len(key) > 256 or len(password or "") > 1024:
+        raise LoginFailed("wrong login or password / 登录名或密码错误")   # nothing a real account could match
     try:
         with conn.cursor() as cur:
             # One attempt per login at a time, so parallel guesses cannot slip past the count.
@@ -280,7 +290,7 @@ def authenticate(conn, login: str, password: str, client: str | None = None, now
                 cur.execute("INSERT INTO login_failures (login, client, at) VALUES (%s, %s, %s)", (key, client, now))
                 conn.commit()
                 raise LoginFailed("wrong login or password / 登录名或密码错误")
-            cur.execute("DELETE FROM login_failures WHERE login = %s", (key,))
+            cur.execute("DELETE FROM login_failures WHERE login = %s AND client IS NOT DISTINCT FROM %s", (key, client))
             if passwords.needs_rehash(row[-1]):
                 cur.execute("UPDATE users SET password_hash = %s WHERE id = %s", (passwords.rehash(password), row[0]))
         conn.commit()

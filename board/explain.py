@@ -1,10 +1,12 @@
 """The explanation beside the map: what the water and road checks found for the clicked household or natural
-village (geo.checks.explain), shown as clauses against thresholds and an elevation profile."""
+village (geo.checks.explain), shown as clauses against thresholds and an elevation profile. Names and ids come from
+imported files: they are shown as text (markdown and HTML inert)."""
 from __future__ import annotations
 
 import pandas as pd
 import streamlit as st
 
+from accounts.ui import plain
 from geo import db
 from geo.i18n import label, t, yes_no
 
@@ -54,7 +56,7 @@ def _water(d: dict, lang: str) -> None:
         st.caption(f"✔ {h.get('compliant', 0)} · ✘ {h.get('non_compliant', 0)} · ？ {h.get('unknown', 0)}")
         d = d["household"]
     src = d.get("source") or {}
-    st.markdown(f"**{t('layer_water', lang)}** · {t('source', lang)}: {src.get('name') or src.get('id') or '—'}"
+    st.markdown(f"**{t('layer_water', lang)}** · {t('source', lang)}: {plain(src.get('name') or src.get('id') or '—')}"
                 f" · {t('distance_basis', lang)}: "
                 f"{label('distance_basis', d.get('distance_basis'), lang) or yes_no(None, lang)}"
                 f" · {t('compliant', lang)}: {yes_no(d.get('compliant'), lang)}")
@@ -66,7 +68,7 @@ def _water(d: dict, lang: str) -> None:
 
 def _road(d: dict, lang: str) -> None:
     road = d.get("road") or {}
-    st.markdown(f"**{t('layer_roads', lang)}** · {road.get('name') or road.get('id') or '—'}"
+    st.markdown(f"**{t('layer_roads', lang)}** · {plain(road.get('name') or road.get('id') or '—')}"
                 f" · {t('gap', lang)}: {yes_no(d.get('gap'), lang)}")
     st.dataframe(clauses_table(d, lang), hide_index=True, width="stretch")
     _profile(d, lang)
@@ -76,20 +78,20 @@ def panel(conn, subject_id: str, rule_set: str | None, lang: str) -> None:
     """Explain the clicked subject; other kinds of object have their record in the map's popup already."""
     kind = subject_kind(conn, subject_id)
     if kind is None:
-        st.caption(subject_id)
+        st.caption(plain(subject_id))
         return
     try:
         from geo.checks import explain as ex
     except ModuleNotFoundError:
         st.info(t("explain_missing", lang))
         return
-    st.caption(subject_id)
+    st.caption(plain(subject_id))
     try:
         _water(ex.explain_water(conn, subject_id, rule_set), lang)
     except LookupError as err:
-        st.caption(str(err))
+        st.caption(plain(err))
     if kind == "natural_village":
         try:
             _road(ex.explain_road(conn, subject_id, rule_set), lang)
         except LookupError as err:
-            st.caption(str(err))
+            st.caption(plain(err))

@@ -9,6 +9,7 @@ import pandas as pd
 from psycopg2 import sql as psql
 
 from geo import vocab
+from geo.cells import neutralise_frame
 from geo.i18n import header, label, t, yes_no
 
 # layer -> (columns shown, how the layer reaches the administrative village)
@@ -85,8 +86,10 @@ def title(layer: str, lang: str) -> str:
 
 
 def to_xlsx(df: pd.DataFrame, sheet: str) -> bytes:
-    """An Excel workbook of one table: headers bold and frozen, columns wide enough to read."""
+    """An Excel workbook of one table: headers bold and frozen, columns wide enough to read, text that would be a
+    formula neutralised (geo.cells)."""
     from openpyxl.styles import Font
+    df = neutralise_frame(df)
     buf = io.BytesIO()
     sheet = "".join(ch for ch in sheet if ch not in '[]:*?/\\')[:31] or "Sheet1"
     with pd.ExcelWriter(buf, engine="openpyxl") as xw:

@@ -1,14 +1,15 @@
 """Widgets the planner's pages share: choices that survive a change of language, the township/village/category
-filters, the rule-set choice, the 'checks not run yet' and 'no data' notices, and Excel downloads masked for the
-user's role and recorded in the export log."""
+filters, the rule-set choice, the 'checks not run yet' and 'no data' notices, and downloads: every file a page offers
+(Excel masked for the user's role, CSV, a printed map) is fetched through the authenticated export route, which
+records it in the export log before it streams it (accounts.downloads)."""
 from __future__ import annotations
 
 import pandas as pd
 import streamlit as st
 
-from accounts import audit, masking
-from accounts.scoped import scoped_transaction
-from geo import db, vocab
+from accounts import downloads, masking
+from accounts.ui import plain
+from geo import cells, db, vocab
 from geo.i18n import both, label, t
 from geo.settings import settings
 from layers.base import Filters
@@ -41,17 +42,27 @@ def keep(widget, label: str, options: list | None, key: str, default, **kw):
     return out
 
 
-def download_xlsx(label: str, df: pd.DataFrame, sheet: str, file_name: str, layer: str, key: str, **kw) -> None:
-    """An Excel download of `df` with ID and phone numbers masked for the user's role, recorded in export_log
-    (who, which layer, how many rows, when) when the user clicks it. Mask `df` before labelling its columns."""
-    u = user()
-    data = ledgers.to_xlsx(df, sheet)
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
-    def record():
-        with scoped_transaction(u) as conn:
-            audit.record_export(conn, u, layer, len(df), "xlsx", file_name)
-    st.download_button(label, data, file_name=file_name, key=key, on_click=record,
-                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", **kw)
+
+def download(label: str, data: bytes, file_name: str, mime: str, layer: str, rows: int, key: str, where=st) -> str:
+    """A link that downloads `data` through the authenticated export route: fetched with the browser's session of the
+    signed-in user only, recorded in export_log (who, which layer, how many rows, when) as it is fetched. `key` names
+    the download on its page (a rerun replaces its file under the same link). Returns the link."""
+    url = downloads.prepare(user(), key, data, file_name, mime, layer, rows)
+    where.link_button(label, url, icon=":material/download:")
+    return url
+
+
+def download_xlsx(label: str, df: pd.DataFrame, sheet: str, file_name: str, layer: str, key: str, where=st) -> str:
+    """An Excel download of `df` (ID and phone numbers masked for the user's role: mask `df` before labelling its
+    columns; formula cells neutralised by ledgers.to_xlsx) through the export route."""
+    return download(label, ledgers.to_xlsx(df, sheet), file_name, XLSX, layer, len(df), key, where)
+
+
+def download_csv(label: str, df: pd.DataFrame, file_name: str, layer: str, key: str, where=st) -> str:
+    """A CSV download of `df` (formula cells neutralised, geo.cells) through the export route."""
+    return download(label, cells.to_csv(df).encode("utf-8-sig"), file_name, "text/csv", layer, len(df), key, where)
 
 
 def masked(df: pd.DataFrame) -> pd.DataFrame:
@@ -99,7 +110,7 @@ def checks_notice(conn, rule_set: str | None) -> dict[str, bool]:
     missing = [indicators.CHECK_COMMANDS[k] for k, ok in run.items() if not ok]
     if missing:
         lg = lang()
-        st.warning(f"**{both('checks_not_run', ' / ')}** ({rule_set}). "
+        st.warning(f"**{both('checks_not_run', ' / ')}** ({plain(rule_set)}). "
                    f"{t('checks_not_run_cmd', lg)}\n\n" + "\n".join(f"`{c}`" for c in missing))
     return run
 

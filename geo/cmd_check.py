@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from . import db
+from . import cells, db
 from .atomic import atomic_file, write_text
 from .cli import CommandError, parse_sets
 
@@ -71,7 +71,7 @@ def _write_out(path: str, rows, columns: list[str], conn) -> None:
         df["failed_clauses"] = [";".join(f) for f in df["failed_clauses"]]
     with atomic_file(out) as tmp:
         if suffix == ".csv":
-            df.to_csv(tmp, index=False, encoding="utf-8")
+            cells.to_csv(df, tmp)
         else:
             lon, lat = db.metric_to_storage(db.metric_srid(conn), rows.x.to_numpy(), rows.y.to_numpy())
             gdf = gpd.GeoDataFrame(df, geometry=shapely.points(lon, lat), crs=db.STORAGE_SRID)

@@ -1,8 +1,14 @@
 """Read a dataset: a folder of one file per layer named after the layer (GeoJSON, GeoPackage, Shapefile, CSV) and
-dem.tif, or layers already in memory (the demo's frames), as the same raw layers the validation takes."""
+dem.tif, or layers already in memory (the demo's frames), as the same raw layers the validation takes.
+
+Only the drivers the formats need are used: each file must begin as its suffix's format does, so GDAL can only pick
+that format's driver (a VRT, which reaches other files and URLs, or any other of GDAL's formats under a layer's name
+is refused), the DEM is opened by the GeoTIFF driver alone, and only regular files of a local folder are read (no
+/vsi… or URL paths, no pipes or devices)."""
 from __future__ import annotations
 
 import re
+import stat
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,6 +24,9 @@ from .store import LAYERS
 
 SUFFIXES = {".geojson": "GeoJSON", ".json": "GeoJSON", ".gpkg": "GeoPackage", ".shp": "Shapefile", ".csv": "CSV"}
 DEM_NAME = "dem.tif"
+# How each format's file begins (a BOM and white space may come before GeoJSON's first bracket).
+_MAGIC = {"GeoPackage": (b"SQLite format 3\x00",), "Shapefile": (b"\x00\x00\x27\x0a",),
+          "GeoTIFF": (b"II*\x00", b"MM\x00*", b"II+\x00", b"MM\x00+"), "GeoJSON": (b"{", b"[")}
 # Shapefile side files, read with their .shp and not layers of their own.
 _SIDE_FILES = {".dbf", ".shx", ".prj", ".cpg", ".qix", ".sbn", ".sbx", ".xml", ".qmd"}
 LON_NAMES = ("lon", "lng", "long", "longitude", "x", "经度")
@@ -66,7 +75,7 @@ class Dataset:
 def scan(folder: str | Path, crs: str | None = None) -> Dataset:
     """Read every layer file and dem.tif in `folder`; `crs` is the frame of files that carry none (and of GeoJSON)."""
     folder = Path(folder)
-    if not folder.is_dir():
+    if str(folder).startswith("/vsi") or "://" in str(folder) or not folder.is_dir():
         raise DatasetError(f"{folder}: not a folder; give the dataset folder (one file per layer, and dem.tif)")
     try:
         override = frames.parse_frame(crs) if crs else None
@@ -81,7 +90,11 @@ def scan(folder: str | Path, crs: str | None = None) -> Dataset:
             continue
         suffix = path.suffix.lower()
         if path.name.lower() == DEM_NAME:
-            dem = path.read_bytes()
+            try:
+                _check_file(path, "GeoTIFF")
+                dem = path.read_bytes()
+            except DatasetError as err:
+                problems.append(str(err))
             continue
         if suffix in _SIDE_FILES:
             continue
@@ -141,8 +154,7 @@ def _lists_as_text(column: pd.Series) -> pd.Series:
 
 def read_layer(path: Path, layer: str, override=None) -> RawLayer:
     """One layer file as a RawLayer; DatasetError when the file is empty or cannot be read."""
-    if path.stat().st_size == 0:
-        raise DatasetError(f"{path.name}: file: empty (0 bytes)")
+    _check_file(path, SUFFIXES[path.suffix.lower()])
     if path.suffix.lower() == ".csv":
         raw = _read_csv(path, layer, override)
     else:
@@ -150,6 +162,23 @@ def read_layer(path: Path, layer: str, override=None) -> RawLayer:
     if len(raw) == 0:
         raise DatasetError(f"{path.name}: file: no rows")
     return raw
+
+
+def _check_file(path: Path, fmt: str) -> None:
+    """DatasetError unless `path` is a regular, non-empty file that begins as `fmt`'s files do."""
+    st = path.stat()
+    if not stat.S_ISREG(st.st_mode):
+        raise DatasetError(f"{path.name}: file: not a regular file")
+    if st.st_size == 0:
+        raise DatasetError(f"{path.name}: file: empty (0 bytes)")
+    if fmt not in _MAGIC:
+        return
+    with open(path, "rb") as fh:
+        head = fh.read(64)
+    if fmt == "GeoJSON":
+        head = head.removeprefix(b"\xef\xbb\xbf").lstrip(b" \t\r\n")
+    if not head.startswith(_MAGIC[fmt]):
+        raise DatasetError(f"{path.name}: file: unreadable (not a {fmt} file: its content is of another format)")
 
 
 def _normalise_columns(frame: pd.DataFrame, layer: str) -> pd.DataFrame:

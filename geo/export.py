@@ -1,4 +1,5 @@
-"""Export a stored layer to GeoPackage, GeoJSON, CSV or an Excel ledger (台账), written whole or not at all."""
+"""Export a stored layer to GeoPackage, GeoJSON, CSV or an Excel ledger (台账), written whole or not at all; text that
+a spreadsheet would read as a formula is neutralised in CSV and Excel (geo.cells)."""
 from __future__ import annotations
 
 import json
@@ -10,7 +11,7 @@ import pandas as pd
 import shapely
 from psycopg2 import sql
 
-from . import db, frames, headers, store, vocab
+from . import cells, db, frames, headers, store, vocab
 from .atomic import atomic_file
 from .validate import key_column
 
@@ -136,7 +137,7 @@ def write_frame(layer: str, frame: pd.DataFrame, out: str | Path, lang: str = "z
                 if pd.api.types.is_bool_dtype(table[c]) or (table[c].dtype == object and
                                                             pd.api.types.infer_dtype(table[c], skipna=True) == "boolean"):
                     table[c] = table[c].map({True: "true", False: "false"})
-            table.to_csv(tmp, index=False, encoding="utf-8-sig")
+            cells.to_csv(table, tmp, encoding="utf-8-sig")
         else:
             _write_xlsx(layer, frame, tmp, lang)
     return fmt
@@ -192,7 +193,8 @@ def _write_xlsx(layer: str, frame: pd.DataFrame, path: Path, lang: str) -> None:
     table = _decode(layer, _points_as_lonlat(frame).drop(columns=["wkt"], errors="ignore"), lang)
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(headers.title(layer, lang)[:31])
-    labels = headers.labels(layer, table.columns, lang)
+    table = cells.neutralise_frame(table)
+    labels = [cells.neutralise(h) for h in headers.labels(layer, table.columns, lang)]
     widths = [max(8, min(40, 2 * len(h) + 2)) for h in labels]
     for i, w in enumerate(widths, start=1):
         ws.column_dimensions[get_column_letter(i)].width = w

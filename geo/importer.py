@@ -181,7 +181,7 @@ def _load(cur, data: Dataset, replace: bool, problems: validate.Problems, bar) -
             continue
         bar.set_description(f"checking {raw.file}")
         raws[layer] = raw
-        if not validate.check_required(raw, problems):
+        if not (validate.check_text(raw, problems) & validate.check_required(raw, problems)):
             bar.update(len(raw))
             continue
         columns = store.table_columns(cur, layer)

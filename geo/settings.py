@@ -41,8 +41,15 @@ class Settings(BaseSettings):
     pg_database: str = "dixian"
     # connections the one server process keeps per database URL (pages and the field API share them)
     db_pool_size: int = 20
-    # Streamlit app
+    # Serving (python -m geo serve): the address to listen on (this machine only, unless set: 0.0.0.0 for every
+    # address), the reverse proxies whose X-Forwarded-For/-Proto are believed (comma-separated addresses; none by
+    # default), and whether the session cookie is Secure (and __Host- named) whatever the request's scheme says
     app_port: int = 8501
+    host: str = "127.0.0.1"
+    trusted_proxies: str = ""
+    secure_cookies: bool = False
+    # how long a download a page prepared can be fetched (accounts.downloads)
+    download_minutes: float = 30
     language: str = Field(default="zh", validation_alias="DIXIAN_LANG")
     # command lines: a failure shows its whole traceback instead of one line
     debug: bool = False
@@ -60,6 +67,8 @@ class Settings(BaseSettings):
     # Field inspections (inspections/): photo store, upload limit, validation thresholds, schedule intervals
     photo_dir: Path = PROJECT_ROOT / "var" / "photos"
     upload_max_bytes: int = 20 * 1024 * 1024
+    # a photo whose header claims more pixels is refused before decoding (an image bomb); phones take up to ~50 MP
+    photo_max_pixels: int = 64_000_000
     gps_max_accuracy_m: float = 50
     max_travel_kmh: float = 120
     photo_time_slack_s: int = 60
@@ -93,6 +102,8 @@ class Settings(BaseSettings):
     # Accounts (accounts/): sessions, login slowing, the app's database roles, API limits
     session_hours: float = 12
     api_token_days: float = 30
+    # an ODK Collect key (in the server URL Collect is given, so more exposed than a bearer token) lives this long
+    odk_key_days: float = 7
     # a renewed bearer token's predecessor still works this long, so an answer lost on the way costs no sign-in
     api_token_renew_grace_minutes: float = 60
     password_min_length: int = 10

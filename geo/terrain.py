@@ -1,4 +1,5 @@
 """Terrain: the DEM kept in the database as its GeoTIFF, read into memory once, sampled at points and along lines.
+The GeoTIFF is opened by GDAL's GeoTIFF driver alone (no other format, such as a VRT, is tried).
 
 Samples on a void (the DEM's nodata) or outside the DEM are NaN, never the nodata value itself.
 """
@@ -25,7 +26,7 @@ class Dem:
 
     @classmethod
     def from_bytes(cls, tif: bytes) -> "Dem":
-        with MemoryFile(tif) as mem, mem.open() as src:
+        with MemoryFile(tif) as mem, mem.open(driver="GTiff") as src:
             if src.crs is None:
                 raise ValueError("the DEM has no coordinate reference system; write one into the GeoTIFF")
             band = src.read(1, masked=True).astype("float64")
@@ -76,7 +77,7 @@ class Dem:
 def store_dem(cur, tif: bytes, source_name: str | None = None) -> Dem:
     """Validate a GeoTIFF and keep it as the project's DEM (replacing any earlier one, inside the transaction)."""
     dem = Dem.from_bytes(tif)
-    with MemoryFile(tif) as mem, mem.open() as src:
+    with MemoryFile(tif) as mem, mem.open(driver="GTiff") as src:
         nodata = src.nodata
     h, w = dem.elevation.shape
     cur.execute("""INSERT INTO dem (id, tif, crs, width, height, nodata, source_name) VALUES (1, %s, %s, %s, %s, %s, %s)

@@ -257,6 +257,25 @@ def check_required(raw: RawLayer, problems: Problems) -> bool:
     return not missing
 
 
+def check_text(raw: RawLayer, problems: Problems) -> bool:
+    """Whether every header and text cell can be stored: PostgreSQL's text refuses a NUL character, so each one is a
+    problem line naming the row and field instead of a failure of the whole load."""
+    ok = True
+    for c in raw.frame.columns:
+        if "\x00" in str(c):
+            problems.file(raw.file, f"{str(c)!r}: a column name contains a NUL character")
+            ok = False
+            continue
+        col = raw.frame[c]
+        if col.dtype == object or pd.api.types.is_string_dtype(col):
+            try:
+                nul = col.str.contains("\x00", regex=False, na=False).to_numpy(dtype=bool)
+            except AttributeError:   # no text in the column
+                continue
+            ok &= not problems.rows(raw, nul, str(c), "contains a NUL character")
+    return ok
+
+
 def check_keys(raw: RawLayer, keys: pd.Series, problems: Problems, stored: pd.Index | None) -> None:
     """Ids present, unique in the file and (without --replace) not already stored."""
     col = key_column(raw.name)

@@ -8,6 +8,7 @@ import sys
 from datetime import date
 from pathlib import Path
 
+from geo import cells
 from geo.cli import CommandError, main
 
 
@@ -99,7 +100,7 @@ def cmd_due(args) -> None:
     finally:
         conn.close()
     cols = ["kind", "target_kind", "target_id", "village_code", "last_on", "due_on", "days_overdue", "inspector"]
-    print(df[cols].to_csv(index=False), end="")
+    print(cells.to_csv(df[cols]), end="")
 
 
 def cmd_spotcheck_draw(args) -> None:

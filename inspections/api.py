@@ -13,6 +13,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from accounts import api as accounts_api
 from accounts import sessions
 from accounts.scoped import pooled_as
 from geo import db
@@ -28,11 +29,6 @@ def _problem(status: int, message: str, problems: list[tuple[str, str]] = (), he
                         status_code=status, headers=headers)
 
 
-def _bearer(request: Request) -> str | None:
-    h = request.headers.get("authorization", "")
-    return h[7:].strip() if h.lower().startswith("bearer ") else None
-
-
 def _as_user(who, fn, *args):
     """fn(conn, *args) on a pooled connection that is the caller's account while it is borrowed (SET ROLE and the
     scope settings at session level, since records and workflow commit or roll back themselves)."""
@@ -40,16 +36,18 @@ def _as_user(who, fn, *args):
         return fn(conn, *args)
 
 
-def _who(token):
-    """The account of a live accounts token as the inspector it acts as (its inspectors row, made on first use),
-    or None. Looked up on the owner's connection, like every login."""
+def _who(token, kind=sessions.BEARER):
+    """The account of a live token of `kind` as the inspector it acts as (its inspectors row, made on first use), or
+    None. Looked up on the owner's connection, like every login."""
+    user = accounts_api.user_of(token, kind)
+    if user is None:
+        return None
     with db.transaction(pool=True) as conn, conn.cursor() as cur:
-        user = sessions.user_for_token(cur, token)
-        return auth.for_user(cur, user) if user is not None else None
+        return auth.for_user(cur, user)
 
 
 async def _authenticate(request: Request):
-    who = await run_in_threadpool(_who, _bearer(request))
+    who = await run_in_threadpool(_who, sessions.bearer(request.headers.get("authorization")))
     if who is None:
         return None, _problem(401, "a valid bearer token is required (POST /api/v1/auth/token): "
                                    "Authorization: Bearer <token>",
@@ -110,6 +108,10 @@ async def post_inspection(request: Request):
         sub = json.loads(raw)
     except (ValueError, UnicodeDecodeError) as e:
         return _problem(400, "the submission is not valid JSON; nothing was stored", [("submission", str(e))])
+    except RecursionError:
+        field = deep_field(raw if isinstance(raw, str) else raw.decode("utf-8", "replace"), records.MAX_DEPTH)
+        return _problem(422, "submission refused; nothing was stored",
+                        [(field, f"nested deeper than {records.MAX_DEPTH} levels")])
     try:
         res = await run_in_threadpool(_as_user, who, records.submit, who, sub, files)
     except records.BadInput as err:
@@ -184,8 +186,13 @@ async def post_transition(request: Request):
     try:
         body = await request.json()
         to_state, reason = body["to"], body.get("reason")
-    except (ValueError, KeyError, TypeError):
+    except (ValueError, KeyError, TypeError, AttributeError, RecursionError):
         return _problem(422, "expected JSON {\"to\": state, \"reason\": text}", [("to", "required")])
+    bad = [(f, "expected text without NUL characters, at most 2000 characters")
+           for f, v in (("to", to_state), ("reason", reason))
+           if (v is not None or f == "to") and not (isinstance(v, str) and "\x00" not in v and len(v) <= 2000)]
+    if bad:
+        return _problem(422, "transition refused; nothing was changed", bad)
     try:
         state = await run_in_threadpool(_as_user, who, workflow.transition, request.path_params["id"], who,
                                         to_state, reason)
@@ -245,7 +252,8 @@ def _or(status: int, message: str) -> Response:
 
 
 async def _or_who(request: Request):
-    return await run_in_threadpool(_who, request.path_params["token"])
+    """The inspector of the URL's ODK key: only a key of that kind opens the OpenRosa routes."""
+    return await run_in_threadpool(_who, request.path_params["token"], sessions.ODK)
 
 
 async def or_form_list(request: Request):
@@ -298,6 +306,46 @@ async def or_submission(request: Request):
                    "; ".join(f"{f}: {m}" for f, m in e.problems) + " (nothing was stored)")
     flags = "、".join(f["label_zh"] for f in res.flags)
     return _or(201 if res.created else 200, ("已保存" if res.created else "已保存过") + (f"；提示：{flags}" if flags else ""))
+
+
+def deep_field(text: str, limit: int) -> str:
+    """The field (as 'answers.notes') of a JSON text where it nests deeper than `limit` levels; read off the text
+    itself, because a parser gives up on such a text without saying where (an error path only)."""
+    stack: list[list] = []   # per open container: its bracket and the key or index being read
+    awaiting_key, i = False, 0
+    while i < len(text):
+        c = text[i]
+        if c == '"':
+            j = i + 1
+            while j < len(text) and text[j] != '"':
+                j += 2 if text[j] == "\\" else 1
+            if awaiting_key and stack and stack[-1][0] == "{":
+                try:
+                    stack[-1][1] = json.loads(text[i:j + 1])
+                except ValueError:
+                    stack[-1][1] = text[i + 1:j]
+                awaiting_key = False
+            i = j + 1
+            continue
+        if c in "{[":
+            if len(stack) >= limit:
+                break
+            stack.append([c, 0 if c == "[" else None])
+            awaiting_key = c == "{"
+        elif c in "}]" and stack:
+            stack.pop()
+        elif c == "," and stack:
+            if stack[-1][0] == "[":
+                stack[-1][1] += 1
+            else:
+                awaiting_key = True
+        i += 1
+    names = []
+    for bracket, name in stack:   # the keys down to the first list: the field a person would name
+        if bracket == "[" or name is None:
+            break
+        names.append(str(name))
+    return ".".join(names) or "submission"
 
 
 async def openapi(request: Request):
@@ -389,7 +437,8 @@ OPENAPI = {
             "responses": {"200": {"description": "the form"}, "404": _ERR["404"]}}},
         f"{PREFIX}/openrosa/key/{{token}}/submission": {"post": {
             "summary": "ODK Collect submission (OpenRosa 1.0: xml_submission_file plus photo parts); give Collect "
-                       "the server URL …/api/v1/openrosa/key/TOKEN (formList and forms/KIND.xml live there too)",
+                       "the server URL …/api/v1/openrosa/key/KEY of POST /api/v1/auth/odk-key (formList and "
+                       "forms/KIND.xml live there too; an API token does not open these routes)",
             "security": [],
             "parameters": [{"name": "token", "in": "path", "required": True, "schema": {"type": "string"}}],
             "responses": {"201": {"description": "stored (OpenRosaResponse XML)"},
@@ -398,6 +447,7 @@ OPENAPI = {
                           "401": {"description": "unknown token"}, "413": {"description": "over the limit"}}}},
         f"{PREFIX}/openapi.json": {"get": {"summary": "This document", "security": [],
                                            "responses": {"200": {"description": "OpenAPI 3.1"}}}},
+        **accounts_api.OPENAPI_PATHS,
     },
 }
 

@@ -1,10 +1,14 @@
 """ODK Collect's side of the API (OpenRosa 1.0): the form list, form download, and submissions of our XForms, which
-are read into the same submission the JSON API takes (so validation, flags and idempotency are the same)."""
+are read into the same submission the JSON API takes (so validation, flags and idempotency are the same). Instances
+are parsed by defusedxml with DTDs forbidden: no entity expansion (billion laughs), no external entities."""
 from __future__ import annotations
 
 import hashlib
-import xml.etree.ElementTree as ET
+from xml.etree.ElementTree import ParseError
 from xml.sax.saxutils import escape
+
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import fromstring
 
 from . import forms
 
@@ -37,8 +41,10 @@ def _local(tag: str) -> str:
 def read_instance(xml: bytes) -> tuple[str, dict[str, str]]:
     """The form id and every leaf's text by its name (groups flattened; our forms' names are unique)."""
     try:
-        root = ET.fromstring(xml)
-    except ET.ParseError as err:
+        root = fromstring(xml, forbid_dtd=True)
+    except DefusedXmlException as err:
+        raise BadInstance(f"a DTD or entity is not accepted in an instance ({type(err).__name__})") from None
+    except ParseError as err:
         raise BadInstance(f"not well-formed XML: {err}") from None
     values: dict[str, str] = {}
     for el in root.iter():

@@ -1,8 +1,11 @@
-"""Photo evidence: read EXIF position and time (JPEG, HEIC/HEIF), hash the bytes and the picture, store by content."""
+"""Photo evidence: read EXIF position and time (JPEG, HEIC/HEIF), hash the bytes and the picture, store by content.
+Only JPEG and HEIC/HEIF are decoded, and only pictures within the pixel cap: the size is read from the header and
+checked before a single pixel is decoded (an image bomb is refused, not unpacked)."""
 from __future__ import annotations
 
 import hashlib
 import io
+import re
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -14,11 +17,16 @@ from geo import atomic
 from geo.settings import settings
 
 pillow_heif.register_heif_opener()
+# Pillow's own guard as well (it refuses outright above twice this); ours below is exact and comes first.
+Image.MAX_IMAGE_PIXELS = settings.photo_max_pixels
 
 _GPS_IFD, _EXIF_IFD = 0x8825, 0x8769
 _MAKE, _MODEL, _DATETIME = 271, 272, 306
 _DATETIME_ORIGINAL, _OFFSET_ORIGINAL, _OFFSET = 36867, 36881, 36880
-_FORMATS = {"JPEG": "jpeg", "MPO": "jpeg", "HEIF": "heif", "PNG": "png", "WEBP": "webp"}
+# The only decoders tried, and how each format opened is recorded (Pillow's JPEG decoder opens a phone's
+# multi-picture JPEG as MPO).
+_DECODERS = ("JPEG", "HEIF")
+_FORMATS = {"JPEG": "jpeg", "MPO": "jpeg", "HEIF": "heif"}
 
 
 class NotAnImage(ValueError):
@@ -67,15 +75,25 @@ def _text(v) -> str | None:
     return s or None
 
 
-def open_image(data: bytes) -> Image.Image:
-    """The decoded picture, or NotAnImage saying so."""
+def open_image(data: bytes, max_pixels: int | None = None) -> Image.Image:
+    """The decoded picture, or NotAnImage saying why: not JPEG or HEIC/HEIF (no other decoder is tried), more pixels
+    than `max_pixels` (the setting photo_max_pixels) as its header says, or unreadable."""
+    cap = max_pixels or settings.photo_max_pixels
     try:
-        img = Image.open(io.BytesIO(data))
-        img.load()
+        img = Image.open(io.BytesIO(data), formats=_DECODERS)
+    except Image.DecompressionBombError as err:  # Pillow's guard: its message says the header's pixel count
+        n = re.search(r"\((\d+) pixels\)", str(err))
+        raise NotAnImage(f"{int(n[1]) if n else 0:,} pixels, more than {cap:,}; send the photo at the phone's "
+                         "normal size") from None
     except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as err:
-        raise NotAnImage(f"not a JPEG or HEIC image ({err.__class__.__name__})") from None
-    if img.format not in _FORMATS:
-        raise NotAnImage(f"image format {img.format} not accepted; send JPEG or HEIC")
+        raise NotAnImage(f"not a JPEG or HEIC image ({err.__class__.__name__}); send JPEG or HEIC") from None
+    w, h = img.size
+    if w * h > cap:
+        raise NotAnImage(f"{w * h:,} pixels ({w}×{h}), more than {cap:,}; send the photo at the phone's normal size")
+    try:
+        img.load()
+    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as err:
+        raise NotAnImage(f"not a readable JPEG or HEIC image ({err.__class__.__name__})") from None
     return img
 
 

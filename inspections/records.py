@@ -15,6 +15,7 @@ from . import forms, photos, validation, workflow
 from .auth import Inspector
 
 SQL = db.SqlFiles(__file__)
+MAX_DEPTH = 16   # levels of nesting a submission may have (its answers are values or lists of values)
 
 
 class BadInput(ValueError):
@@ -63,10 +64,35 @@ def _number(v, name: str, lo: float, hi: float, problems: list, required: bool =
     return float(v)
 
 
+def unstorable(value, name: str = "") -> list[tuple[str, str]]:
+    """The fields of a JSON value that cannot be stored: text or a key holding a NUL character (PostgreSQL's text and
+    jsonb refuse it), or nesting deeper than MAX_DEPTH; named as 'answers.notes', 'answers.x[2]'."""
+    problems, todo = [], [(value, name, 1)]
+    while todo:
+        v, at, depth = todo.pop()
+        if depth > MAX_DEPTH:
+            problems.append((at.split("[")[0] or "submission", f"nested deeper than {MAX_DEPTH} levels"))
+        elif isinstance(v, str) and "\x00" in v:
+            problems.append((at or "submission", "contains a NUL character"))
+        elif isinstance(v, dict):
+            for k, item in v.items():
+                field = f"{at}.{k}" if at else str(k)
+                if "\x00" in str(k):
+                    problems.append((field, "contains a NUL character"))
+                else:
+                    todo.append((item, field, depth + 1))
+        elif isinstance(v, list):
+            todo.extend((item, f"{at}[{i}]", depth + 1) for i, item in enumerate(v))
+    return list(dict.fromkeys(problems))
+
+
 def parse(sub) -> dict:
     """The submission's fields, typed; BadInput lists every problem (fields named as in the JSON)."""
     if not isinstance(sub, dict):
         raise BadInput([("submission", "expected a JSON object")])
+    bad = unstorable(sub)
+    if bad:
+        raise BadInput(bad)
     problems: list[tuple[str, str]] = []
     out: dict = {}
     try:

@@ -20,11 +20,11 @@ def _connect():
 
 
 def _emit(df, labelled, out: str | None, sheet: str) -> None:
-    from geo.cells import neutralised_frame
+    from geo import cells
 
     from . import report
     if out is None:
-        neutralised_frame(report.plain(df)).to_csv(sys.stdout, index=False)
+        cells.to_csv(report.plain(df), sys.stdout)
         return
     try:
         path = report.write(df, labelled, out, sheet)

@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 
 from geo import db
-from geo.cells import neutralised_frame
+from geo import cells
 from geo.i18n import header, label, t, vocabulary
 from geo.settings import settings
 
@@ -228,9 +228,9 @@ def write(df: pd.DataFrame, labelled: pd.DataFrame, out: str | Path, sheet: str)
     tmp = out.with_name(f".{out.stem}.{os.getpid()}.partial{suffix}")
     try:
         if suffix == ".csv":
-            neutralised_frame(plain(df)).to_csv(tmp, index=False, encoding="utf-8-sig")
+            cells.to_csv(plain(df), tmp, encoding="utf-8-sig")
         else:
-            _xlsx(neutralised_frame(labelled), tmp, sheet)
+            _xlsx(cells.neutralise_frame(labelled), tmp, sheet)
         os.replace(tmp, out)
     except BaseException:
         tmp.unlink(missing_ok=True)

@@ -14,6 +14,7 @@ import streamlit as st
 from accounts.scoped import connect_as
 from accounts.ui import plain
 from board import mapframe, session
+from board import widgets as board_widgets
 from geo import db
 from geo.i18n import label, t
 from geo.settings import settings
@@ -152,8 +153,9 @@ def notice_panel(conn, case: dict, lang: str) -> None:
     for n in case["notices"].itertuples():
         window = t("mon.window", lang, first=n.posted_on, closes=n.closes_on, days=n.window_days)
         st.markdown(f"**{label('notice_kind', n.kind, lang)} #{n.id}** · {window} · {plain(n.place or '')}")
-        st.download_button(t("mon.notice_pdf", lang), notices.pdf(conn, n.id), file_name=f"notice-{n.id}.pdf",
-                            mime="application/pdf", key=f"mon_pdf_{case['case_id']}_{n.id}")
+        board_widgets.download(t("mon.notice_pdf", lang), notices.pdf(conn, n.id), f"notice-{n.id}.pdf",
+                               "application/pdf", "monitoring_notice", 1,
+                               key=f"mon_pdf_{case['case_id']}_{n.id}")
         conn.rollback()
         for p in n.photos:
             flags = "、".join(label("photo_flag", f, lang) for f in p["flags"]) or t("mon.no_flags", lang)

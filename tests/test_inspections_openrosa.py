@@ -37,7 +37,9 @@ INSTANCE = """<?xml version="1.0"?>
 
 
 def test_collect_submission_through_openrosa(world, conn):
-    token = session_token(account_for(*w.ACCOUNTS["insp"], login="insp"), "api")   # an account's field token
+    insp = account_for(*w.ACCOUNTS["insp"], login="insp")
+    token = session_token(insp, "odk")   # an account's ODK Collect key (the OpenRosa routes only)
+    bearer = {"Authorization": f"Bearer {session_token(insp, 'api')}"}   # the same account on the JSON API
     client = TestClient(Starlette(routes=api.routes()))
     base = f"/api/v1/openrosa/key/{token}"
     listing = client.get(f"{base}/formList")
@@ -52,7 +54,7 @@ def test_collect_submission_through_openrosa(world, conn):
     assert r.status_code == 201, r.text
     assert "已保存" in r.text and "<OpenRosaResponse" in r.text
     rec = client.get("/api/v1/inspections/2f0c3b7e-8d4a-4c55-9a1e-0c6f1f5e7a11",
-                     headers={"Authorization": f"Bearer {token}"}).json()
+                     headers=bearer).json()
     assert (rec["result"], rec["lat"], rec["lon"], rec["accuracy_m"]) == ("fail", 24.05, 101.95, 6.5)
     assert rec["answers"]["new_risks"] == ["water", "illness"] and rec["answers"]["members"] == 4
     assert len(rec["photos"]) == 1 and rec["flags"] == []

@@ -4,13 +4,15 @@ from datetime import datetime, timedelta, timezone
 
 import streamlit as st
 
+from accounts.ui import plain
 from geo import i18n
+from geo.settings import settings
 from inspections import forms, geolocate, page, records, schedule, validation
 
 TASKS_SHOWN = 15  # a phone screen's worth; the rest by id below or from the map
 
 lang, t, who, conn = page.start("capture")
-st.caption(f"{t('hello')}, {page.signed_in_as(who, lang)}")
+st.caption(plain(f"{t('hello')}, {page.signed_in_as(who, lang)}"))
 
 st.subheader(t("where"))
 pos = geolocate.position(lang=lang)
@@ -38,7 +40,7 @@ else:
             parts.append(f"{t('distance')} " + (f"{d:.0f} m" if d < 1000 else f"{d / 1000:.1f} km"))
         if r["overdue"]:
             parts.append(f"{t('overdue')} {r['days_overdue']} {t('days')}")
-        return " · ".join(parts)
+        return plain(" · ".join(parts))   # radio options are markdown; a name from a file is text
     idx = st.radio(t("pick"), list(range(len(tasks))), format_func=describe, index=None, key="task_pick")
     if idx is not None:
         choice = (tasks.iloc[idx]["kind"], tasks.iloc[idx]["target_kind"], tasks.iloc[idx]["target_id"])
@@ -65,7 +67,7 @@ with conn.cursor() as cur:
     record = records.target_record(cur, target_kind, target_id)
 conn.rollback()
 defaults = forms.prefill(form, record)
-st.subheader(page.form_title(form, lang))
+st.subheader(plain(page.form_title(form, lang)))
 
 answers: dict = {}
 for q in form.answerable:
@@ -95,7 +97,7 @@ for q in form.answerable:
 answers = {k: v for k, v in answers.items() if v not in (None, "", [])}
 
 uploads = st.file_uploader(t("photos"), type=["jpg", "jpeg", "heic", "heif"], accept_multiple_files=True,
-                           key=f"{visit_key}:photos")
+                           key=f"{visit_key}:photos", max_upload_size=max(1, settings.upload_max_bytes // 2**20))
 shot = st.camera_input(t("camera"), key=f"{visit_key}:camera")
 files = [(u.name, u.getvalue()) for u in (uploads or [])] + ([(shot.name, shot.getvalue())] if shot else [])
 
@@ -110,12 +112,16 @@ if st.button(t("submit"), type="primary", disabled=fix is None, help=None if fix
         "answers": answers,
     }
     try:
+        size = sum(len(data) for _, data in files)
+        if size > settings.upload_max_bytes:   # the field API's limit, for the whole submission
+            raise records.BadInput([("photos", f"{size / 2**20:.1f} MB in all, more than "
+                                               f"{settings.upload_max_bytes / 2**20:.0f} MB")], 413)
         res = records.submit(conn, who, submission, files)
     except records.BadInput as err:
         st.error(t("fix"))
         for field, message in err.problems:  # name the question as the form shows it
             q = next((q for q in form.questions if f"answers.{q.name}" == field), None)
-            st.write(f"- **{q.label(lang) if q else field}**: {message}")
+            st.write(f"- **{plain(q.label(lang) if q else field)}**: {plain(message)}")
     else:
         st.session_state["last_result"] = res
 

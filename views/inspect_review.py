@@ -1,12 +1,14 @@
 """Review page (审核): inspections in my scope with their flags and photos; verify, review, confirm or return with a
-reason; open rectification items, overdue checks per village, county spot checks."""
+reason; open rectification items, overdue checks per village, county spot checks. What inspectors typed (answers,
+reasons, ids, names, a camera's make) is shown as text: markdown and HTML in it are inert (accounts.ui.plain)."""
 import streamlit as st
 
+from accounts.ui import plain
 from geo import i18n
 from inspections import forms, page, photos, records, schedule, spotcheck, validation, workflow
 
 lang, t, who, conn = page.start("review")
-st.caption(page.signed_in_as(who, lang))
+st.caption(plain(page.signed_in_as(who, lang)))
 
 tab_list, tab_rect, tab_due, tab_spot = st.tabs([t("title"), t("rect"), t("overdue"), t("spot")])
 
@@ -37,10 +39,10 @@ with tab_list:
                 rec = records.get(cur, iid)
             conn.rollback()
             form = forms.load(rec["kind"])
-            st.subheader(f"{page.form_title(form, lang)} · {rec['target_id']} · "
-                         f"{workflow.state_label(rec['review_state'], lang)}")
-            st.caption(f"{rec['inspector']} · {rec['submitted_at']} · {rec['lat']:.6f}, {rec['lon']:.6f} "
-                       f"±{rec['accuracy_m'] if rec['accuracy_m'] is not None else '?'} m")
+            st.subheader(plain(f"{page.form_title(form, lang)} · {rec['target_id']} · "
+                               f"{workflow.state_label(rec['review_state'], lang)}"))
+            st.caption(plain(f"{rec['inspector']} · {rec['submitted_at']} · {rec['lat']:.6f}, {rec['lon']:.6f} "
+                             f"±{rec['accuracy_m'] if rec['accuracy_m'] is not None else '?'} m"))
             st.markdown(f"**{t('answers')}** · {i18n.t('result', lang)}: "
                         f"{i18n.label('inspection_result', rec['result'], lang)}")
             for q in form.questions:  # in the form's order
@@ -50,11 +52,11 @@ with tab_list:
                 if q.list_name:
                     vals = value if isinstance(value, list) else [value]
                     value = "、".join(form.choice_label(q.list_name, v, lang) for v in vals)
-                st.write(f"- {q.label(lang)}: {value}")
+                st.markdown(f"- {plain(q.label(lang))}: {plain(value)}")
             st.markdown(f"**{t('flags')}**")
             if rec["flags"]:
                 for f in rec["flags"]:
-                    st.warning(validation.describe(f["code"], f["detail"], lang))
+                    st.warning(plain(validation.describe(f["code"], f["detail"], lang)))
             else:
                 st.caption(t("no_flags"))
             if rec["photos"]:
@@ -63,13 +65,13 @@ with tab_list:
                 for i, p in enumerate(rec["photos"]):
                     data = photos.load(p["sha256"])
                     if data:
-                        cols[i % len(cols)].image(photos.display_jpeg(data),
-                                                  caption=f"{p['time_local'] or '—'} · {p['make'] or ''} "
-                                                          f"{p['model'] or ''}")
+                        cols[i % len(cols)].image(photos.display_jpeg(data))
+                        cols[i % len(cols)].caption(plain(f"{p['time_local'] or '—'} · {p['make'] or ''} "
+                                                          f"{p['model'] or ''}"))
             st.markdown(f"**{t('history')}**")
-            log = [{"at": h["at"][:19], "who": f"{h['actor']} ({h['role']})",
+            log = [{"at": h["at"][:19], "who": plain(f"{h['actor']} ({h['role']})"),
                     "from": workflow.state_label(h["from"], lang) if h["from"] else "",
-                    "to": workflow.state_label(h["to"], lang), "why": h["reason"] or ""} for h in rec["history"]]
+                    "to": workflow.state_label(h["to"], lang), "why": plain(h["reason"] or "")} for h in rec["history"]]
             st.table([{i18n.label("review_column", k, lang): v for k, v in row.items()} for row in log])
             options = workflow.allowed(rec["review_state"], who, rec["inspector_id"] == who.id)
             if options:
@@ -81,7 +83,7 @@ with tab_list:
                         try:
                             workflow.transition(conn, iid, who, to, reason)
                         except workflow.WorkflowError as err:
-                            st.error(str(err))
+                            st.error(plain(err))
                         else:
                             st.success(f"{t('done')} {workflow.state_label(to, lang)}")
                             st.rerun()

@@ -1,6 +1,7 @@
 """地图 Map: the planner's layers on one map, filters and search; a click shows the check's explanation."""
 import streamlit as st
 
+from accounts.ui import plain
 from board import explain, mapframe, search, session, widgets
 from geo.i18n import t
 from geo.settings import settings
@@ -35,7 +36,7 @@ with session.connection() as conn:
         payload, info = mapframe.cached_payload(settings.url, session.stamp(conn), f, tuple(layer_keys), lg,
                                                 basemap, session.who())
         for key, why in info.unavailable.items():
-            st.info(why)
+            st.info(plain(why))
         if info.aggregated:
             st.caption(t("aggregated_note", lg))
         left, right = st.columns([3, 1])

@@ -5,7 +5,6 @@ is wrong with it, and the notices; each as Excel with Chinese headers."""
 import streamlit as st
 
 from board import session, widgets
-from geo.cells import neutralised_frame
 from geo.i18n import label, t
 from geo.settings import settings
 from monitoring import machine, notices, report
@@ -23,7 +22,7 @@ with session.connection() as conn:
         st.caption(t("mon.as_of", lg, as_of=rep.attrs["as_of"], visit_days=settings.visit_monitored_days))
         shown = report.labelled_report(rep, lg)
         st.dataframe(shown, hide_index=True, width="stretch", key="mon_report")
-        widgets.download_xlsx(t("export_xlsx", lg), neutralised_frame(shown), report.title("report", lg, month=month),
+        widgets.download_xlsx(t("export_xlsx", lg), shown, report.title("report", lg, month=month),
                               f"monitoring-report-{month}.xlsx", "monitoring_report", key="mon_report_xlsx")
     with tab_ledger:
         c1, c2 = st.columns(2)
@@ -36,7 +35,7 @@ with session.connection() as conn:
         st.caption(t("mon.ledger_count", lg, n=len(led)))
         shown = report.labelled_ledger(led, lg)
         st.dataframe(shown, hide_index=True, width="stretch", key="mon_ledger")
-        widgets.download_xlsx(t("export_xlsx", lg), neutralised_frame(shown), report.title("ledger", lg),
+        widgets.download_xlsx(t("export_xlsx", lg), shown, report.title("ledger", lg),
                               "monitoring-ledger.xlsx", "monitoring_ledger", key="mon_ledger_xlsx")
     with tab_notices:
         ns = notices.listing(conn)
@@ -50,5 +49,5 @@ with session.connection() as conn:
             pick = st.selectbox(t("mon.pick_notice", lg), ns["id"].tolist(), index=None, key="mon_notice_pick",
                                 placeholder=t("choose", lg))
             if pick is not None:
-                st.download_button(t("mon.notice_pdf", lg), notices.pdf(conn, pick), file_name=f"notice-{pick}.pdf",
-                                   mime="application/pdf", key="mon_notice_pdf")
+                widgets.download(t("mon.notice_pdf", lg), notices.pdf(conn, pick), f"notice-{pick}.pdf",
+                                 "application/pdf", "monitoring_notice", 1, key="mon_notice_pdf")

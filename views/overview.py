@@ -3,6 +3,7 @@ their targets, per township (bars) and month by month (lines, from the cases' hi
 beside its target and source rule, per township and village (a township drills down)."""
 import streamlit as st
 
+from accounts.ui import plain
 from board import indicators, session, widgets
 from geo.i18n import t
 from geo.settings import settings
@@ -43,7 +44,7 @@ with session.connection() as conn:
                                 widgets.ALL,
                                 format_func=lambda c: t("all", lg) if c == widgets.ALL else names.get(c, c)) or None
         scope = vil if township is None else vil[vil["township_code"] == township]
-        st.subheader(t("per_village", lg) + ("" if township is None else f"：{names.get(township, township)}"))
+        st.subheader(t("per_village", lg) + ("" if township is None else f"：{plain(names.get(township, township))}"))
         villages = indicators.labelled_table(scope, lg, "village")
         st.dataframe(villages, hide_index=True, width="stretch", key="ov_villages")
         widgets.download_xlsx(t("export_xlsx", lg), villages, t("per_village", lg), "overview_villages.xlsx",

@@ -16,9 +16,9 @@ with session.connection() as conn:
             png = wallmap.township_map(conn, f.township, lg, "png", rule_set, dpi=110)
             st.image(png, width="stretch")
             c1, c2 = st.columns(2)
-            c1.download_button(t("print_png", lg), png, file_name=f"{f.township}.png", mime="image/png",
-                               key="print_png")
+            # a printed map is an export too: one page, recorded when fetched
+            widgets.download(t("print_png", lg), png, f"{f.township}.png", "image/png", "wall_map", 1, "print_png", c1)
             if c2.button(t("print_pdf", lg), key="print_make_pdf"):
                 pdf = wallmap.township_map(conn, f.township, lg, "pdf", rule_set)
-                c2.download_button(t("print_pdf", lg), pdf, file_name=f"{f.township}.pdf",
-                                   mime="application/pdf", key="print_pdf")
+                widgets.download(t("print_pdf", lg), pdf, f"{f.township}.pdf", "application/pdf", "wall_map", 1,
+                                 "print_pdf", c2)

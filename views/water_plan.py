@@ -3,6 +3,7 @@ repair priority and new-source sites. Thin: every answer comes from waterplan/."
 import pandas as pd
 import streamlit as st
 
+from accounts.ui import plain
 from board import mapframe, session, widgets
 from geo.checks.rules import load_rules
 from geo.i18n import label, t
@@ -57,7 +58,7 @@ with session.connection() as conn:
                         try:
                             plan = emergency.plan(conn, Scenario(list(failed), dry), rule_set, sets)
                         except (LookupError, ValueError) as err:
-                            st.error(str(err))
+                            st.error(plain(err))
                             plan = None
                         finally:
                             conn.rollback()
@@ -67,8 +68,8 @@ with session.connection() as conn:
             plan = st.session_state.get("wp_plan")
             if plan is not None:
                 s = plan.summary
-                st.caption(f"{plan.scenario.describe()} · {s['rule_set']} · "
-                           f"{t('plan.computed_in', lg, s=s['seconds'])}")
+                st.caption(plain(f"{plan.scenario.describe()} · {s['rule_set']} · "
+                                 f"{t('plan.computed_in', lg, s=s['seconds'])}"))
                 cols = st.columns(6)
                 for c, key in zip(cols, ("households", "people", "vulnerable_households", "delivery_points",
                                          "trucks", "unserved_households")):
@@ -78,13 +79,14 @@ with session.connection() as conn:
                 m = planmap.build(plan, st.session_state.get("wp_out"), lg, basemap)
                 mapframe.show(mapframe.payload(m), key="water_plan_map", height=560)
                 d1, d2, d3 = st.columns(3)
-                d1.download_button(t("plan.download_excel", lg), export.excel_bytes(plan),
-                                   f"{t('plan.file_plan', lg)}.xlsx",
-                                   "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-                d2.download_button(t("plan.download_png", lg), export.map_bytes(plan, "png", lg, conn),
-                                   f"{t('plan.file_map', lg)}.png", "image/png")
-                d3.download_button(t("plan.download_pdf", lg), export.map_bytes(plan, "pdf", lg, conn),
-                                   f"{t('plan.file_map', lg)}.pdf", "application/pdf")
+                rows = len(plan.affected)
+                widgets.download(t("plan.download_excel", lg), export.excel_bytes(plan),
+                                 f"{t('plan.file_plan', lg)}.xlsx", widgets.XLSX, "emergency_plan", rows, "wp_excel", d1)
+                widgets.download(t("plan.download_png", lg), export.map_bytes(plan, "png", lg, conn),
+                                 f"{t('plan.file_map', lg)}.png", "image/png", "emergency_plan_map", rows, "wp_png", d2)
+                widgets.download(t("plan.download_pdf", lg), export.map_bytes(plan, "pdf", lg, conn),
+                                 f"{t('plan.file_map', lg)}.pdf", "application/pdf", "emergency_plan_map", rows,
+                                 "wp_pdf", d3)
                 st.subheader(t("plan.affected", lg))
                 st.dataframe(heads(plan.affected.reindex(columns=["subject_id", "name", "people", "vulnerable",
                                                                   "vulnerable_kinds", "reason", "natural_village_id"])),
@@ -109,8 +111,7 @@ with session.connection() as conn:
             df = st.session_state.get("wp_repair")
             if df is not None:
                 st.dataframe(heads(df), hide_index=True)
-                st.download_button(t("plan.download_csv", lg), df.to_csv(index=False).encode("utf-8"), "repair.csv",
-                                   "text/csv")
+                widgets.download_csv(t("plan.download_csv", lg), df, "repair.csv", "repair_priority", "wp_repair_csv")
         with tab_n:
             st.caption(t("plan.new_note", lg))
             if st.button(t("plan.rank_go", lg), key="wp_new_go"):
@@ -119,5 +120,4 @@ with session.connection() as conn:
             df = st.session_state.get("wp_new")
             if df is not None:
                 st.dataframe(heads(df), hide_index=True)
-                st.download_button(t("plan.download_csv", lg), df.to_csv(index=False).encode("utf-8"),
-                                   "new_sources.csv", "text/csv")
+                widgets.download_csv(t("plan.download_csv", lg), df, "new_sources.csv", "new_sources", "wp_new_csv")

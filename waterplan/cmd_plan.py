@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from geo import db
+from geo import cells, db
 from geo.atomic import atomic_file, atomic_folder, write_bytes
 from geo.cli import CommandError, parse_sets
 
@@ -56,7 +56,7 @@ def run_plan(args) -> int:
 
 def _write_csv(df, path: Path) -> None:
     with atomic_file(path) as tmp:
-        df.to_csv(tmp, index=False, encoding="utf-8")
+        cells.to_csv(df, tmp)
 
 
 def _ranked(conn, args) -> int:

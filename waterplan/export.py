@@ -1,5 +1,6 @@
 """The emergency plan written out: the command's five files (CSV, GeoJSON, JSON), an Excel workbook with Chinese
-headers, and a printable map (PNG or PDF, matplotlib: title, legend, scale bar, north arrow, date)."""
+headers, and a printable map (PNG or PDF, matplotlib: title, legend, scale bar, north arrow, date). CSV and Excel
+cells that a spreadsheet would read as formulas are neutralised (geo.cells)."""
 from __future__ import annotations
 
 import io
@@ -11,6 +12,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pandas as pd
 
+from geo import cells
 from geo.db import STORAGE_SRID
 from geo.i18n import label, t, vocabulary
 
@@ -49,9 +51,8 @@ def points_geojson(plan) -> dict:
 def write_files(plan, folder: Path) -> None:
     """affected.csv, delivery_points.geojson, assignments.csv, unserved.csv, summary.json into `folder`."""
     tb = tables(plan)
-    tb["affected"].to_csv(folder / "affected.csv", index=False, encoding="utf-8")
-    tb["assignments"].to_csv(folder / "assignments.csv", index=False, encoding="utf-8")
-    tb["unserved"].to_csv(folder / "unserved.csv", index=False, encoding="utf-8")
+    for name in ("affected", "assignments", "unserved"):
+        cells.to_csv(tb[name], folder / f"{name}.csv")
     (folder / "delivery_points.geojson").write_text(json.dumps(points_geojson(plan), ensure_ascii=False),
                                                     encoding="utf-8")
     (folder / "summary.json").write_text(json.dumps(plan.summary, ensure_ascii=False, indent=2), encoding="utf-8")
@@ -83,7 +84,8 @@ def excel_bytes(plan) -> bytes:
     buf = io.BytesIO()
     with pd.ExcelWriter(buf, engine="openpyxl") as xw:
         for name, df in sheets:
-            df.rename(columns=lambda c: label("plan_column", c)).to_excel(xw, sheet_name=name[:31], index=False)
+            cells.neutralise_frame(df.rename(columns=lambda c: label("plan_column", c))).to_excel(
+                xw, sheet_name=name[:31], index=False)
             ws = xw.sheets[name[:31]]
             for col in ws.columns:
                 ws.column_dimensions[col[0].column_letter].width = max(10, min(40, 2 + max(
