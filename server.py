@@ -1,11 +1,12 @@
-"""The one server process: the Streamlit pages, the field API as Starlette routes and the inspectors' offline app
-(/field/), on one port."""
+"""The one server process: the Streamlit pages, the field API as Starlette routes, the inspectors' offline app
+(/field/) and the map's vector tiles (/tiles/), on one port."""
 import streamlit as st
 from starlette.middleware import Middleware
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from accounts import api as accounts_api
+from board import tileserver
 from geo.settings import settings
 from inspections import fieldapp
 from inspections.api import routes as inspection_routes
@@ -19,6 +20,6 @@ async def health(request):
 # inspection upload limit (a submission with its photos), and inspections.api checks its own limit again.
 app = st.App("app.py",
              routes=[Route("/api/v1/health", health), *accounts_api.routes, *inspection_routes(),
-                     *fieldapp.routes()],
+                     *fieldapp.routes(), *tileserver.routes],
              middleware=[Middleware(accounts_api.ApiLimits,
                                     max_body=max(settings.api_max_body_bytes, settings.upload_max_bytes))])
