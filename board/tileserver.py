@@ -27,8 +27,9 @@ _CODE = re.compile(r"[0-9]{12}")
 
 
 class TileCache:
-    """Tiles made, by key, within a byte budget; the least recently used go first. The key names the user (id, role,
-    scope) and the data stamp, so a tile is only ever found again by the user it was made for, on the same data."""
+    """Tiles made, by key, within a byte budget; the least recently used go first. The key names the database, the
+    user (id, role, scope) and the data stamp, so a tile is only ever found again by the user it was made for, on the
+    same data."""
 
     def __init__(self, max_bytes: int):
         self.max_bytes, self.size = max_bytes, 0
@@ -103,7 +104,7 @@ def serve(token, kind, layer: tiles.TileLayer, z: int, x: int, y: int, f: Filter
     user, stamp = signed_in(token, kind)
     if user is None:
         return 401, b"", None
-    key = (session.who(user), stamp, layer.name, z, x, y, *(getattr(f, p) for p in layer.parts), frame)
+    key = (settings.url, session.who(user), stamp, layer.name, z, x, y, *(getattr(f, p) for p in layer.parts), frame)
     etag = '"' + hashlib.sha256(repr(key).encode()).hexdigest()[:32] + '"'
     if if_none_match == etag:
         return 304, b"", etag

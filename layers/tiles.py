@@ -150,6 +150,20 @@ def valid_tile(z: int, x: int, y: int) -> bool:
     return 0 <= z <= MAX_ZOOM and 0 <= x < 2 ** z and 0 <= y < 2 ** z
 
 
+def tile_of(lon: float, lat: float, z: int) -> tuple[int, int]:
+    """The tile (x, y) of zoom z holding a longitude and latitude."""
+    n = 2 ** z
+    x = int((lon + 180) / 360 * n)
+    y = int((1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * n)
+    return min(max(x, 0), n - 1), min(max(y, 0), n - 1)
+
+
+def covering(west: float, south: float, east: float, north: float, z: int) -> list[tuple[int, int, int]]:
+    """The tiles (z, x, y) of zoom z that a view of these bounds asks for."""
+    (x0, y0), (x1, y1) = tile_of(west, north, z), tile_of(east, south, z)
+    return [(z, x, y) for x in range(x0, x1 + 1) for y in range(y0, y1 + 1)]
+
+
 # --- on the folium map ---------------------------------------------------------------------------------------------
 
 class TiledOverlay(MacroElement):
