@@ -21,9 +21,10 @@ from .legend import MapLegend
 # templates share one environment: ask it for plain UTF-8 JSON (still HTML-safe: <, >, & and ' stay escaped).
 folium.template.Template("").environment.policies["json.dumps_kwargs"] = {"sort_keys": True, "ensure_ascii": False}
 
-# Drawing order: areas first, points last (on top).
+# Drawing order: areas first, points last (on top); of the tiled layers, every household under the monitored and
+# the failing ones.
 LAYERS = {
-    "admin": admin, "risk": risk, "roads": roads, "water": water, "households": households, "housing": housing,
+    "admin": admin, "roads": roads, "households": households, "risk": risk, "water": water, "housing": housing,
     "assets": assets, "relocation": relocation, "inspections": inspections,
 }
 LAYER_TITLES = {"admin": "layer_admin", "risk": "layer_risk", "roads": "layer_roads", "water": "layer_water",

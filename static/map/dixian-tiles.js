@@ -197,7 +197,7 @@
   function hook(map) {
     if (map._dixianHooked) return;
     map._dixianHooked = true;
-    var box = map.getContainer(), down = null, tip = L.tooltip({direction: "top", offset: [0, -6]}), pending = false;
+    var box = map.getContainer(), down = null, tip = L.tooltip({direction: "top", offset: [0, -6], className: "dx-tip"}), pending = false;
     box.addEventListener("mousedown", function (e) { down = [e.clientX, e.clientY]; }, true);
     // capture: before Leaflet's own handlers, so a tiled feature drawn over an area wins the click
     box.addEventListener("click", function (e) {
@@ -211,6 +211,10 @@
       var text = tipText(h.look.popup, h.props);
       if (text) tellPage(map, text, h.latlng);
     }, true);
+    // hover: our tooltip, and while it shows the GeoJSON layers' own tooltips (an area under the feature) are hidden
+    var css = document.createElement("style");
+    css.textContent = ".dx-hovering .leaflet-tooltip:not(.dx-tip) {display: none}";
+    document.head.appendChild(css);
     box.addEventListener("mousemove", function (e) {
       if (pending || onControl(e.target)) return;
       pending = true;
@@ -219,6 +223,7 @@
         var h = map._loaded ? hit(map, map.mouseEventToContainerPoint(e)) : null;
         var text = h ? tipText(h.look.popup, h.props) : "";
         box.style.cursor = h ? "pointer" : "";
+        L.DomUtil[text ? "addClass" : "removeClass"](box, "dx-hovering");
         if (!text) { map.closeTooltip(tip); return; }
         tip.setLatLng(h.latlng).setContent(el("span", text));
         if (!map.hasLayer(tip)) map.openTooltip(tip);
