@@ -197,6 +197,7 @@
   function hook(map) {
     if (map._dixianHooked) return;
     map._dixianHooked = true;
+    DX.map = map;
     var box = map.getContainer(), down = null, tip = L.tooltip({direction: "top", offset: [0, -6], className: "dx-tip"}), pending = false;
     box.addEventListener("mousedown", function (e) { down = [e.clientX, e.clientY]; }, true);
     // capture: before Leaflet's own handlers, so a tiled feature drawn over an area wins the click
@@ -251,6 +252,11 @@
       });
     });
     return out;
+  };
+  DX.hitAt = function (x, y) {
+    // the properties of the tiled feature a click at container point (x, y) would open, or null
+    var h = DX.map ? hit(DX.map, L.point(x, y)) : null;
+    return h ? h.props : null;
   };
   DX.loading = function () {
     return DX.layers.some(function (layer) { return layer._map && layer.isLoading && layer.isLoading(); });
