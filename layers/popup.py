@@ -156,6 +156,10 @@ class Popup:
             out["tip"] = parts[0].str.cat(parts[1:], sep=TIP_SEP) if len(parts) > 1 else parts[0]
         return out
 
+    def brief(self, columns: tuple[str, ...]) -> "Popup":
+        """The same popup with only the fields of these columns (what a coarse tile carries)."""
+        return Popup(tuple(f for f in self.fields if f.column in columns), self.tip)
+
     def client(self, lang: str) -> dict:
         """This popup and tooltip as the browser writes them for a tiled feature (static/map/dixian-tiles.js): each
         field's property, header and rule; the tooltip's columns. The browser sets every value as text, never as

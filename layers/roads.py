@@ -27,13 +27,19 @@ NATURAL_VILLAGES = Popup((Field("id", "id"), Field("name", "natural_village"), F
                           Field("network_km_to_seat", "network_km_to_seat", number(1))))
 
 
-TILES_ROADS = tiles.TileLayer("roads", tiles.Look(ROADS, tiles.paint(
-    color=tiles.By("hardened", {True: HARD}, SOFT), weight=tiles.By("class", CLASS_WEIGHT, 1.5),
-    dashArray=tiles.By("hardened", {False: "5 4"}, None), opacity=0.9)), parts=("township", "village"))
-TILES_NV = tiles.TileLayer("nv_roads", tiles.Look(NATURAL_VILLAGES, tiles.paint(
-    color=tiles.By("connected_to_seat", {False: DISCONNECTED}, "#ffffff"),
-    weight=tiles.By("connected_to_seat", {False: 3}, 1), fillColor=tiles.By("state", NV_COLOR, "#999999"),
-    fillOpacity=0.95, radius=6)), parts=("rule_set", "township", "village"))
+ROAD_PAINT = tiles.paint(color=tiles.By("hardened", {True: HARD}, SOFT), weight=tiles.By("class", CLASS_WEIGHT, 1.5),
+                         dashArray=tiles.By("hardened", {False: "5 4"}, None), opacity=0.9)
+NV_PAINT = tiles.paint(color=tiles.By("connected_to_seat", {False: DISCONNECTED}, "#ffffff"),
+                       weight=tiles.By("connected_to_seat", {False: 3}, 1),
+                       fillColor=tiles.By("state", NV_COLOR, "#999999"), fillOpacity=0.95, radius=6)
+# below the detail zoom the tiles carry less of each record (a prefecture's zoom-10 tile holds thousands of each)
+TILES_ROADS = tiles.TileLayer("roads", tiles.Look(ROADS, ROAD_PAINT),
+                              coarse=tiles.Look(ROADS.brief(("surface", "class")), ROAD_PAINT),
+                              parts=("township", "village"))
+TILES_NV = tiles.TileLayer("nv_roads", tiles.Look(NATURAL_VILLAGES, NV_PAINT),
+                           coarse=tiles.Look(NATURAL_VILLAGES.brief(("id", "name", "households", "village_name", "gap",
+                                                                     "connected_to_seat")), NV_PAINT),
+                           parts=("rule_set", "township", "village"))
 
 
 def build(conn, f: Filters, lang: str, shift=None) -> LayerResult:

@@ -133,6 +133,17 @@ def frame_offset(frame: str, z: int, x: int, y: int) -> tuple[float, float]:
     return gx - mx, gy - my
 
 
+def selection(z: int, x: int, y: int, dx: float = 0.0, dy: float = 0.0) -> dict:
+    """The Web Mercator box (x0, y0, x1, y1) whose points a tile draws: the tile with its buffer, less the frame's
+    offset. Given to the SQL as numbers, not computed in it, so that the planner estimates the rows it holds from the
+    columns' statistics: with a guess it planned a subquery per row, 3 s for a prefecture's tile at zoom 10."""
+    size = 2 * math.pi * _R / 2 ** z
+    margin = size * BUFFER / EXTENT
+    left, top = -math.pi * _R + x * size, math.pi * _R - y * size
+    return {"x0": left - margin - dx, "x1": left + size + margin - dx,
+            "y0": top - size - margin - dy, "y1": top + margin - dy}
+
+
 def tile(conn, layer: TileLayer, z: int, x: int, y: int, f: Filters, frame: str = "wgs84") -> bytes:
     """The tile's bytes (empty when it holds nothing) as `conn` reads the tables: run on the user's connection, it
     holds only what the user may see. JIT is off for it: row-level security's subplans push the planner's cost
@@ -141,7 +152,8 @@ def tile(conn, layer: TileLayer, z: int, x: int, y: int, f: Filters, frame: str 
     with conn.cursor() as cur:
         cur.execute("SET LOCAL jit = off")
         cur.execute(SQL(f"tile_{layer.name}"), f.params(z=z, x=x, y=y, detail=settings.map_tile_detail_zoom,
-                                                        extent=EXTENT, buffer=BUFFER, dx=dx, dy=dy))
+                                                        extent=EXTENT, buffer=BUFFER, dx=dx, dy=dy,
+                                                        **selection(z, x, y, dx, dy)))
         row = cur.fetchone()
     return bytes(row[0]) if row and row[0] is not None else b""
 

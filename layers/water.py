@@ -38,9 +38,11 @@ FAILING = Popup((Field("id", "id"), Field("name", "head_name"), Field("nv_name",
                  Field("clauses", "failed_clauses", coded("problem", ("；", "; ")))))
 
 
-TILES_SOURCES = tiles.TileLayer("water_sources", tiles.Look(SOURCES, tiles.paint(
-    color="#ffffff", weight=1.5, fillOpacity=0.95, fillColor=tiles.By("status", STATUS_COLOR, "#999999"),
-    radius=tiles.By("kind", KIND_RADIUS, 5))), parts=("township", "village"))
+SOURCE_PAINT = tiles.paint(color="#ffffff", weight=1.5, fillOpacity=0.95,
+                           fillColor=tiles.By("status", STATUS_COLOR, "#999999"), radius=tiles.By("kind", KIND_RADIUS, 5))
+TILES_SOURCES = tiles.TileLayer("water_sources", tiles.Look(SOURCES, SOURCE_PAINT),
+                                coarse=tiles.Look(SOURCES.brief(("id", "name", "kind", "status", "village_name")),
+                                                  SOURCE_PAINT), parts=("township", "village"))
 TILES_NV = tiles.TileLayer("water_nv", tiles.Look(PER_NATURAL_VILLAGE, tiles.paint(
     color="#333333", weight=1, fillOpacity=0.85, radius=8,
     fillColor=tiles.Steps("share_ok", tuple((top, c) for top, c, _ in NV_SHARE), "#e0e0e0"))))

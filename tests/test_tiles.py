@@ -47,8 +47,8 @@ def layer_features(user, layer: tiles.TileLayer, z: int, f: Filters = Filters(ru
     c = scoped.connect_as(user)
     try:
         for zz, x, y in tiles.covering(*EXTENT, z):
-            for ft in features(tiles.tile(c, layer, zz, x, y, f, frame), layer.name):
-                out[ft["properties"]["id"]] = {**ft, "tile": (x, y)}
+            for i, ft in enumerate(features(tiles.tile(c, layer, zz, x, y, f, frame), layer.name)):
+                out[ft["properties"].get("id", (x, y, i))] = {**ft, "tile": (x, y)}   # merged roads have no id
             c.commit()
     finally:
         c.close()
