@@ -117,15 +117,14 @@ def serve(token, kind, layer: tiles.TileLayer, z: int, x: int, y: int, f: Filter
 
 
 def _unauthorized() -> JSONResponse:
-    return JSONResponse({"error": "sign in first: the page's session or a bearer token / 请先登录"}, 401,
-                        headers={"WWW-Authenticate": "Bearer"})
+    return JSONResponse({"error": i18n.both("tile_sign_in", " / ")}, 401, headers={"WWW-Authenticate": "Bearer"})
 
 
 async def tile(request: Request):
     p = request.path_params
     layer = mapview.TILES.get(p["layer"])
     if layer is None or not tiles.valid_tile(p["z"], p["x"], p["y"]):
-        return JSONResponse({"error": "no such tile / 无此瓦片"}, 404)
+        return JSONResponse({"error": i18n.both("tile_unknown", " / ")}, 404)
     try:
         f, frame = filters(request.query_params)
     except BadRequest as err:

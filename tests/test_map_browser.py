@@ -150,8 +150,10 @@ def test_map_page_layers_popup_screenshot_and_nothing_leaves_localhost(server, b
     wait.until(lambda drv: drv.execute_script(risk_on) and drv.execute_script(count) == before)
     assert sec.is_displayed()
 
-    # a real click on the water source W1 (a tile feature) opens its popup with the record
+    # a real click on the water source W1 (a tile feature) opens its popup with the record (the whole record from the
+    # detail zoom; below it the tiles carry its name, kind, status and village)
     container = d.find_element(By.CSS_SELECTOR, "#map_div")
+    d.execute_script("map_div.setZoom(%d)" % settings.map_tile_detail_zoom)
     x, y = tiled_point(d, wait, "water_sources", "W1")
     click_at(d, container, x, y)
     popup = wait.until(ec.visibility_of_element_located((By.CSS_SELECTOR, ".leaflet-popup-content")))
@@ -160,7 +162,6 @@ def test_map_page_layers_popup_screenshot_and_nothing_leaves_localhost(server, b
     # a click on a household failing the water rule (tiles from the detail zoom on) tells the page which one (its
     # tooltip), and only that reruns the page: the panel beside the map explains the check for it
     d.find_element(By.CSS_SELECTOR, ".leaflet-popup-close-button").click()
-    d.execute_script("map_div.setZoom(%d)" % settings.map_tile_detail_zoom)
     x, y = tiled_point(d, wait, "water_failing", "H004")
     click_at(d, container, x, y)
     popup = wait.until(ec.visibility_of_element_located((By.CSS_SELECTOR, ".leaflet-popup-content")))
