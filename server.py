@@ -1,5 +1,5 @@
-"""The one server process: the Streamlit pages, the field API as Starlette routes, the authenticated downloads and
-the inspectors' offline app (/field/), on one port."""
+"""The one server process: the Streamlit pages, the field API as Starlette routes, the authenticated downloads, the
+inspectors' offline app (/field/) and the map's vector tiles (/tiles/), on one port."""
 import logging
 import math
 
@@ -11,6 +11,7 @@ from streamlit import config
 
 from accounts import api as accounts_api
 from accounts import downloads
+from board import tileserver
 from geo.settings import settings
 from inspections import fieldapp
 from inspections.api import routes as inspection_routes
@@ -33,6 +34,6 @@ logging.getLogger("uvicorn.access").addFilter(accounts_api.RedactKeys())
 # added.
 app = st.App("app.py",
              routes=[Route("/api/v1/health", health), *accounts_api.routes, *downloads.routes, *monitoring_routes(),
-                     *inspection_routes(), *fieldapp.routes()],
+                     *inspection_routes(), *fieldapp.routes(), *tileserver.routes],
              middleware=[Middleware(accounts_api.ApiLimits,
                                     max_body=max(settings.api_max_body_bytes, settings.upload_max_bytes))])

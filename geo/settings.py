@@ -94,6 +94,10 @@ class Settings(BaseSettings):
     map_simplify_deg: float = 0.0002
     map_coord_decimals: int = 5
     map_cache_ttl_s: int = 600
+    # Vector tiles (layers/tiles.py, board/tileserver.py): households one by one from this zoom (below it counted per
+    # natural village), and the memory kept for tiles made (per data stamp and user)
+    map_tile_detail_zoom: int = 14
+    map_tile_cache_mb: int = 64
     local_tiles_url: str = ""  # e.g. /app/static/tiles/{z}/{x}/{y}.png
     local_tiles_attribution: str = ""
     tianditu_key: str = ""

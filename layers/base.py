@@ -50,10 +50,15 @@ class LayerResult:
     legends: list[Legend] = field(default_factory=list)
     features: dict[str, int] = field(default_factory=dict)
     aggregated: bool = False
+    tiled: list[str] = field(default_factory=list)   # groups drawn from vector tiles (nothing in the payload)
 
     def add(self, group: folium.FeatureGroup, n: int) -> None:
         self.groups.append(group)
         self.features[group.layer_name] = n
+
+    def add_tiled(self, group: folium.FeatureGroup) -> None:
+        self.groups.append(group)
+        self.tiled.append(group.layer_name)
 
 
 def default_rule_set(conn) -> str | None:

@@ -39,7 +39,7 @@ def legend_html(legends: list[Legend], title: str) -> str:
 
 
 class MapLegend(MacroElement):
-    """A bottom-left control holding the legend HTML."""
+    """A bottom-left control holding the legend HTML; on a narrow map (a phone) it and the layer list start folded."""
 
     _template = Template("""
         {% macro script(this, kwargs) %}
@@ -57,8 +57,9 @@ class MapLegend(MacroElement):
             };
             legend.addTo(map);
             // the legend folds to its title (a click toggles it) and folds while a popup is open, so that it
-            // never hides a popup's record
-            var folded = false;
+            // never hides a popup's record; on a narrow map (a phone) it starts folded, and the layer list too
+            // (its toggle opens it, a tap on the map closes it again)
+            var narrow = false, folded = false;
             function fold(f) {
                 document.querySelectorAll('.dx-legend .dx-sec').forEach(function (el) {
                     el.classList.toggle('dx-folded', f);
@@ -67,6 +68,21 @@ class MapLegend(MacroElement):
             document.querySelector('.dx-legend .dx-legend-title').addEventListener('click', function () {
                 folded = !folded; fold(folded);
             });
+            function shut() {
+                if (!narrow) return;
+                document.querySelectorAll('.leaflet-control-layers').forEach(function (el) {
+                    el.classList.remove('leaflet-control-layers-expanded');
+                });
+            }
+            function fit() {   // on becoming narrow (opened on a phone, or the window made small)
+                if (narrow || map.getSize().x >= 600) { narrow = map.getSize().x < 600; return; }
+                narrow = folded = true;
+                fold(true);
+                setTimeout(shut, 0);   // after the layer control, added next, has expanded itself
+            }
+            fit();
+            map.on('resize', fit);
+            map.on('click', shut);
             map.on('popupopen', function () { fold(true); });
             map.on('popupclose', function () { fold(folded); });
             function toggle(name, show) {

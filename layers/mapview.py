@@ -12,7 +12,7 @@ import numpy as np
 from geo import db
 from geo.i18n import t
 
-from . import admin, assets, basemaps, housing, inspections, relocation, risk, roads, vendor, water
+from . import admin, assets, basemaps, households, housing, inspections, relocation, risk, roads, vendor, water
 from .base import SQL, Filters, default_rule_set
 from .legend import MapLegend
 
@@ -21,21 +21,26 @@ from .legend import MapLegend
 # templates share one environment: ask it for plain UTF-8 JSON (still HTML-safe: <, >, & and ' stay escaped).
 folium.template.Template("").environment.policies["json.dumps_kwargs"] = {"sort_keys": True, "ensure_ascii": False}
 
-# Drawing order: areas first, points last (on top).
+# Drawing order: areas first, points last (on top); of the tiled layers, every household under the monitored and
+# the failing ones.
 LAYERS = {
-    "admin": admin, "risk": risk, "roads": roads, "water": water, "housing": housing, "assets": assets,
-    "relocation": relocation, "inspections": inspections,
+    "admin": admin, "roads": roads, "households": households, "risk": risk, "water": water, "housing": housing,
+    "assets": assets, "relocation": relocation, "inspections": inspections,
 }
 LAYER_TITLES = {"admin": "layer_admin", "risk": "layer_risk", "roads": "layer_roads", "water": "layer_water",
-                "housing": "layer_housing", "assets": "layer_assets", "relocation": "layer_relocation",
-                "inspections": "layer_inspections"}
-DEFAULT_LAYERS = ("admin", "risk", "water", "roads")
+                "households": "layer_households", "housing": "layer_housing", "assets": "layer_assets",
+                "relocation": "layer_relocation", "inspections": "layer_inspections"}
+DEFAULT_LAYERS = ("admin", "risk", "water", "roads", "households")
+# Every layer served as vector tiles, by the name in its URL (board/tileserver.py serves them).
+TILES = {t.name: t for t in (households.TILES, risk.TILES, water.TILES_SOURCES, water.TILES_NV, water.TILES_FAILING,
+                             roads.TILES_ROADS, roads.TILES_NV)}
 
 
 @dataclass
 class MapInfo:
     features: dict[str, int] = field(default_factory=dict)    # overlay name -> features sent to the browser
     aggregated: list[str] = field(default_factory=list)        # layer keys drawn as aggregates
+    tiled: list[str] = field(default_factory=list)             # overlay names drawn from vector tiles
     unavailable: dict[str, str] = field(default_factory=dict)  # layer key -> why it could not be drawn
     rule_set: str | None = None
     build_s: float = 0.0
@@ -97,6 +102,7 @@ def build_map(conn, f: Filters, layers, lang: str = "zh", basemap_key: str = "pl
             g.add_to(m)
         legends.extend(res.legends)
         info.features.update(res.features)
+        info.tiled.extend(res.tiled)
         if res.aggregated:
             info.aggregated.append(key)
         info.layer_s[key] = round(time.perf_counter() - t0, 2)

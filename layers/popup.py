@@ -24,31 +24,73 @@ def _missing(v) -> bool:
     return v is None or (isinstance(v, float) and v != v) or v is pd.NaT
 
 
-# --- how a value is written ----------------------------------------------------------------------------------------
+# --- how a value is written: each a callable (value, lang) -> text, and the same rule told to the browser, which writes
+# the popups of tiled features itself (layers/tiles.py; static/map/dixian-tiles.js reads `client`) ---------------------
 
-def coded(vocabulary: str, sep: tuple[str, str] | None = None) -> Show:
+@dataclass(frozen=True)
+class coded:
     """A code (or a list of codes) as its label in the catalogue's vocabulary; `sep` (Chinese, English) joins a list."""
-    return lambda v, lang: i18n.label(vocabulary, list(v) if isinstance(v, (list, tuple, np.ndarray)) else v, lang,
-                                      None if sep is None else sep[lang == "en"])
+    vocabulary: str
+    sep: tuple[str, str] | None = None
+
+    def __call__(self, v, lang: str) -> str:
+        return i18n.label(self.vocabulary, list(v) if isinstance(v, (list, tuple, np.ndarray)) else v, lang,
+                          None if self.sep is None else self.sep[lang == "en"])
+
+    def client(self, lang: str) -> dict:
+        sep = self.sep[lang == "en"] if self.sep else ("、" if lang != "en" else ", ")
+        return {"coded": {c: i18n.label(self.vocabulary, c, lang) for c in i18n.vocabulary(self.vocabulary)},
+                "sep": sep}
 
 
-def number(digits: int = 0) -> Show:
+@dataclass(frozen=True)
+class number:
     """A number with fixed digits and thousands separators ('812', not '812.3456789')."""
-    return lambda v, lang: "" if _missing(v) else f"{float(v):,.{digits}f}"
+    digits: int = 0
+
+    def __call__(self, v, lang: str) -> str:
+        return "" if _missing(v) else f"{float(v):,.{self.digits}f}"
+
+    def client(self, lang: str) -> dict:
+        return {"number": self.digits}
 
 
-def percent(digits: int = 0) -> Show:
+@dataclass(frozen=True)
+class percent:
     """A share (0.25) as a percentage ('25%')."""
-    return lambda v, lang: "" if _missing(v) else f"{100 * float(v):.{digits}f}%"
+    digits: int = 0
+
+    def __call__(self, v, lang: str) -> str:
+        return "" if _missing(v) else f"{100 * float(v):.{self.digits}f}%"
+
+    def client(self, lang: str) -> dict:
+        return {"percent": self.digits}
 
 
-def day(v, lang: str) -> str:
+@dataclass(frozen=True)
+class _Day:
     """A date (or a time) as ISO text."""
-    return "" if _missing(v) else str(v)
+
+    def __call__(self, v, lang: str) -> str:
+        return "" if _missing(v) else str(v)
+
+    def client(self, lang: str) -> dict:
+        return {}
 
 
-def yes_no(v, lang: str) -> str:
-    return i18n.yes_no(v, lang)
+@dataclass(frozen=True)
+class _YesNo:
+    """True, False or unknown in words."""
+
+    def __call__(self, v, lang: str) -> str:
+        return i18n.yes_no(v, lang)
+
+    def client(self, lang: str) -> dict:
+        return {"yes_no": [i18n.yes_no(True, lang), i18n.yes_no(False, lang), i18n.yes_no(None, lang)]}
+
+
+day = _Day()
+yes_no = _YesNo()
 
 
 # --- the declaration -----------------------------------------------------------------------------------------------
@@ -113,6 +155,18 @@ class Popup:
             parts = [df[c].map(lambda v: "" if _missing(v) else html.escape(str(v))) for c in self.tip]
             out["tip"] = parts[0].str.cat(parts[1:], sep=TIP_SEP) if len(parts) > 1 else parts[0]
         return out
+
+    def brief(self, columns: tuple[str, ...]) -> "Popup":
+        """The same popup with only the fields of these columns (what a coarse tile carries)."""
+        return Popup(tuple(f for f in self.fields if f.column in columns), self.tip)
+
+    def client(self, lang: str) -> dict:
+        """This popup and tooltip as the browser writes them for a tiled feature (static/map/dixian-tiles.js): each
+        field's property, header and rule; the tooltip's columns. The browser sets every value as text, never as
+        markup; a tile carries a list as one text joined by ';'."""
+        return {"fields": [{"p": f.column, "h": i18n.t(f.header, lang),
+                            "f": None if f.show is None else f.show.client(lang)} for f in self.fields],
+                "tip": list(self.tip), "sep": TIP_SEP}
 
     def layer(self, df: pd.DataFrame, lang: str, *, style: Callable[[dict], dict], keep: tuple[str, ...] = (),
               shift: Shift | None = None, radius: float = 5) -> tuple[folium.GeoJson, int]:

@@ -1,13 +1,16 @@
-"""Risk layer: monitored households (an open case in a monitored state) by category, their case's state (overdue
-visits ringed), and villages shaded by the share of their population that is monitored."""
+"""Risk layer: monitored households (an open case in a monitored state) by category and their case's state (overdue
+visits ringed) as vector tiles, counted per natural village below the detail zoom, and villages shaded by the share
+of their population that is monitored."""
 from __future__ import annotations
 
 import folium
 
 from geo import db
 from geo.i18n import label, t
+from geo.settings import settings
 
-from .base import SQL, Filters, LayerResult, Legend, count_radius, over_cap
+from . import tiles
+from .base import SQL, Filters, LayerResult, Legend
 from .popup import Field, Popup, coded, day, percent
 
 CATEGORY_COLOR = {"unstable": "#d7301f", "marginal": "#fc8d59", "sudden_hardship": "#7a0177"}
@@ -28,6 +31,15 @@ HOUSEHOLDS = Popup((Field("id", "id"), Field("head_name", "head_name"),
                     Field("risk_types", "risk_types", coded("risk_type")), Field("members", "members"),
                     Field("support_contact", "support_contact"), Field("last_visit_on", "last_visit_on", day),
                     Field("nv_name", "natural_village")), tip=("head_name", "id"))
+
+
+TILES = tiles.TileLayer(
+    "risk_households",
+    tiles.Look(HOUSEHOLDS, tiles.paint(
+        radius=5, weight=1, fillOpacity=0.85, color=tiles.By("overdue", {True: OVERDUE_RING}, "#ffffff"),
+        fillColor=tiles.By("category", CATEGORY_COLOR, "#999999"))),
+    coarse=tiles.Look(PER_NATURAL_VILLAGE, tiles.paint(
+        radius=tiles.Sized("n"), color="#7f0000", weight=1, fillColor="#d7301f", fillOpacity=0.7)))
 
 
 def share_color(share) -> str:
@@ -53,22 +65,12 @@ def build(conn, f: Filters, lang: str, shift=None) -> LayerResult:
     res.legends.append(Legend(t("layer_risk_share", lang), [(c, t(k, lang), "box") for _, c, k in SHARE_BREAKS]
                               + [(NO_DATA, t("share_na", lang), "box")]))
 
-    # the households themselves, or per natural village when too many
-    hh = db.query_df(conn, SQL("risk_households"), p)
+    # the households themselves, or per natural village below the detail zoom: vector tiles
     g = folium.FeatureGroup(name=t("layer_risk", lang), show=True)
-    if over_cap(hh):
-        res.aggregated = True
-        agg = db.query_df(conn, SQL("risk_households_agg"), p)
-        layer, n = PER_NATURAL_VILLAGE.layer(agg, lang, keep=("n",), shift=shift, style=lambda ft: {
-            "color": "#7f0000", "weight": 1, "fillColor": "#d7301f", "fillOpacity": 0.7,
-            "radius": count_radius(ft["properties"]["n"])})
-    else:
-        layer, n = HOUSEHOLDS.layer(hh, lang, keep=("category", "overdue"), shift=shift, style=lambda ft: {
-            "color": OVERDUE_RING if ft["properties"]["overdue"] else "#ffffff", "weight": 1, "fillOpacity": 0.85,
-            "fillColor": CATEGORY_COLOR.get(ft["properties"]["category"], "#999999")})
-    layer.add_to(g)
-    res.add(g, n)
+    tiles.add_to(g, TILES, f, lang, tiles.frame_of(shift))
+    res.add_tiled(g)
     rows = [(c, label("category", k, lang), "circle") for k, c in CATEGORY_COLOR.items()]
     rows.append((OVERDUE_RING, t("overdue_visit", lang), "ring"))
-    res.legends.append(Legend(t("layer_risk", lang), rows, t("aggregated_note", lang) if res.aggregated else None))
+    res.legends.append(Legend(t("layer_risk", lang), rows,
+                              t("tiled_note", lang, zoom=settings.map_tile_detail_zoom)))
     return res

@@ -29,6 +29,10 @@ LOCAL = {
     "https://cdnjs.cloudflare.com/ajax/libs/leaflet.markercluster/1.1.0/MarkerCluster.Default.css":
         f"{STATIC}/markercluster/MarkerCluster.Default.css",
 }
+# Vector tiles (layers/tiles.py): Leaflet.VectorGrid (npm leaflet.vectorgrid, bundled with pbf and vector-tile) and the
+# app's own script that draws, hovers and clicks the tiled layers.
+VECTORGRID = f"{STATIC}/vectorgrid/Leaflet.VectorGrid.bundled.min.js"
+TILES_JS = "/app/static/map/dixian-tiles.js"
 # Bootstrap 3's glyphicons serve only awesome-markers' 'glyphicon' prefix, which the layers never use.
 DROP = {"https://netdna.bootstrapcdn.com/bootstrap/3.0.0/css/bootstrap-glyphicons.css"}
 

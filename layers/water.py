@@ -1,14 +1,16 @@
 """Water layer (饮水安全): sources by kind and status, protection zones, natural villages by fetch compliance and the
-households failing the rule with what the check found (source, distances, climb, time, the failing clause)."""
+households failing the rule with what the check found (source, distances, climb, time, the failing clause); all but
+the zones as vector tiles."""
 from __future__ import annotations
 
 import folium
 
 from geo import db
 from geo.i18n import label, t
+from geo.settings import settings
 
-from .base import SQL, Filters, LayerResult, Legend, feature_collection, over_cap
-from .grid import grid_counts, grid_layer
+from . import tiles
+from .base import SQL, Filters, LayerResult, Legend, feature_collection
 from .popup import Field, Popup, coded, number, percent, yes_no
 
 STATUS_COLOR = {"working": "#2c7bb6", "seasonal": "#fdae61", "failed": "#d7191c", "contaminated": "#7b3294"}
@@ -36,32 +38,22 @@ FAILING = Popup((Field("id", "id"), Field("name", "head_name"), Field("nv_name",
                  Field("clauses", "failed_clauses", coded("problem", ("；", "; ")))))
 
 
-def nv_color(v) -> str:
-    if v is None or v != v:
-        return "#e0e0e0"
-    return next(c for top, c, _ in NV_SHARE if v < top)
-
-
-def _sources(conn, p: dict, lang: str, shift) -> tuple[folium.FeatureGroup, int]:
-    g = folium.FeatureGroup(name=t("layer_water", lang), show=True)
-    src = db.query_df(conn, SQL("water_sources"), p)
-    if over_cap(src):
-        src = db.query_df(conn, SQL("water_sources"), {**p, "cap": 10 ** 9})
-        src["failing"] = src["status"] != "working"
-        layer, n = grid_layer(grid_counts(src, ("failing",)), STATUS_COLOR["working"], lang, shift,
-                              {"failing": "not_working"})
-    else:
-        layer, n = SOURCES.layer(src, lang, keep=("kind", "status"), shift=shift, style=lambda ft: {
-            "color": "#ffffff", "weight": 1.5, "fillOpacity": 0.95,
-            "fillColor": STATUS_COLOR.get(ft["properties"]["status"], "#999999"),
-            "radius": KIND_RADIUS.get(ft["properties"]["kind"], 5)})
-    layer.add_to(g)
-    return g, n
+SOURCE_PAINT = tiles.paint(color="#ffffff", weight=1.5, fillOpacity=0.95,
+                           fillColor=tiles.By("status", STATUS_COLOR, "#999999"), radius=tiles.By("kind", KIND_RADIUS, 5))
+TILES_SOURCES = tiles.TileLayer("water_sources", tiles.Look(SOURCES, SOURCE_PAINT),
+                                coarse=tiles.Look(SOURCES.brief(("id", "name", "kind", "status", "village_name")),
+                                                  SOURCE_PAINT), parts=("township", "village"))
+TILES_NV = tiles.TileLayer("water_nv", tiles.Look(PER_NATURAL_VILLAGE, tiles.paint(
+    color="#333333", weight=1, fillOpacity=0.85, radius=8,
+    fillColor=tiles.Steps("share_ok", tuple((top, c) for top, c, _ in NV_SHARE), "#e0e0e0"))))
+TILES_FAILING = tiles.TileLayer("water_failing", tiles.Look(FAILING, tiles.paint(
+    color="#ffffff", weight=1, fillColor=FAIL_COLOR, fillOpacity=0.9, radius=4)), detail_only=True)
 
 
 def build(conn, f: Filters, lang: str, shift=None) -> LayerResult:
     res = LayerResult()
     p = f.params()
+    frame = tiles.frame_of(shift)
     # protection zones
     zones = db.query_df(conn, SQL("water_zones"), p)
     zfc = feature_collection(zones, None, shift)
@@ -71,36 +63,17 @@ def build(conn, f: Filters, lang: str, shift=None) -> LayerResult:
                    interactive=False).add_to(g)
     res.add(g, len(zfc["features"]))
 
-    # sources, one by one, or counted per grid cell when too many
-    res.add(*_sources(conn, p, lang, shift))
+    # sources, compliance per natural village, and the failing households with what the check found: vector tiles
+    for key, layer, show in (("layer_water", TILES_SOURCES, True), ("layer_water_nv", TILES_NV, False),
+                             ("layer_water_hh", TILES_FAILING, True)):
+        g = folium.FeatureGroup(name=t(key, lang), show=show)
+        tiles.add_to(g, layer, f, lang, frame)
+        res.add_tiled(g)
     res.legends.append(Legend(t("layer_water", lang),
                               [(c, label("water_status", k, lang), "circle") for k, c in STATUS_COLOR.items()]
                               + [("#a6bddb", t("layer_water_zones", lang), "box")]))
-
-    # compliance per natural village
-    nv = db.query_df(conn, SQL("water_nv"), p)
-    nv["color"] = nv["share_ok"].map(nv_color)
-    g = g_nv = folium.FeatureGroup(name=t("layer_water_nv", lang), show=False)
-    layer, n = PER_NATURAL_VILLAGE.layer(nv, lang, keep=("color",), shift=shift, style=lambda ft: {
-        "color": "#333333", "weight": 1, "fillColor": ft["properties"]["color"], "fillOpacity": 0.85, "radius": 8})
-    layer.add_to(g)
-    res.add(g, n)
     res.legends.append(Legend(t("layer_water_nv", lang),
                               [(c, f"{t('compliant_share', lang)} {lbl}", "circle") for _, c, lbl in NV_SHARE]))
-
-    # failing households with the explanation of the check
-    bad = db.query_df(conn, SQL("water_failing"), p)
-    g = folium.FeatureGroup(name=t("layer_water_hh", lang), show=True)
-    if over_cap(bad):
-        res.aggregated = True   # the per-village layer above carries the failing counts: show it instead
-        g.show = False
-        g_nv.show = True
-        n = 0
-    else:
-        layer, n = FAILING.layer(bad, lang, shift=shift, radius=4, style=lambda ft: {
-            "color": "#ffffff", "weight": 1, "fillColor": FAIL_COLOR, "fillOpacity": 0.9, "radius": 4})
-        layer.add_to(g)
-    res.add(g, n)
     res.legends.append(Legend(t("layer_water_hh", lang), [(FAIL_COLOR, t("layer_water_hh", lang), "circle")],
-                              t("aggregated_note", lang) if res.aggregated else None))
+                              t("detail_note", lang, zoom=settings.map_tile_detail_zoom)))
     return res

@@ -162,17 +162,28 @@ def test_a_pooled_connection_as_a_user_comes_back_as_the_owner(county, db_url):
 
 
 def test_the_planners_map_layer_shows_a_monitor_only_their_village(county, conn):
-    """The map's own query (layers/sql/risk_households.sql, whole-county filters) on a connection as the user."""
-    from geo import db
-    from layers.base import SQL, Filters
+    """The map's own tiles (layers/sql/tile_risk_households.sql, whole-county filters, every tile of the area at
+    street zoom) on a connection as the user."""
+    import mapbox_vector_tile
+    from layers import mapview, tiles
+    from layers.base import Filters
     with conn.cursor() as cur:
         cur.execute("UPDATE households SET category = 'unstable'")
         cur.execute("SELECT mon_import_cases()")   # monitored households are open cases (monitoring), as imported
+        cur.execute("SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) FROM (SELECT ST_Extent(geom) e FROM households) x")
+        west, south, east, north = cur.fetchone()
     conn.commit()
+    layer = mapview.TILES["risk_households"]
     for who, expected in (("mon_a1", ["h1", "h2"]), ("town_a", ["h1", "h2", "h3"]), ("planner", list(HOUSEHOLDS))):
         c = scoped.connect_as(county[who])
         try:
-            assert sorted(db.query_df(c, SQL("risk_households"), Filters().params())["id"]) == expected, who
+            seen = set()
+            for z, x, y in tiles.covering(west, south, east, north, 16):
+                data = tiles.tile(c, layer, z, x, y, Filters())
+                c.commit()
+                seen |= {f["properties"]["id"] for f in
+                         (mapbox_vector_tile.decode(data).get(layer.name, {}).get("features", []) if data else [])}
+            assert sorted(seen) == expected, who
         finally:
             c.close()
 

@@ -58,10 +58,25 @@ def test_village_monitor_map_holds_only_their_village(db_url, conn):
     load_county(conn)
     u = make_users(conn)
 
+    import mapbox_vector_tile
+    from layers import tiles
+    with conn.cursor() as cur:
+        cur.execute("SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) FROM (SELECT ST_Extent(geom) e FROM water_sources) x")
+        extent = cur.fetchone()
+
     def features(user):
+        """The map's features as the user: the houses in its payload, the sources in its tiles (every tile of the
+        sources' area at street zoom)."""
         c = connect_as(user)
         try:
-            return mapview.build_map(c, Filters(), ("water", "housing"), "zh", "plain")[1].features
+            found = dict(mapview.build_map(c, Filters(), ("water", "housing"), "zh", "plain")[1].features)
+            layer, sources = mapview.TILES["water_sources"], set()
+            for z, x, y in tiles.covering(*extent, 16):
+                data = tiles.tile(c, layer, z, x, y, Filters())
+                c.commit()
+                sources |= {f["properties"]["id"] for f in
+                            (mapbox_vector_tile.decode(data)[layer.name]["features"] if data else [])}
+            return {**found, "饮水安全：水源": len(sources)}
         finally:
             c.close()
     every, mine = features(u["admin"]), features(u["mon_a1"])

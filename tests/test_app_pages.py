@@ -121,7 +121,10 @@ def test_map_page_renders_the_component_with_layers(county):
     no_errors(at)
     assert at.header[0].value == "地图"
     caption = " ".join(c.value for c in at.caption)
-    assert "监测对象（返贫风险） 16" in caption and "取水不达标农户 4" in caption
+    # the households layers come as vector tiles, loaded per view: named, not counted, in the payload's caption
+    assert "监测人口占比（按行政村） 4" in caption
+    tiled = caption.split("矢量瓦片（按视图加载）: ")[1].split("、")
+    assert {"监测对象（返贫风险）", "取水不达标农户", "农户", "饮水安全：水源", "道路"} <= set(tiled)
     at = page("map", "en", map_layers=["admin", "housing", "assets", "relocation"])
     no_errors(at)
     caption = " ".join(c.value for c in at.caption)
@@ -131,15 +134,21 @@ def test_map_page_renders_the_component_with_layers(county):
 def test_map_payload_is_offline_and_holds_every_chosen_layer(mconn):
     m, info = mapview.build_map(mconn, Filters(), tuple(mapview.LAYERS), "zh", "plain")
     p = mapframe.payload(m)
-    assert all(link.startswith("/app/static/vendor/") for link in p["js_links"] + p["css_links"])
+    assert all(link.startswith("/app/static/vendor/") or link == vendor.TILES_JS for link in p["js_links"] + p["css_links"])
+    assert vendor.VECTORGRID in p["js_links"] and vendor.TILES_JS in p["js_links"]
     for link in p["js_links"] + p["css_links"]:
         assert (ROOT / "static" / link.removeprefix("/app/static/")).is_file(), link
     html = m.get_root().render()
     assert vendor.external_links(html) == []
-    assert info.features["监测对象（返贫风险）"] == 16
-    assert info.features["取水不达标农户"] == 4
-    assert info.features["自然村通硬化路状况"] == 8
-    assert "幸福安置点" in p["script"] and "县道X001" in p["script"]   # UTF-8, not \\u escapes
+    # the layers of households, sources and roads are tiles: their URLs (with the rule set) travel, not their features
+    assert set(info.tiled) == {"农户", "监测对象（返贫风险）", "道路", "自然村通硬化路状况", "饮水安全：水源",
+                               "自然村取水达标率", "取水不达标农户"}
+    for name in mapview.TILES:
+        assert f'"/tiles/{name}/{{z}}/{{x}}/{{y}}.pbf' in p["script"], name
+    assert "/tiles/risk_households/{z}/{x}/{y}.pbf?rule_set=longxian-2021" in p["script"]
+    assert "H004" not in p["script"] and "县道X001" not in p["script"]
+    assert info.features["住房安全"] == 5 and info.features["监测人口占比（按行政村）"] == 4
+    assert "幸福安置点" in p["script"] and "县城" in p["script"]   # UTF-8, not \\u escapes
 
 
 def test_a_link_with_no_local_copy_is_an_error_not_a_fetch(mconn):
@@ -153,39 +162,40 @@ def test_a_link_with_no_local_copy_is_an_error_not_a_fetch(mconn):
 
 
 def test_over_the_cap_layers_are_aggregated_per_natural_village(mconn, monkeypatch):
+    """The layers still sent as GeoJSON keep the cap; the households' layers are tiles (counted per natural village
+    below the detail zoom: tests/test_tiles.py) and send nothing in the payload."""
     monkeypatch.setattr(base, "settings", base.settings.model_copy(update={"map_max_features": 3}))
     m, info = mapview.build_map(mconn, Filters(), ("risk", "housing", "water"), "zh", "plain")
-    assert {"risk", "housing", "water"} <= set(info.aggregated)
-    assert info.features["监测对象（返贫风险）"] == 8           # 16 households → 8 natural villages
+    assert info.aggregated == ["housing"]
     assert info.features["住房安全"] == 4                      # 5 C/D houses → the 4 natural villages with a D house
-    assert info.features["取水不达标农户"] == 0                # carried by the per-village layer
+    assert "监测对象（返贫风险）" in info.tiled and "取水不达标农户" in info.tiled
+    assert "监测对象（返贫风险）" not in info.features and "取水不达标农户" not in info.features
     assert max(info.features.values()) <= 10                  # nothing sends more than the cap's aggregates
-    # a township filter brings single households back under the cap
-    m, info = mapview.build_map(mconn, Filters(village="530427100201", category="marginal"), ("risk",), "zh",
-                                "plain")
-    assert info.aggregated == [] and info.features["监测对象（返贫风险）"] == 2
 
 
 def test_gaode_basemap_shifts_the_overlays_not_the_data(mconn):
     import json
     from geo.frames import wgs84_to_gcj02
-    plain, _ = mapview.build_map(mconn, Filters(), ("water",), "zh", "plain")
-    gaode, _ = mapview.build_map(mconn, Filters(), ("water",), "zh", "gaode")
+    plain, _ = mapview.build_map(mconn, Filters(), ("admin", "water"), "zh", "plain")
+    gaode, _ = mapview.build_map(mconn, Filters(), ("admin", "water"), "zh", "gaode")
 
-    def w1(m):
+    def seat(m):   # the county seat, a point of the admin layer (GeoJSON)
         s = mapframe.payload(m)["script"]
         hit = re.search(r'\{"coordinates": \[([0-9.]+), ([0-9.]+)\], "type": "Point"\}, "id": \d+, '
-                        r'"properties": \{[^}]*"id": "W1"', s)
-        assert hit, "source W1 not in the payload"
+                        r'"properties": \{[^}]*"code": "530427000000"', s)
+        assert hit, "the county seat is not in the payload"
         return float(hit.group(1)), float(hit.group(2))
 
-    assert w1(plain) == (101.93, 24.03)
-    gx, gy = wgs84_to_gcj02([101.93], [24.03])
-    assert w1(gaode) == (round(float(gx[0]), 5), round(float(gy[0]), 5))
-    assert abs(w1(gaode)[0] - 101.93) > 0.001          # hundreds of metres, not nothing
+    assert seat(plain) == (101.91, 24.01)
+    gx, gy = wgs84_to_gcj02([101.91], [24.01])
+    assert seat(gaode) == (round(float(gx[0]), 5), round(float(gy[0]), 5))
+    assert abs(seat(gaode)[0] - 101.91) > 0.001          # hundreds of metres, not nothing
     with mconn.cursor() as cur:
-        cur.execute("SELECT ST_X(geom), ST_Y(geom) FROM water_sources WHERE id = 'W1'")
-        assert cur.fetchone() == pytest.approx((101.93, 24.03))
+        cur.execute("SELECT ST_X(geom), ST_Y(geom) FROM seats WHERE code = '530427000000'")
+        assert cur.fetchone() == pytest.approx((101.91, 24.01))
+    # tiled layers are asked for in GCJ-02 (the server moves them: tests/test_tiles.py), the plain map's are not
+    assert "/tiles/water_sources/{z}/{x}/{y}.pbf?frame=gcj02" in mapframe.payload(gaode)["script"]
+    assert "frame=gcj02" not in mapframe.payload(plain)["script"]
     assert "autonavi" in mapframe.payload(gaode)["script"] and "autonavi" not in mapframe.payload(plain)["script"]
     json.dumps(mapframe.payload(gaode)["bounds"])
 

@@ -1,6 +1,6 @@
 """The map page in Debian's headless Chromium against the real server (`python -m geo serve`) on a test database:
-it loads, its layers are present and switchable, a popup opens on a click, a screenshot lands in artifacts/, and
-no request leaves the machine."""
+it loads, its layers are present and switchable, a popup opens on a click (on GeoJSON and on vector-tile features),
+a screenshot lands in artifacts/, and no request leaves the machine."""
 from __future__ import annotations
 
 import json
@@ -17,6 +17,7 @@ import pytest
 import planner_dataset as pdata
 from conftest import ROOT, TEST_PASSWORD, account_for
 from geo import db
+from geo.settings import settings
 
 CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
 pytestmark = pytest.mark.skipif(not (shutil.which(CHROMIUM) and shutil.which(CHROMEDRIVER)),
@@ -87,8 +88,25 @@ def requested_urls(driver) -> list[str]:
     return [u for u in urls if u]
 
 
-def test_map_page_layers_popup_screenshot_and_nothing_leaves_localhost(server, browser):
+def tiled_point(d, wait, layer: str, fid: str) -> tuple[float, float]:
+    """The container point of the feature `fid` of a tiled layer once its tile is drawn; the map pans it into view."""
+    find = """var hit = DX.drawn(arguments[0]).filter(function (f) { return f.props.id === arguments[1]; })[0];
+              return hit ? [hit.lat, hit.lng] : null;""".replace("arguments[1]", "'%s'" % fid)
+    lat, lng = wait.until(lambda drv: drv.execute_script(find, layer))
+    d.execute_script("map_div.panTo([arguments[0], arguments[1]], {animate: false})", lat, lng)
+    wait.until(lambda drv: not drv.execute_script("return DX.loading()") and drv.execute_script(find, layer))
+    return d.execute_script("var p = map_div.latLngToContainerPoint([arguments[0], arguments[1]]); return [p.x, p.y];",
+                            lat, lng)
+
+
+def click_at(d, container, x: float, y: float, click: bool = True) -> None:
     from selenium.webdriver.common.action_chains import ActionChains
+    w, h = container.size["width"], container.size["height"]
+    chain = ActionChains(d).move_to_element_with_offset(container, int(x - w / 2), int(y - h / 2))
+    (chain.click() if click else chain).perform()
+
+
+def test_map_page_layers_popup_screenshot_and_nothing_leaves_localhost(server, browser):
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support import expected_conditions as ec
     from selenium.webdriver.support.ui import WebDriverWait
@@ -110,50 +128,42 @@ def test_map_page_layers_popup_screenshot_and_nothing_leaves_localhost(server, b
     count = "return (window.map_div && map_div._layers) ? Object.keys(map_div._layers).length : 0"
     wait.until(lambda drv: drv.execute_script(count) > 20)
     names = [e.text.strip() for e in d.find_elements(By.CSS_SELECTOR, ".leaflet-control-layers-overlays label")]
-    for layer in ("行政区划与驻地", "监测对象（返贫风险）", "道路", "饮水安全：水源", "取水不达标农户", "自然村通硬化路状况"):
+    for layer in ("行政区划与驻地", "监测对象（返贫风险）", "道路", "饮水安全：水源", "取水不达标农户", "自然村通硬化路状况",
+                  "农户"):
         assert layer in names, names
     legend = d.find_element(By.CSS_SELECTOR, ".dx-legend").text
     assert "图例" in legend and "监测对象（返贫风险）" in legend
 
-    # switch the monitored-households layer off and on again: its markers leave the map and come back
+    # switch the monitored households (vector tiles) off and on again: the layer and its tiles leave the map and
+    # come back, and its legend section with it
+    risk_on = "return DX.layers.some(function (l) { return l.spec.name === 'risk_households' && l._map; })"
+    wait.until(lambda drv: drv.execute_script(risk_on))
     before = d.execute_script(count)
     label = next(e for e in d.find_elements(By.CSS_SELECTOR, ".leaflet-control-layers-overlays label")
                  if e.text.strip() == "监测对象（返贫风险）")
     box = label.find_element(By.CSS_SELECTOR, "input")
     box.click()
-    wait.until(lambda drv: drv.execute_script(count) <= before - 16)
+    wait.until(lambda drv: not drv.execute_script(risk_on) and drv.execute_script(count) < before)
     sec = d.find_element(By.CSS_SELECTOR, ".dx-legend .dx-sec[data-layer='监测对象（返贫风险）']")
     assert not sec.is_displayed()
     box.click()
-    wait.until(lambda drv: drv.execute_script(count) == before)
+    wait.until(lambda drv: drv.execute_script(risk_on) and drv.execute_script(count) == before)
     assert sec.is_displayed()
 
-    # a real click on the water source W1 opens its popup with the record
-    x, y = d.execute_script("""
-        var hit = null;
-        map_div.eachLayer(function (l) {
-            if (!hit && l.feature && l.feature.properties && l.feature.properties.id === 'W1' && l.getLatLng) hit = l;
-        });
-        var p = map_div.latLngToContainerPoint(hit.getLatLng());
-        return [p.x, p.y];""")
+    # a real click on the water source W1 (a tile feature) opens its popup with the record (the whole record from the
+    # detail zoom; below it the tiles carry its name, kind, status and village)
     container = d.find_element(By.CSS_SELECTOR, "#map_div")
-    w, h = container.size["width"], container.size["height"]
-    ActionChains(d).move_to_element_with_offset(container, int(x - w / 2), int(y - h / 2)).click().perform()
+    d.execute_script("map_div.setZoom(%d)" % settings.map_tile_detail_zoom)
+    x, y = tiled_point(d, wait, "water_sources", "W1")
+    click_at(d, container, x, y)
     popup = wait.until(ec.visibility_of_element_located((By.CSS_SELECTOR, ".leaflet-popup-content")))
     assert "大河水厂" in popup.text and "集中供水工程" in popup.text and "王水管" in popup.text
 
-    # a click on a household failing the water rule tells the page which one (its tooltip), and only that
-    # reruns the page: the panel beside the map explains the check for it
+    # a click on a household failing the water rule (tiles from the detail zoom on) tells the page which one (its
+    # tooltip), and only that reruns the page: the panel beside the map explains the check for it
     d.find_element(By.CSS_SELECTOR, ".leaflet-popup-close-button").click()
-    x, y = d.execute_script("""
-        var hit = null;
-        map_div.eachLayer(function (l) {
-            if (!hit && l.feature && l.feature.properties && l.feature.properties.id === 'H004'
-                && l.feature.properties.clauses_l !== undefined) hit = l;
-        });
-        var p = map_div.latLngToContainerPoint(hit.getLatLng());
-        return [p.x, p.y];""")
-    ActionChains(d).move_to_element_with_offset(container, int(x - w / 2), int(y - h / 2)).click().perform()
+    x, y = tiled_point(d, wait, "water_failing", "H004")
+    click_at(d, container, x, y)
     popup = wait.until(ec.visibility_of_element_located((By.CSS_SELECTOR, ".leaflet-popup-content")))
     assert "取水水平距离超限" in popup.text and "950" in popup.text
     d.switch_to.default_content()
@@ -181,7 +191,6 @@ def test_a_name_with_markup_shows_as_text_in_a_popup_and_a_tooltip(server, brows
     """W2's name carries an <img onerror> (see the server fixture): hovering and clicking it show the name as text,
     no element is made of it and no script runs."""
     from selenium.common.exceptions import NoAlertPresentException
-    from selenium.webdriver.common.action_chains import ActionChains
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support import expected_conditions as ec
     from selenium.webdriver.support.ui import WebDriverWait
@@ -200,19 +209,15 @@ def test_a_name_with_markup_shows_as_text_in_a_popup_and_a_tooltip(server, brows
     d.switch_to.frame(wait.until(ec.presence_of_element_located(frame)))
     wait.until(lambda drv: drv.execute_script(
         "return (window.map_div && map_div._layers) ? Object.keys(map_div._layers).length : 0") > 20)
-    x, y = d.execute_script("""
-        var hit = null;
-        map_div.eachLayer(function (l) {
-            if (!hit && l.feature && l.feature.properties && l.feature.properties.id === 'W2' && l.getLatLng) hit = l;
-        });
-        var p = map_div.latLngToContainerPoint(hit.getLatLng());
-        return [p.x, p.y];""")
     container = d.find_element(By.CSS_SELECTOR, "#map_div")
-    w, h = container.size["width"], container.size["height"]
-    ActionChains(d).move_to_element_with_offset(container, int(x - w / 2), int(y - h / 2)).perform()
-    tip = wait.until(ec.visibility_of_element_located((By.CSS_SELECTOR, ".leaflet-tooltip")))
+    x, y = tiled_point(d, wait, "water_sources", "W2")     # a source: drawn from vector tiles, its values set as text
+    click_at(d, container, x + 1, y, click=False)
+    click_at(d, container, x, y, click=False)
+    tip = wait.until(ec.visibility_of_element_located((By.CSS_SELECTOR, ".leaflet-tooltip.dx-tip")))
     assert tip.get_attribute("textContent").strip() == f"{MARKUP}高山泉 · W2"
-    ActionChains(d).move_to_element_with_offset(container, int(x - w / 2), int(y - h / 2)).click().perform()
+    # the village's own tooltip (the area under the source) stays hidden while the source's shows
+    assert [t.text for t in d.find_elements(By.CSS_SELECTOR, ".leaflet-tooltip") if t.is_displayed()] == [tip.text]
+    click_at(d, container, x, y)
     popup = wait.until(ec.visibility_of_element_located((By.CSS_SELECTOR, ".leaflet-popup-content")))
     shown = popup.get_attribute("textContent")   # all of it, also rows Leaflet has not yet panned into view
     assert f"{MARKUP}高山泉" in shown and "断水" in shown

@@ -50,4 +50,5 @@ with session.connection() as conn:
             else:
                 st.caption(t("explain_hint", lg))
         st.caption(f"{t('payload', lg)}: {payload['bytes'] / 1024:,.0f} KB · "
-                   + " · ".join(f"{k} {v}" for k, v in info.features.items()))
+                   + " · ".join(f"{k} {v}" for k, v in info.features.items())
+                   + (f" · {t('tiled_layers', lg)}: {t('list_sep', lg).join(info.tiled)}" if info.tiled else ""))

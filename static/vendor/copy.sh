@@ -12,7 +12,8 @@ nm="$work/node_modules"
 copy() {  # copy SRC (relative to node_modules) to DEST (relative to this folder)
   mkdir -p "$here/$(dirname "$2")"; cp -r "$nm/$1" "$here/$2"
 }
-rm -rf "$here/leaflet" "$here/jquery" "$here/bootstrap" "$here/awesome-markers" "$here/fontawesome" "$here/markercluster"
+rm -rf "$here/leaflet" "$here/jquery" "$here/bootstrap" "$here/awesome-markers" "$here/fontawesome" "$here/markercluster" \
+  "$here/vectorgrid"
 copy leaflet/dist/leaflet.js leaflet/leaflet.js
 copy leaflet/dist/leaflet.css leaflet/leaflet.css
 copy leaflet/dist/images leaflet/images
@@ -34,4 +35,13 @@ copy leaflet.markercluster/dist/MarkerCluster.css markercluster/MarkerCluster.cs
 copy leaflet.markercluster/dist/MarkerCluster.Default.css markercluster/MarkerCluster.Default.css
 copy leaflet.markercluster/MIT-LICENCE.txt markercluster/LICENSE 2>/dev/null || \
   node -e 'console.log("MIT licence, see https://github.com/Leaflet/Leaflet.markercluster (package.json: "+require(process.argv[1]).license+")")' "$nm/leaflet.markercluster/package.json" > "$here/markercluster/LICENSE"
+# Leaflet.VectorGrid's bundle carries pbf, vector-tile, point-geometry, ieee754, topojson-client and whatwg-fetch:
+# their licences beside it; VectorGrid itself ships none, its package.json says "Beerware".
+copy leaflet.vectorgrid/dist/Leaflet.VectorGrid.bundled.min.js vectorgrid/Leaflet.VectorGrid.bundled.min.js
+node -e 'console.log("Leaflet.VectorGrid " + require(process.argv[1]).version + ": licence \"" + require(process.argv[1]).license + "\" (package.json), https://github.com/Leaflet/Leaflet.VectorGrid")' "$nm/leaflet.vectorgrid/package.json" > "$here/vectorgrid/LICENSE"
+for dep in pbf vector-tile point-geometry ieee754 topojson-client whatwg-fetch; do
+  for f in LICENSE LICENSE.txt LICENSE.md; do
+    [ -f "$nm/$dep/$f" ] && { echo; echo "== $dep"; cat "$nm/$dep/$f"; } >> "$here/vectorgrid/LICENSE" && break
+  done
+done
 echo "vendored into $here"
