@@ -84,7 +84,7 @@ def prepare(user: User, slot: str, data: bytes, file_name: str, mime: str, layer
 
 
 def _session(request: Request) -> str | None:
-    return request.cookies.get(sessions.SECURE_COOKIE) or request.cookies.get(sessions.COOKIE)
+    return sessions.cookie_token(request.cookies)
 
 
 def _record(user: User, item: Prepared) -> None:

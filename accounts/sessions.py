@@ -20,6 +20,11 @@ _PREFIX = {WEB: "dxs_", API: "dxa_", ODK: "dxo_"}
 BEARER = (API, WEB)   # what the field API accepts as `Authorization: Bearer`
 
 
+def cookie_token(cookies) -> str | None:
+    """The web session a browser sent in its cookies (the __Host- name over HTTPS, else the plain one), or None."""
+    return cookies.get(SECURE_COOKIE) or cookies.get(COOKIE)
+
+
 def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 

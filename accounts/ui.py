@@ -36,8 +36,7 @@ def _client() -> str | None:
 
 def _cookie_token() -> str | None:
     try:
-        cookies = st.context.cookies
-        token = cookies.get(sessions.SECURE_COOKIE) or cookies.get(sessions.COOKIE)
+        token = sessions.cookie_token(st.context.cookies)
     except Exception:  # outside a browser session (bare mode)
         return None
     return token if isinstance(token, str) else None  # AppTest's stand-in context holds no real cookies

@@ -80,15 +80,15 @@ def filters(query) -> tuple[Filters, str]:
 
 
 def credentials(request: Request) -> tuple[str | None, str | None]:
-    """The request's token and the kind of session it must be: a bearer token (any live token), else the page's
-    session cookie (a web session only)."""
+    """The request's token and the kinds of session it may be: a bearer token (an API token or a web session, as the
+    field API takes them), else the page's session cookie (a web session only)."""
     token = sessions.bearer(request.headers.get("authorization"))
     if token:
-        return token, None
-    return request.cookies.get(sessions.COOKIE), sessions.WEB
+        return token, sessions.BEARER
+    return sessions.cookie_token(request.cookies), sessions.WEB
 
 
-def signed_in(token: str | None, kind: str | None):
+def signed_in(token: str | None, kind: str | tuple[str, ...]):
     """(user, data stamp) for a live token, else (None, None); one short transaction on the owner's connection."""
     if not token:
         return None, None

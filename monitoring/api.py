@@ -17,6 +17,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from accounts import api as accounts_api
 from accounts import sessions
 from accounts.scoped import connect_as
 from geo.i18n import vocabulary
@@ -65,7 +66,8 @@ def _refused(err: Refused, field: str) -> JSONResponse:
 
 
 async def _user(request: Request):
-    user = await run_in_threadpool(sessions.user_for_request, request, None)
+    user = await run_in_threadpool(accounts_api.user_of, sessions.bearer(request.headers.get("authorization")),
+                                   sessions.BEARER)
     if user is None:
         return None, _problem(401, "a valid bearer token is required (POST /api/v1/auth/token)",
                               [("Authorization", "missing, unknown, expired or revoked token")])
