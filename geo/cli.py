@@ -14,6 +14,10 @@ from .settings import SettingsError
 
 COMMANDS = "dixian.commands"   # register(subparsers) functions
 NOTICES = "dixian.notices"     # notice(url) -> str | None: lines the rooms above add once data is loaded
+# What the rooms above add to geo's own work, in geo's transaction, without geo knowing them:
+IMPORTED = "dixian.imported"   # imported(cur, layers) -> {what: count}: after an import's layers are written
+DEMO = "dixian.demo"           # load(cur, demo) -> {table: rows}: the room's records for the demo, after its layers
+CHECKED = "dixian.checked"     # checked(cur) -> [line]: after the demo's checks are stored
 
 
 class CommandError(Exception):

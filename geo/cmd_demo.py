@@ -8,7 +8,7 @@ import time
 
 from . import dataset, db, importer, store
 from .atomic import atomic_folder
-from .cli import CommandError, notices
+from .cli import CHECKED, DEMO, CommandError, notices, plugins
 from .settings import settings
 
 
@@ -38,14 +38,8 @@ def load(demo, url: str | None = None) -> dict[str, int]:
     with db.transaction(url) as conn, conn.cursor() as cur:
         db.set_actor(cur, "demo", bulk=True)  # one audit row per statement of the load, not one per record
         report = importer.load(cur, data, replace=True)
-        # The monitored households' cases (monitoring/, migrations 620–621): the cases the import just made, and
-        # every earlier case and its history, replaced by the demo's; then the other monitored households made
-        # cases as an import makes them.
-        cur.execute("SELECT mon_reset()")
-        for table, frame in demo.tables.items():
-            report.rows[table] = db.copy_frame(cur, table, frame)
-        cur.execute("SELECT mon_import_cases()")
-        report.rows["mon_cases"] = report.rows.get("mon_cases", 0) + cur.fetchone()[0]
+        for room in plugins(DEMO):   # the rooms' own records made from these layers (monitoring: the cases)
+            report.rows.update(room(cur, demo))
         for table in store.LAYERS:  # the checks run next, on fresh statistics
             cur.execute(f"ANALYZE {table}")
     return report.rows
@@ -53,20 +47,18 @@ def load(demo, url: str | None = None) -> dict[str, int]:
 
 def run_checks(url: str | None = None) -> list[str]:
     """Both checks over the whole county with the default rule set, stored (as `python -m geo check water` and
-    `… roads` do, in one transaction), and the monitoring signals they raise; one summary line each."""
+    `… roads` do, in one transaction), and what the rooms above make of them (monitoring: signals); one line each."""
     from .checks import roads, water
     from .checks.rules import load_rules
     with db.transaction(url) as conn:
         rules = load_rules(conn)
         w = water.check_water(conn, rules).rows
         r = roads.check_roads(conn, rules).rows
-        with conn.cursor() as cur:   # the signals the results, the houses and the departments' alerts raise
-            cur.execute("SELECT mon_raise_signals(NULL)")
-            signals = cur.fetchone()[0]
+        with conn.cursor() as cur:
+            after = [line for room in plugins(CHECKED) for line in room(cur)]
     c = w.compliant
     return [f"water check {rules.name}: {len(w):,} results, non-compliant {int((c == False).sum()):,}",  # noqa: E712
-            f"road check {rules.name}: {len(r):,} natural villages, gaps {int(r.gap.sum()):,}",
-            f"monitoring signals raised: {signals:,}"]
+            f"road check {rules.name}: {len(r):,} natural villages, gaps {int(r.gap.sum()):,}", *after]
 
 
 def run(args) -> int:
@@ -95,7 +87,7 @@ def run(args) -> int:
         where = f"written to {args.out}"
     else:
         try:
-            load(d)
+            made = {k: n for k, n in load(d).items() if k not in d.layers}
         except importer.ImportProblems as err:
             for line in err.lines:
                 print(line, file=sys.stderr)
@@ -103,7 +95,7 @@ def run(args) -> int:
         where = f"loaded into {settings.url.split('@')[-1]}"
     t2 = time.perf_counter()
     sizes = ", ".join(f"{k} {len(v):,}" for k, v in d.layers.items())
-    sizes += f", monitoring cases {len(d.tables.get('mon_cases', ())):,} (and the imported ones)"
+    sizes += "".join(f", {k} {n:,}" for k, n in made.items()) if args.out is None else ""
     print(f"demo: {sizes}; dem {len(d.dem_tif) / 1e6:.1f} MB")
     print(f"demo: {where} (generated in {t1 - t0:.1f} s, {'written' if args.out else 'loaded'} in {t2 - t1:.1f} s)")
     if args.out is None:

@@ -16,6 +16,7 @@ import shapely
 from tqdm import tqdm
 
 from . import db, store, terrain, validate
+from .cli import IMPORTED, plugins
 from .frames import STORAGE_SRID
 from .settings import settings
 from .dataset import DEM_NAME, Dataset, DatasetError, RawLayer, scan
@@ -37,14 +38,13 @@ class ImportReport:
     notices: list[str] = field(default_factory=list)
     elevations: dict[str, int] = field(default_factory=dict)  # rows given an elevation, per layer
     stale: dict[str, int] = field(default_factory=dict)  # check results deleted because their inputs changed
-    cases: int = 0  # monitored households that became cases (monitoring, migration 621's mon_import_cases)
+    made: dict[str, int] = field(default_factory=dict)  # what the rooms above made of it (monitoring: cases)
 
     def summary(self) -> str:
         parts = [f"{layer} {n:,}" for layer, n in self.rows.items()]
         if self.dem:
             parts.append(f"DEM {self.dem}")
-        if self.cases:
-            parts.append(f"monitoring cases {self.cases:,}")
+        parts += [f"{what} {n:,}" for what, n in self.made.items() if n]
         return "imported " + (", ".join(parts) if parts else "nothing")
 
 
@@ -251,9 +251,8 @@ def _load(cur, data: Dataset, replace: bool, problems: validate.Problems, bar) -
     if problems:
         raise ImportProblems(problems)
     report.stale = drop_stale_results(cur, set(checked) | ({"dem"} if report.dem else set()))
-    if "households" in checked:   # households imported with a monitored category become cases (historical where
-        cur.execute("SELECT mon_import_cases()")   # eliminated) when they have none; set-based, in this transaction
-        report.cases = cur.fetchone()[0]
+    for imported in plugins(IMPORTED):   # the rooms above, in this transaction (monitoring: households become cases)
+        report.made.update(imported(cur, set(checked)))
     return report
 
 

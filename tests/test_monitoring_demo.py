@@ -11,7 +11,7 @@ from data import demo
 from geo import db
 from geo.cmd_demo import load
 from geo.i18n import vocabulary
-from monitoring import report, signals, spotcheck
+from monitoring import demo as cases_demo, report, signals, spotcheck
 
 
 @pytest.fixture(scope="module")
@@ -19,17 +19,22 @@ def generated():
     return demo.generate(1, "town")
 
 
-def test_same_seed_same_cases(generated):
-    again, other = demo.generate(1, "town"), demo.generate(2, "town")
-    assert list(generated.tables) == ["mon_cases", "mon_case_log", "mon_measures", "mon_notices", "mon_notice_cases",
+@pytest.fixture(scope="module")
+def tables(generated):
+    return cases_demo.cases(generated)
+
+
+def test_same_seed_same_cases(generated, tables):
+    again, other = cases_demo.cases(demo.generate(1, "town")), cases_demo.cases(demo.generate(2, "town"))
+    assert list(tables) == ["mon_cases", "mon_case_log", "mon_measures", "mon_notices", "mon_notice_cases",
                                       "mon_objections", "mon_spot_checks", "mon_spot_check_items",
                                       "mon_department_alerts"]
-    for name, frame in generated.tables.items():
-        assert demo.layer_digest(again.tables[name]) == demo.layer_digest(frame), name
-    assert demo.layer_digest(other.tables["mon_cases"]) != demo.layer_digest(generated.tables["mon_cases"])
+    for name, frame in tables.items():
+        assert demo.layer_digest(again[name]) == demo.layer_digest(frame), name
+    assert demo.layer_digest(other["mon_cases"]) != demo.layer_digest(tables["mon_cases"])
 
 
-def test_loaded_demo_has_every_state_with_histories_and_flags_early_eliminations(db_url, generated):
+def test_loaded_demo_has_every_state_with_histories_and_flags_early_eliminations(db_url, generated, tables):
     load(generated, db_url)
     conn = db.connect(db_url)
     try:
@@ -41,7 +46,7 @@ def test_loaded_demo_has_every_state_with_histories_and_flags_early_eliminations
             assert moves["to_state"].iloc[-1] == cases.set_index("id").loc[cid, "state"], cid
             assert steps["action"].iloc[0] in ("propose", "import"), cid
         made = cases[~cases["historical"]]
-        assert (made["found_by"] != "imported").all() and len(made) == len(generated.tables["mon_cases"])
+        assert (made["found_by"] != "imported").all() and len(made) == len(tables["mon_cases"])
         # every monitored household is a case; the eliminated ones imported with their dates
         hh = db.query_df(conn, "SELECT id, monitor_state, identified_on, risk_eliminated_on FROM households "
                                "WHERE category IN ('unstable', 'marginal', 'sudden_hardship')")

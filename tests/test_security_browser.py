@@ -23,7 +23,7 @@ from accounts.scoped import connect_as
 from conftest import ROOT, TEST_PASSWORD, account_for, session_token
 from geo import db
 from inspections import auth, records, workflow
-from test_map_browser import CHROMEDRIVER, CHROMIUM, browser, free_port  # noqa: F401 (fixture)
+from test_map_browser import CHROMEDRIVER, CHROMIUM, browser, click_at, free_port  # noqa: F401 (fixture)
 
 pytestmark = pytest.mark.skipif(not (os.path.exists(CHROMIUM) and os.path.exists(CHROMEDRIVER)),
                                 reason="Debian chromium and chromium-driver are not installed (make setup)")
@@ -125,48 +125,49 @@ def unharmed(d) -> None:
 
 
 def test_markup_in_names_shows_as_text_on_the_map_tooltip_popup_and_explanation(server, browser):
-    from selenium.webdriver.common.action_chains import ActionChains
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support import expected_conditions as ec
     from selenium.webdriver.support.ui import WebDriverWait
 
-    base, *_ = server
+    base, _, _, url = server
     d = browser
     wait = WebDriverWait(d, 60)
     sign_in(d, base, "map")
-    d.switch_to.frame(wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, "iframe[title*='st_folium']"))))
-    wait.until(lambda drv: drv.execute_script(
-        "return (window.map_div && map_div._layers) ? Object.keys(map_div._layers).length : 0") > 20)
+    frame = wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, "iframe[title*='st_folium']")))
+    d.execute_script("arguments[0].scrollIntoView({block: 'center'})", frame)   # a click must not scroll the page
+    d.switch_to.frame(frame)
     container = d.find_element(By.CSS_SELECTOR, "#map_div")
-    w, h = container.size["width"], container.size["height"]
+    settled = "return window.DX && (DX.answered.households || 0) > 0 && !DX.loading()"
+    wait.until(lambda drv: drv.execute_script(settled))
 
-    def point(fid: str, extra: str = ""):
-        return d.execute_script(f"""
-            var hit = null;
-            map_div.eachLayer(function (l) {{
-                if (!hit && l.feature && l.feature.properties && l.feature.properties.id === '{fid}' && l.getLatLng
-                    {extra}) hit = l;
-            }});
-            var p = map_div.latLngToContainerPoint(hit.getLatLng());
-            return [p.x, p.y];""")
+    def point(layer: str, fid: str):
+        """Where a feature drawn from the tiles is on screen, at street zoom on where the database has it."""
+        with db.connect(url) as c:
+            lat, lng = db.query_rows(c, f"SELECT ST_Y(geom), ST_X(geom) FROM {layer} WHERE id = %s", (fid,))[0]
+        d.execute_script("map_div.setView([arguments[0], arguments[1]], 17, {animate: false})", lat, lng)
+        wait.until(lambda drv: drv.execute_script(settled) and drv.execute_script(
+            "return DX.drawn(arguments[0]).some(f => f.props.id === arguments[1])", layer, fid))
+        return d.execute_script("var p = map_div.latLngToContainerPoint([arguments[0], arguments[1]]); "
+                                "return [p.x, p.y];", lat, lng)
 
-    x, y = point("W1")
-    ActionChains(d).move_to_element_with_offset(container, int(x - w / 2), int(y - h / 2)).perform()
-    tip = wait.until(ec.visibility_of_element_located((By.CSS_SELECTOR, ".leaflet-tooltip")))
-    assert tip.get_attribute("textContent").strip() == f"{MARKUP}大河水厂 · W1"
-    ActionChains(d).move_to_element_with_offset(container, int(x - w / 2), int(y - h / 2)).click().perform()
+    def tooltip(x, y) -> str:
+        click_at(d, container, x, y, click=False)
+        tip = wait.until(ec.visibility_of_element_located((By.CSS_SELECTOR, ".leaflet-tooltip.dx-tip")))
+        return tip.get_attribute("textContent").strip()
+
+    x, y = point("water_sources", "W1")
+    assert tooltip(x, y) == f"{MARKUP}大河水厂 · W1"
+    click_at(d, container, x, y)
     popup = wait.until(ec.visibility_of_element_located((By.CSS_SELECTOR, ".leaflet-popup-content")))
     assert f"{MARKUP}大河水厂" in popup.get_attribute("textContent")
     unharmed(d)
 
     # the household failing the water rule: its tooltip, and the panel explaining it names the source as text
-    d.switch_to.frame(d.find_element(By.CSS_SELECTOR, "iframe[title*='st_folium']"))
-    d.find_element(By.CSS_SELECTOR, ".leaflet-popup-close-button").click()
-    x, y = point("H004", "&& l.feature.properties.clauses_l !== undefined")
-    ActionChains(d).move_to_element_with_offset(container, int(x - w / 2), int(y - h / 2)).perform()
-    tip = wait.until(ec.visibility_of_element_located((By.CSS_SELECTOR, ".leaflet-tooltip")))
-    assert tip.get_attribute("textContent").strip() == f"{MARKUP}户主4 · H004"
-    ActionChains(d).move_to_element_with_offset(container, int(x - w / 2), int(y - h / 2)).click().perform()
+    d.switch_to.frame(frame)
+    d.execute_script("map_div.closePopup()")
+    x, y = point("households", "H004")
+    assert tooltip(x, y) == f"{MARKUP}户主4 · H004"
+    click_at(d, container, x, y)
     d.switch_to.default_content()
     main = (By.CSS_SELECTOR, "[data-testid='stMain']")
     wait.until(lambda drv: f"{MARKUP}大河水厂" in drv.find_element(*main).text)
