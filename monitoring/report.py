@@ -60,10 +60,7 @@ def _with_states(name: str) -> str:
 
 
 def _run(conn, query: str, params: dict) -> pd.DataFrame:
-    """A report query, without JIT: compiling its plan (its cost estimate inflated by the row-level security's
-    sub-plans) took three times as long as running it."""
-    with conn.cursor() as cur:
-        cur.execute("SET LOCAL jit = off")
+    """A report query (without JIT, as every connection: geo/db/connection.py)."""
     return db.query_df(conn, query, params)
 
 

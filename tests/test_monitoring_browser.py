@@ -128,8 +128,8 @@ class Ui:
         self.settle()
 
     def tick(self, label: str) -> None:
-        next(c for c in self.d.find_elements(*self.by("CSS_SELECTOR", "[data-testid='stCheckbox']"))
-             if c.text.strip() == label).find_element(*self.by("TAG_NAME", "label")).click()
+        self.wait.until(lambda d: next((c for c in d.find_elements(*self.by("CSS_SELECTOR", "[data-testid='stCheckbox']"))
+                                        if c.text.strip() == label), None)).find_element(*self.by("TAG_NAME", "label")).click()
 
     def button(self, text: str) -> None:
         self.wait.until(lambda d: next((b for b in d.find_elements(*self.by("TAG_NAME", "button"))
@@ -288,8 +288,11 @@ def test_overview_queue_and_case_page_at_1400_and_390_px(demo_server, driver):
                 driver.refresh()
                 ui.wait.until(lambda d: any(h.text == title for h in d.find_elements(By.TAG_NAME, "h2")))
                 ui.settle()
-            time.sleep(2)
             main = driver.find_element(By.CSS_SELECTOR, "[data-testid='stMain']")
+            # the whole page drawn (its last part in), then looked at: a loaded machine draws it in pieces
+            last = {"overview": "监测对象户数", "queue": "待研判信号", "case": "办理记录（只增不改）"}[path]
+            ui.wait.until(lambda d: last in main.text)
+            time.sleep(2)
             assert not driver.find_elements(By.CSS_SELECTOR, "[data-testid='stException']"), path
             height = driver.execute_script("return arguments[0].scrollHeight", main)
             driver.set_window_size(width, min(max(height + 120, 900), 7000))
