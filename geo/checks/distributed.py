@@ -173,15 +173,18 @@ def road_task(url: str, rules_: tuple, run_id: str) -> dict:
 @contextmanager
 def client_for(scheduler: str | None = None, workers: int = 0):
     """A Dask client: of the scheduler at `scheduler`, else of a LocalCluster of `workers` processes (0: one per
-    core) with one thread each (the compiled pass has its own threads), closed afterwards."""
+    core) with one task at a time each, closed afterwards. The compiled pass runs its own threads: each worker gets
+    its share of the cores, so that the workers together use the machine once."""
     from distributed import Client, LocalCluster
     if scheduler:
         with Client(scheduler) as client:
             yield client
         return
-    n = workers or os.cpu_count() or 1
-    with LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
-            Client(cluster) as client:
+    cores = os.cpu_count() or 1
+    n = workers or cores
+    env = {"NUMBA_NUM_THREADS": str(max(1, cores // n))}
+    with LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None,
+                      env=env) as cluster, Client(cluster) as client:
         yield client
 
 
