@@ -185,3 +185,23 @@ def test_commands_with_engine_dask(conn, db_url, client):
     assert p.returncode == 2 and "--out" in p.stderr and p.stderr.count("\n") == 1
     p = geo("check", "water", "--engine", "dask", "--partition-subjects", "0")
     assert p.returncode == 2 and "--partition-subjects" in p.stderr
+
+
+@pytest.mark.parametrize("role", ["dixian_app", "dixian_app_masked"])
+def test_the_app_roles_can_neither_read_nor_write_staging(conn, role):
+    """A page or the field API runs as an app role: staged rows of a run in progress are not theirs to see or make."""
+    import psycopg2
+    with conn.cursor() as cur:
+        cur.execute("SELECT relname FROM pg_class WHERE relname LIKE '%%results_staging' AND relrowsecurity")
+        assert sorted(r[0] for r in cur.fetchall()) == ["road_results_staging", "water_results_staging"]
+    for table in ("water_results_staging", "road_results_staging"):
+        for sql in (f"SELECT count(*) FROM {table}",
+                    f"INSERT INTO {table} (rule_set, rule_version, natural_village_id, run_id, part"
+                    + (", subject, subject_id" if table.startswith("water") else "") + ") VALUES ('x', 1, 'nv', 'r', 0"
+                    + (", 'household', 'h'" if table.startswith("water") else "") + ")",
+                    f"DELETE FROM {table}"):
+            with conn.cursor() as cur:
+                cur.execute(f"SET ROLE {role}")
+                with pytest.raises(psycopg2.errors.InsufficientPrivilege):
+                    cur.execute(sql)
+            conn.rollback()
