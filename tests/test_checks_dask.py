@@ -17,8 +17,6 @@ from geo.checks.rules import load_rules, result_label
 
 import checks_scenario as sc
 
-distributed_lib = pytest.importorskip("distributed")
-
 NV = [{"id": "nv1", "households": 40, "population": 120, "village_code": "530427205001", "dx": 0, "dy": 0},
       {"id": "nv2", "households": 40, "population": 120, "village_code": "530427205002", "dx": 20000, "dy": 20000}]
 DEM = sc.dem_tif(lambda x, y: 1200 + 150 * np.sin(x / 400.0) + 120 * np.cos(y / 300.0),
