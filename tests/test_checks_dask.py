@@ -203,3 +203,25 @@ def test_the_app_roles_can_neither_read_nor_write_staging(conn, role):
                 with pytest.raises(psycopg2.errors.InsufficientPrivilege):
                     cur.execute(sql)
             conn.rollback()
+
+
+def test_network_basis_across_partition_borders(conn, db_url, client):
+    """On the network basis each partition builds the paths within the search distance of its box: the same sources,
+    clauses and verdicts as the single process, distances and times equal but for the order of a sum (last bits)."""
+    scenario(conn, n_h=300, n_s=50, seed=3)
+    grid = [{"id": f"ew{k}", "surface": "earth", "xy": [(-100, y), (6100, y)]} for k, y in enumerate(range(0, 6001, 400))]
+    grid += [{"id": f"ns{k}", "surface": "earth", "xy": [(x, -100), (x, 6100)]} for k, x in enumerate(range(0, 6001, 400))]
+    sc.load(conn, roads=grid)
+    rules, ref = local(conn, "longxian-2021", distance_basis="network", piped_reach_m=400)
+    assert (ref.distance_basis == "network").sum() > 250
+    with db.transaction(db_url) as c:
+        plan = distributed.plan_water(c, PARTS)
+    assert crossings(conn, plan, ref) > 20
+    with conn.cursor() as cur:
+        cur.execute("DELETE FROM water_results")
+    conn.commit()
+    distributed.run_water(db_url, rules, client=client, partition_subjects=PARTS)
+    got = stored(conn, result_label(rules))
+    floats = ["horizontal_m", "vertical_m", "round_trip_min"]
+    pd.testing.assert_frame_equal(got.drop(columns=floats), ref.drop(columns=floats))
+    pd.testing.assert_frame_equal(got[floats], ref[floats], check_exact=False, rtol=1e-12, atol=0)
