@@ -31,6 +31,18 @@ def register(sub) -> None:
     p.add_argument("what", choices=["water", "roads"])
     _rule_args(p)
     p.add_argument("--out", metavar="FILE", help="also write the results as .csv or .geojson")
+    p.add_argument("--engine", choices=["local", "dask"], default=None,
+                   help="local: this process; dask: partitions as tasks on a Dask cluster, results swapped in at "
+                        "the end (default: the check_engine setting, local)")
+    p.add_argument("--scheduler", metavar="ADDRESS",
+                   help="with --engine dask: the scheduler, e.g. tcp://10.0.0.5:8786 (default: the "
+                        "check_dask_scheduler setting; empty starts a LocalCluster on this machine)")
+    p.add_argument("--workers", type=int, metavar="N",
+                   help="with --engine dask and no scheduler: worker processes of the LocalCluster (default: the "
+                        "check_dask_workers setting; 0 is one per core)")
+    p.add_argument("--partition-subjects", type=int, metavar="N",
+                   help="with --engine dask: about how many subjects one partition holds (default: the "
+                        "check_dask_partition_subjects setting)")
     p.set_defaults(func=run_check)
 
     p = sub.add_parser("explain", help="explain one household's water result or one natural village's roads",
@@ -80,6 +92,9 @@ def _write_out(path: str, rows, columns: list[str], conn) -> None:
 
 def run_check(args) -> int:
     from .checks import roads, water
+    from .settings import settings
+    if (args.engine or settings.check_engine) == "dask":
+        return _run_check_dask(args, settings)
     with db.transaction() as conn:
         rules = _rules(conn, args)
         if args.what == "water":
@@ -104,6 +119,41 @@ def run_check(args) -> int:
         if args.out:
             _write_out(args.out, rows, cols, conn)
     print(summary + (f"; written to {args.out}" if args.out else ""))
+    return 0
+
+
+def _run_check_dask(args, settings) -> int:
+    """The check on a Dask cluster (geo/checks/distributed.py): the driver plans, the tasks compute and stage."""
+    from .checks import distributed
+    if args.out:
+        raise CommandError("--out is not available with --engine dask: the results are in the database "
+                           "(export them from there, or run without --engine dask)", 2)
+    workers = settings.check_dask_workers if args.workers is None else args.workers
+    parts = settings.check_dask_partition_subjects if args.partition_subjects is None else args.partition_subjects
+    if workers < 0 or parts < 1:
+        raise CommandError("--workers must be 0 or more and --partition-subjects 1 or more", 2)
+    url = settings.url
+    conn = db.connect(url)
+    try:
+        rules = _rules(conn, args)
+    finally:
+        conn.close()
+    scheduler = args.scheduler or settings.check_dask_scheduler or None
+    try:
+        if args.what == "water":
+            run = distributed.run_water(url, rules, scheduler=scheduler, workers=workers, partition_subjects=parts)
+            c = run.counts
+            head = (f"water check {run.label} v{rules.version} on Dask: {run.rows} subjects; compliant "
+                    f"{c['compliant']}, non-compliant {c['non_compliant']}, unknown {c['unknown']}")
+        else:
+            run = distributed.run_roads(url, rules, scheduler=scheduler, workers=workers)
+            head = (f"road check {run.label} v{rules.version} on Dask: {run.rows} natural villages; with hardened "
+                    f"road {run.counts['has_hardened_road']}, gaps {run.counts['gaps']}")
+    except distributed.DistributedError as err:
+        raise CommandError(str(err), 1) from None
+    t = run.timings
+    print(f"{head} ({len(run.tasks)} tasks on {run.workers} workers; plan {t.get('plan', 0):.2f} s, tasks "
+          f"{t['tasks']:.2f} s, swap {t['swap']:.2f} s, total {t['total']:.2f} s)")
     return 0
 
 

@@ -18,8 +18,11 @@ def register(sub) -> None:
                                    "made-up everything else) and load it into the database, replacing the demo layers "
                                    "in one transaction; or, with --out, write it as a dataset folder.")
     p.add_argument("--seed", type=int, default=1, help="random seed (default %(default)s)")
-    p.add_argument("--scale", choices=["town", "default", "county", "prefecture"], default="default",
-                   help="town ≈ 2,000 households, default ≈ 20,000, county ≈ 100,000, prefecture ≈ 1,000,000")
+    p.add_argument("--scale", choices=["town", "default", "county", "prefecture", "province"], default="default",
+                   help="town ≈ 2,000 households, default ≈ 20,000, county ≈ 100,000, prefecture ≈ 1,000,000; "
+                        "province ≈ 10,000,000 in a hundred counties, written county by county (with --out only)")
+    p.add_argument("--counties", type=int, metavar="N",
+                   help="with --scale province: how many counties of ≈ 100,000 households (default 100)")
     p.add_argument("--if-empty", action="store_true",
                    help="load only when the database holds no natural villages (what `make run` uses)")
     p.add_argument("--out", metavar="DIR", help="write a dataset folder (GeoPackage per layer, dem.tif) instead")
@@ -61,8 +64,29 @@ def run_checks(url: str | None = None) -> list[str]:
             f"road check {rules.name}: {len(r):,} natural villages, gaps {int(r.gap.sum()):,}", *after]
 
 
+def run_province(args) -> int:
+    """--scale province: counties written one by one into the folder (data/province.py), never all in memory."""
+    from data import province
+    if not args.out:
+        raise CommandError("--scale province writes a dataset folder: give --out DIR (then load all or part of it "
+                           "with python -m geo import DIR)", 2)
+    if args.counties is not None and args.counties < 1:
+        raise CommandError("--counties must be 1 or more", 2)
+    t0 = time.perf_counter()
+    with atomic_folder(args.out, merge=True) as tmp:
+        done = province.write_province(tmp, seed=args.seed, counties=args.counties or 100,
+                                       log=lambda line: print(line, file=sys.stderr, flush=True))
+    sizes = ", ".join(f"{k} {v:,}" for k, v in done["counts"].items())
+    print(f"demo: province of {done['counties']} counties ({done['grid'][0]}×{done['grid'][1]}): {sizes}; dem "
+          f"{done['dem'][0]}×{done['dem'][1]} cells; written to {args.out} in {time.perf_counter() - t0:.1f} s")
+    return 0
+
+
 def run(args) -> int:
     from data import demo as gen  # numpy-heavy; only imported when the command runs
+
+    if args.scale == "province":
+        return run_province(args)
 
     t0 = time.perf_counter()
     if args.out is None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import hashlib
 import os
 from pathlib import Path
-from typing import ClassVar
+from typing import ClassVar, Literal
 
 from pydantic import Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -63,6 +63,15 @@ class Settings(BaseSettings):
     import_swap_margin_deg: float = Field(default=0.5, validation_alias="DIXIAN_IMPORT_SWAP_MARGIN")
     # A layer with at least this many rows is loaded with its secondary indexes dropped and built again afterwards.
     import_bulk_rows: int = 50000
+
+    # The checks on a Dask cluster (python -m geo check water|roads --engine dask, geo/checks/distributed.py): the
+    # engine the check command uses by default (local: this process; dask), the scheduler's address (empty: a
+    # LocalCluster on this machine with check_dask_workers processes, 0 for one per core) and about how many
+    # subjects one partition (one task) holds
+    check_engine: Literal["local", "dask"] = "local"
+    check_dask_scheduler: str = ""
+    check_dask_workers: int = 0
+    check_dask_partition_subjects: int = 100_000
 
     # Field inspections (inspections/): photo store, upload limit, validation thresholds, schedule intervals
     photo_dir: Path = PROJECT_ROOT / "var" / "photos"

@@ -31,13 +31,15 @@ class WaterRun:
 
 
 def compute(conn, rules: RuleSet, subject_ids: list[str] | None = None, *, terrain: Terrain | None = None,
-            households: bool | None = None) -> WaterRun:
-    """Run the water check over every subject (or only `subject_ids`) without writing anything."""
+            households: bool | None = None, subjects: pd.DataFrame | None = None) -> WaterRun:
+    """Run the water check over every subject (or only `subject_ids`, or only the `subjects` read already, as
+    water_read.subjects gives them: one partition of a distributed run) without writing anything."""
     tm: dict[str, float] = {}
     t0 = time.perf_counter()
     use_h = read.uses_households(conn) if households is None else households
-    subj = read.subjects(conn, subject_ids, use_h)
-    src = read.sources(conn, rules, None if subject_ids is None else subj, use_h)
+    some = subject_ids is not None or subjects is not None  # then only the sources near them are read
+    subj = read.subjects(conn, subject_ids, use_h) if subjects is None else subjects
+    src = read.sources(conn, rules, subj if some else None, use_h)
     tm["load"] = time.perf_counter() - t0
     t1 = time.perf_counter()
     terrain = terrain or read.terrain_for(conn)
@@ -47,7 +49,7 @@ def compute(conn, rules: RuleSet, subject_ids: list[str] | None = None, *, terra
     guarantee_src = src.guarantee_rate.to_numpy(float, na_value=np.nan)
     tm["points"] = time.perf_counter() - t1
     t2 = time.perf_counter()
-    ctx = read.network_context(conn, rules, hp, sp, terrain, whole=subject_ids is None)
+    ctx = read.network_context(conn, rules, hp, sp, terrain, whole=not some)
     tm["network"] = time.perf_counter() - t2
     t3 = time.perf_counter()
     if rules.distance_basis == "straight":  # the common case: one compiled pass per subject, no pair arrays

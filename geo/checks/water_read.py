@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from scipy.spatial import cKDTree
 
 from .. import db
 from ..terrain import load_dem
@@ -35,15 +36,27 @@ def subjects(conn, ids: list[str] | None, use_households: bool) -> pd.DataFrame:
 
 def sources(conn, rules: RuleSet, subj: pd.DataFrame | None, use_households: bool) -> pd.DataFrame:
     """The sources that count under the rule set, in id order: id, piped_to_home, guarantee_rate, x, y. With
-    `subj` only those that can matter to them: within reach of their bounding box, and each one's nearest."""
+    `subj` only those that can matter to them: within reach of their bounding box, and each one's nearest. A subject
+    with a source within the search radius has its nearest among the first (the reach is at least that radius): the
+    nearest is searched for the others only, not one index search per subject of a partition."""
     params = {"statuses": counting_statuses(rules)}
     if subj is None or subj.empty:
         with conn.cursor() as cur:
             return db.copy_out_frame(cur, SQL("water_sources"), params, SOURCE_TYPES)
     params.update(zip(("x0", "y0", "x1", "y1"), (float(v) for v in (subj.x.min(), subj.y.min(), subj.x.max(),
                                                                     subj.y.max()))))
-    params.update(radius=float(max(rules.search_radius_m(), rules.piped_reach_m)), srid=db.metric_srid(conn) or 0,
-                  nearest_for=list(subj.subject_id), use_households=use_households)
+    radius = rules.search_radius_m()
+    params.update(radius=float(max(radius, rules.piped_reach_m)), srid=db.metric_srid(conn) or 0,
+                  nearest_for=[], use_households=use_households)
+    with conn.cursor() as cur:
+        near = db.copy_out_frame(cur, SQL("water_sources_near"), params, SOURCE_TYPES)
+    xy = subj[["x", "y"]].to_numpy(float)
+    d = (cKDTree(near[["x", "y"]].to_numpy(float)).query(xy, k=1, distance_upper_bound=radius)[0] if len(near)
+         else np.full(len(xy), np.inf))
+    far = ~(d < radius)
+    if not far.any():
+        return near
+    params["nearest_for"] = list(subj.subject_id[far])
     with conn.cursor() as cur:
         return db.copy_out_frame(cur, SQL("water_sources_near"), params, SOURCE_TYPES)
 
