@@ -19,10 +19,34 @@ RESULT_COLUMNS = ["subject", "subject_id", "natural_village_id", "people", "sour
                   "piped", "compliant", "failed_clauses"]
 REBUILD_INDEXES_MIN_ROWS = 50_000  # a write this big, and at least as big as the table, rebuilds the indexes
 _FAILED_ARROW = pa.array(MASK_NAMES, pa.list_(pa.string()))  # each mask's list encoded once, taken by mask
+_FAILED_JOINED = pa.array([";".join(m) for m in MASK_NAMES], pa.string())  # and as the output file writes it
 
 
 def arrow_results(label: str, version: int, rows: pd.DataFrame) -> pa.Table:
     """Results as an Arrow table whose types are exactly water_results' (binary COPY does not cast)."""
+    n = len(rows)
+    cols = _columns(rows)
+    return pa.table({"rule_set": pa.array(np.full(n, label, dtype=object), pa.string()),
+                     "rule_version": pa.array(np.full(n, version, dtype=np.int32)),
+                     "subject": cols.pop("subject"), "subject_id": cols.pop("subject_id"), **cols,
+                     "failed_clauses": _FAILED_ARROW.take(_masks(rows))})
+
+
+def file_table(rows: pd.DataFrame) -> pa.Table:
+    """Results as `python -m geo check water --out` writes them: the subject's id under its kind's name, the contract
+    columns, the failed clauses joined by ';'."""
+    cols = _columns(rows)
+    kind = "household_id" if len(rows) and (rows.subject == "household").all() else "natural_village_id"
+    return pa.table({kind: cols["subject_id"], **{c: cols[c] for c in RESULT_COLUMNS[4:-1]},
+                     "failed_clauses": _FAILED_JOINED.take(_masks(rows))})
+
+
+def _masks(rows: pd.DataFrame) -> pa.Array:
+    return pa.array(rows.failed_mask.to_numpy().astype(np.int32))
+
+
+def _columns(rows: pd.DataFrame) -> dict[str, pa.Array]:
+    """The contract columns but the failed clauses, in water_results' types, from a water_compute row frame."""
     def text(col):
         return pa.array(col, type=pa.string(), from_pandas=True)
 
@@ -34,11 +58,8 @@ def arrow_results(label: str, version: int, rows: pd.DataFrame) -> pa.Table:
         c = code.to_numpy()
         return pa.array(c == T, mask=c == U)
 
-    n = len(rows)
     basis = rows.distance_basis.cat.codes.to_numpy()
-    return pa.table({
-        "rule_set": pa.array(np.full(n, label, dtype=object), pa.string()),
-        "rule_version": pa.array(np.full(n, version, dtype=np.int32)),
+    return {
         "subject": text(rows.subject), "subject_id": text(rows.subject_id),
         "natural_village_id": text(rows.natural_village_id),
         "people": pa.array(rows.people.astype("Int32").array),
@@ -48,8 +69,7 @@ def arrow_results(label: str, version: int, rows: pd.DataFrame) -> pa.Table:
         "distance_basis": pa.array(np.array(["straight", "network"], dtype=object)[np.maximum(basis, 0)],
                                    pa.string(), mask=basis < 0),
         **{c: boolean(rows[c + "_code"]) for c in RESULT_COLUMNS if c + "_code" in rows},
-        "failed_clauses": _FAILED_ARROW.take(pa.array(rows.failed_mask.to_numpy().astype(np.int32))),
-    })
+    }
 
 
 def labels(cur) -> set[str]:
