@@ -291,7 +291,6 @@ def test_pruned_straight_check_equals_the_exhaustive_one(conn, monkeypatch):
     # A whole-table write with the indexes dropped and rebuilt stores the same rows as one without.
     indexes = "SELECT indexdef FROM pg_indexes WHERE tablename = 'water_results' ORDER BY 1"
     before = db.query_df(conn, indexes).indexdef.tolist()
-    monkeypatch.setattr(water_write, "REBUILD_INDEXES_MIN_ROWS", 0)  # and with the indexes dropped and rebuilt
     with conn.cursor() as cur:
         cur.execute("DELETE FROM water_results WHERE rule_set LIKE 'longxian%%'")
     conn.commit()
