@@ -97,7 +97,7 @@ def run_check(args) -> int:
                        f"{'households' if households else 'natural villages'}; compliant "
                        f"{int((c == water.T).sum())}, non-compliant {int((c == water.F).sum())}, "
                        f"unknown {int((c == water.U).sum())} ({run.timings['compute'] + run.timings['write']:.2f} s)")
-            table = water_write.file_table(rows) if args.out else None
+            table = water_write.file_table(rows, run.table) if args.out else None
         else:
             run = roads.check_roads(conn, rules)
             rows = run.rows

@@ -23,11 +23,13 @@ from .water_pairs import check_pairs
 
 @dataclass
 class WaterRun:
-    """What a water check computed: one row per subject (the contract columns plus detail), and timings."""
+    """What a water check computed: one row per subject (the contract columns plus detail), and timings; once
+    written whole, `table`: the rows as water_results' Arrow table (water_write.arrow_results)."""
 
     rows: pd.DataFrame
     timings: dict[str, float]
     rules: RuleSet
+    table: object = None
 
 
 def compute(conn, rules: RuleSet, subject_ids: list[str] | None = None, *, terrain: Terrain | None = None,

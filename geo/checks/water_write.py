@@ -34,10 +34,10 @@ def arrow_results(label: str, version: int, rows: pd.DataFrame) -> pa.Table:
                      "failed_clauses": _FAILED_ARROW.take(_masks(rows))})
 
 
-def file_table(rows: pd.DataFrame) -> pa.Table:
+def file_table(rows: pd.DataFrame, written: pa.Table | None = None) -> pa.Table:
     """Results as `python -m geo check water --out` writes them: the subject's id under its kind's name, the contract
-    columns, the failed clauses joined by ';'."""
-    cols = _columns(rows)
+    columns, the failed clauses joined by ';'. `written`: the same rows as arrow_results encoded them (reused)."""
+    cols = {c: written.column(c) for c in written.column_names} if written is not None else _columns(rows)
     kind = "household_id" if len(rows) and (rows.subject == "household").all() else "natural_village_id"
     return pa.table({kind: cols["subject_id"], **{c: cols[c] for c in RESULT_COLUMNS[4:-1]},
                      "failed_clauses": _FAILED_JOINED.take(_masks(rows))})
@@ -87,7 +87,8 @@ def write(conn, run, *, only_subjects: bool = False) -> int:
     rows = run.rows
     with conn.cursor() as cur:
         if not only_subjects:
-            replace_partition(cur, label, arrow_results(label, run.rules.version, rows))
+            run.table = arrow_results(label, run.rules.version, rows)
+            replace_partition(cur, label, run.table)
             return len(rows)
         for subject, ids in rows.groupby("subject").subject_id:
             cur.execute("DELETE FROM water_results WHERE rule_set = %s AND subject = %s AND subject_id = ANY(%s)",
