@@ -36,6 +36,19 @@ def neutralise_frame(frame: pd.DataFrame) -> pd.DataFrame:
     return out.rename(columns=renamed) if renamed else out
 
 
+def neutralise_arrow(col):
+    """An Arrow text column neutralised as `neutralise` does each cell, as whole-column operations."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    hit = None
+    for t in TRIGGERS:
+        h = pc.starts_with(col, t)
+        hit = h if hit is None else pc.or_(hit, h)
+    if not pc.any(hit).as_py():
+        return col
+    return pc.if_else(pc.fill_null(hit, False), pc.binary_join_element_wise("'", col, ""), col)
+
+
 def to_csv(frame: pd.DataFrame, target=None, *, encoding: str = "utf-8", **kwargs):
     """`frame` written as CSV (to `target`, a path or a file; or returned as text), neutralised, without its index.
     Lines end in CRLF (RFC 4180), so a carriage return inside a value is quoted like a newline and cannot start a

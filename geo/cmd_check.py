@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from . import cells, db
+import numpy as np
+
+from . import db
 from .atomic import atomic_file, write_text
 from .cli import CommandError, parse_sets
 
@@ -71,53 +73,54 @@ def register(sub) -> None:
     p.set_defaults(func=run_bench)
 
 
-def _write_out(path: str, rows, columns: list[str], conn) -> None:
-    import geopandas as gpd
-    import shapely
-    out = Path(path)
-    suffix = out.suffix.lower()
+def _out_suffix(path: str | None) -> str | None:
+    """The output file's kind, checked before anything runs."""
+    if path is None:
+        return None
+    suffix = Path(path).suffix.lower()
     if suffix not in (".csv", ".geojson"):
         raise CommandError(f"--out {path}: expected a .csv or .geojson file", 2)
-    df = rows[columns].copy()
-    if "failed_clauses" in df:
-        df["failed_clauses"] = [";".join(f) for f in df["failed_clauses"]]
-    with atomic_file(out) as tmp:
-        if suffix == ".csv":
-            cells.to_csv(df, tmp)
+    return suffix
+
+
+def _write_out(path: str, table, x, y, conn) -> None:
+    """The results (an Arrow table) as CSV, or as GeoJSON points at (x, y) in the metric frame."""
+    from . import fileout
+    with atomic_file(path) as tmp:
+        if _out_suffix(path) == ".csv":
+            fileout.write_csv(table, tmp)
         else:
-            lon, lat = db.metric_to_storage(db.metric_srid(conn), rows.x.to_numpy(), rows.y.to_numpy())
-            gdf = gpd.GeoDataFrame(df, geometry=shapely.points(lon, lat), crs=db.STORAGE_SRID)
-            gdf.to_file(tmp, driver="GeoJSON")
+            lon, lat = db.metric_to_storage(db.metric_srid(conn), np.asarray(x, float), np.asarray(y, float))
+            fileout.write_geojson(table, lon, lat, tmp, db.STORAGE_SRID)
 
 
 def run_check(args) -> int:
-    from .checks import roads, water
     from .settings import settings
     if (args.engine or settings.check_engine) == "dask":
         return _run_check_dask(args, settings)
+    import pyarrow as pa
+    from .checks import roads, water, water_write
+    _out_suffix(args.out)
     with db.transaction() as conn:
         rules = _rules(conn, args)
         if args.what == "water":
             run = water.check_water(conn, rules)
-            cols = ["household_id" if (run.rows.subject == "household").all() and len(run.rows) else
-                    "natural_village_id"] + water.RESULT_COLUMNS[4:]
-            rows = run.rows.copy()
-            if cols[0] == "household_id":
-                rows["household_id"] = rows.subject_id
-            else:
-                rows["natural_village_id"] = rows.subject_id
-            c = run.rows.compliant
+            rows = run.rows
+            households = bool(len(rows)) and bool((rows.subject == "household").all())
+            c = rows.compliant_code.to_numpy()
             summary = (f"water check {water.result_label(rules)} v{rules.version}: {len(rows)} "
-                       f"{'households' if cols[0] == 'household_id' else 'natural villages'}; compliant "
-                       f"{int((c == True).sum())}, non-compliant {int((c == False).sum())}, "  # noqa: E712
-                       f"unknown {int(c.isna().sum())} ({run.timings['compute'] + run.timings['write']:.2f} s)")
+                       f"{'households' if households else 'natural villages'}; compliant "
+                       f"{int((c == water.T).sum())}, non-compliant {int((c == water.F).sum())}, "
+                       f"unknown {int((c == water.U).sum())} ({run.timings['compute'] + run.timings['write']:.2f} s)")
+            table = water_write.file_table(rows, run.table) if args.out else None
         else:
             run = roads.check_roads(conn, rules)
-            rows, cols = run.rows, roads.RESULT_COLUMNS
+            rows = run.rows
             summary = (f"road check {water.result_label(rules)} v{rules.version}: {len(rows)} natural villages; "
                        f"with hardened road {int(rows.has_hardened_road.sum())}, gaps {int(rows.gap.sum())}")
+            table = pa.Table.from_pandas(rows[roads.RESULT_COLUMNS], preserve_index=False) if args.out else None
         if args.out:
-            _write_out(args.out, rows, cols, conn)
+            _write_out(args.out, table, rows.x, rows.y, conn)
     print(summary + (f"; written to {args.out}" if args.out else ""))
     return 0
 

@@ -2,7 +2,6 @@
 as it was and no temporary file behind."""
 from __future__ import annotations
 
-import pandas as pd
 import pytest
 
 import checks_scenario as sc
@@ -58,18 +57,19 @@ def test_check_out_failing_half_way_leaves_no_partial_file(conn, tmp_path, monke
             sources=[{"id": "s1", "status": "working", "dx": 300, "dy": 0}], dem=sc.dem_tif(lambda x, y: 1000 + 0 * x))
     out = tmp_path / "water.csv"
     out.write_text("last week's results\n")
-    real = pd.DataFrame.to_csv
+    from geo import fileout
+    real = fileout.pacsv.write_csv
 
-    def half(self, path, *a, **kw):
+    def half(table, path, *a, **kw):  # the CSV goes out through Arrow's writer (geo/fileout.py)
         open(path, "w").write("household_id,sou")
         raise OSError("disk full")
 
-    monkeypatch.setattr(pd.DataFrame, "to_csv", half)
+    monkeypatch.setattr(fileout.pacsv, "write_csv", half)
     assert main(["check", "water", "--out", str(out)]) == 1
     assert capsys.readouterr().err == "error: OSError: disk full\n"
     assert out.read_text() == "last week's results\n" and [p.name for p in tmp_path.iterdir()] == ["water.csv"]
     assert db.query_value(conn, "SELECT count(*) FROM water_results") == 0   # the check's rows rolled back too
     conn.rollback()
-    monkeypatch.setattr(pd.DataFrame, "to_csv", real)
+    monkeypatch.setattr(fileout.pacsv, "write_csv", real)
     assert main(["check", "water", "--out", str(out)]) == 0
     assert out.read_text().startswith("household_id,source_id") and len(list(tmp_path.iterdir())) == 1

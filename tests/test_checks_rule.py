@@ -82,7 +82,7 @@ def _same_everywhere(conn, name: str, sets: dict, n_explained: int, rng) -> pd.D
     rules = load_rules(conn, name, {**sets, "distance_basis": "straight"})
     compiled = water.compute(conn, rules).rows.set_index("subject_id", drop=False)
     # The array path: basis 'auto' with no path network measures straight lines too, over pair arrays.
-    arrays = water.compute(conn, load_rules(conn, name, {**sets, "distance_basis": "auto"})).rows \
+    arrays = water.compute(conn, load_rules(conn, name, {**sets, "distance_basis": "auto"}), pairs=True).rows \
         .set_index("subject_id", drop=False)
     fetched = _fetched(conn, compiled, rules)
     codes = [c + "_code" for c in CLAUSE_COLUMNS]

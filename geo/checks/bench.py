@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import statistics
 import time
+from datetime import datetime, timezone
 from urllib.parse import urlsplit, urlunsplit
 
 import numpy as np
@@ -18,7 +19,7 @@ from scipy.spatial import cKDTree
 
 from .. import db, terrain
 from ..settings import settings
-from . import roads, water
+from . import bench_e2e, roads, water
 from .rules import load_rules
 
 SRID = 4522  # CGCS2000 GK zone 34 (102°E)
@@ -37,14 +38,16 @@ def _ewkb(geoms, srid: int) -> np.ndarray:
 
 
 def _both(xy: np.ndarray, to_ll: Transformer, lines: bool = False):
-    """geom (stored frame, CGCS2000) and geom_m (metric) hex EWKB of points, or of 2-point lines given as (n, 2, 2)."""
+    """geom (stored frame, CGCS2000) and geom_m (metric) hex EWKB of points, or of 2-point lines given as (n, 2, 2).
+    geom_m at the local origin (shifted by generate), geom already where it belongs (proj gives infinities at the
+    local origin, far outside the zone, which PostGIS refuses)."""
     if lines:
         m = shapely.linestrings(xy)
-        lon, lat = to_ll.transform(xy[..., 0], xy[..., 1])
+        lon, lat = to_ll.transform(xy[..., 0] + X0, xy[..., 1] + Y0)
         g = shapely.linestrings(np.stack([lon, lat], axis=-1))
     else:
         m = shapely.points(xy)
-        lon, lat = to_ll.transform(xy[:, 0], xy[:, 1])
+        lon, lat = to_ll.transform(xy[:, 0] + X0, xy[:, 1] + Y0)
         g = shapely.points(lon, lat)
     return _ewkb(g, db.STORAGE_SRID), _ewkb(m, SRID)
 
@@ -130,7 +133,9 @@ def generate(cur, size: str, seed: int) -> dict:
     terrain.store_dem(cur, tif, f"synthetic {size}")
     working = np.isin(status, ["working", "seasonal"])
     return {"hh_xy": hh_xy + (X0, Y0), "src_xy": s_xy[working] + (X0, Y0), "source_ids": np.arange(ns)[working],
-            "road_edges": len(segs), "dem_cells": w * h}
+            "road_edges": len(segs), "dem_cells": w * h, "dem": (z, (X0 - 1000, Y0 + H + 1000, cell)),
+            "nv_xy": nv_xy + (X0, Y0), "nv_ids": nv_ids, "nv_codes": vcode, "nv_households": counts, "owner": owner, "members": members,
+            "hh_ids": np.array([f"H{k:07d}" for k in range(nh)])}
 
 
 NAIVE = """SELECT count(*) FROM (
@@ -229,6 +234,11 @@ def bench_size(size: str, seed: int = 1, log=print) -> dict:
             conn.commit()
             out[f"water_check_{name_}_s"] = round(time.perf_counter() - t, 3)
             log(f"[{size}] water check ({name_}): {out[f'water_check_{name_}_s']} s")
+        # The commands as a user runs them, each in a fresh process, beside their floors (bench_e2e).
+        conn.commit()
+        log(f"[{size}] end to end, through the command line:")
+        out.update(bench_e2e.check_commands(url, gen, log=log))
+        out.update(bench_e2e.import_figures(settings.url, gen, SRID, log=log))
         out["ratio_naive_over_water_check"] = round(out["naive_lateral_nearest_s"] / out["water_check_s"], 2)
         out["ratio_water_check_over_kdtree"] = round(out["water_check_s"] / out["kdtree_nearest_s"], 1)
         log(f"[{size}] water check is {out['ratio_naive_over_water_check']}× faster than the naive join and "
@@ -250,5 +260,11 @@ def run(sizes: list[str], seed: int = 1, log=print) -> dict:
     network.warm()
     ready = round(time.perf_counter() - t, 3)
     log(f"compiled kernels ready in {ready} s (compiled once per install, then loaded from numba's cache)")
-    return {"machine": {"cpus": os.cpu_count()}, "kernels_ready_s": ready,
-            "results": [bench_size(s, seed, log) for s in sizes]}
+    started = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    load = os.getloadavg()
+    results = [bench_size(s, seed, log) for s in sizes]
+    out = {"machine": {"cpus": os.cpu_count(), "load_average_at_start": [round(v, 2) for v in load],
+                       "load_average_at_end": [round(v, 2) for v in os.getloadavg()]},
+           "started": started, "kernels_ready_s": ready, "results": results}
+    log(bench_e2e.markdown(out))
+    return out

@@ -26,7 +26,7 @@ from . import roads as roads_mod
 from . import water_read as read
 from .rules import RuleSet, result_label
 from .water_compute import compute
-from .water_write import REBUILD_INDEXES_MIN_ROWS, arrow_results, labels
+from .water_write import arrow_results
 
 SQL = db.SqlFiles(__file__)
 TASK_RETRIES = 2  # a task that raises is tried again this often; one whose worker dies is rescheduled by Dask
@@ -197,16 +197,15 @@ def _swap(url: str, table: str, swap_sql: str, label: str, run_id: str, expected
         if staged != expected:
             raise DistributedError(f"{table}: {staged} rows staged by run {run_id}, expected {expected}; "
                                    "the stored results are unchanged")
-        only = (labels(cur) <= {label}) if table == "water_results" else False
-        if only:  # as water_write: emptied at once rather than leaving dead rows for the index builds to read
-            cur.execute("TRUNCATE water_results")
+        if table == "water_results":   # the label's own partition (migration 700), emptied and filled
+            cur.execute("DELETE FROM water_results_default WHERE rule_set = %s", (label,))
+            cur.execute("SELECT water_results_partition(%s)::text", (label,))
+            part = cur.fetchone()[0]
+            cur.execute(f"TRUNCATE {part}")
+            cur.execute(SQL(swap_sql), {"run_id": run_id})
+            cur.execute(f"ANALYZE {part}")
         else:
             cur.execute(f"DELETE FROM {table} WHERE rule_set = %s", (label,))
-        if only and staged >= REBUILD_INDEXES_MIN_ROWS:
-            with db.rebuilt_indexes(cur, table, unique=True):
-                cur.execute(SQL(swap_sql), {"run_id": run_id})
-            cur.execute(f"ANALYZE {table}")
-        else:
             cur.execute(SQL(swap_sql), {"run_id": run_id})
         cur.execute(f"DELETE FROM {table}_staging WHERE run_id = %s", (run_id,))
     return staged

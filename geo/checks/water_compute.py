@@ -23,17 +23,20 @@ from .water_pairs import check_pairs
 
 @dataclass
 class WaterRun:
-    """What a water check computed: one row per subject (the contract columns plus detail), and timings."""
+    """What a water check computed: one row per subject (the contract columns plus detail), and timings; once
+    written whole, `table`: the rows as water_results' Arrow table (water_write.arrow_results)."""
 
     rows: pd.DataFrame
     timings: dict[str, float]
     rules: RuleSet
+    table: object = None
 
 
 def compute(conn, rules: RuleSet, subject_ids: list[str] | None = None, *, terrain: Terrain | None = None,
-            households: bool | None = None, subjects: pd.DataFrame | None = None) -> WaterRun:
+            households: bool | None = None, subjects: pd.DataFrame | None = None, pairs: bool = False) -> WaterRun:
     """Run the water check over every subject (or only `subject_ids`, or only the `subjects` read already, as
-    water_read.subjects gives them: one partition of a distributed run) without writing anything."""
+    water_read.subjects gives them: one partition of a distributed run) without writing anything. `pairs`: through
+    the pair arrays on every basis (the reference the compiled pass is tested equal to)."""
     tm: dict[str, float] = {}
     t0 = time.perf_counter()
     use_h = read.uses_households(conn) if households is None else households
@@ -52,7 +55,7 @@ def compute(conn, rules: RuleSet, subject_ids: list[str] | None = None, *, terra
     ctx = read.network_context(conn, rules, hp, sp, terrain, whole=not some)
     tm["network"] = time.perf_counter() - t2
     t3 = time.perf_counter()
-    if rules.distance_basis == "straight":  # the common case: one compiled pass per subject, no pair arrays
+    if is_straight(rules, ctx) and not pairs:  # one compiled pass per subject, no pair arrays
         pk = straight_check(hp, sp, piped_src, guarantee_src, terrain, rules)
     else:
         pk = check_pairs(hp, sp, piped_src, guarantee_src, terrain, rules, ctx)
@@ -60,6 +63,12 @@ def compute(conn, rules: RuleSet, subject_ids: list[str] | None = None, *, terra
     rows = _rows(subj, src, guarantee_src, pk, hp, sp)
     tm["compute"] = time.perf_counter() - t0
     return WaterRun(rows, tm, rules)
+
+
+def is_straight(rules: RuleSet, ctx) -> bool:
+    """Whether every pair is measured in a straight line: the straight basis, or `auto` with no path network to
+    measure along (then fetch_metrics falls back to the straight line for every pair)."""
+    return rules.distance_basis == "straight" or (rules.distance_basis == "auto" and ctx is None)
 
 
 def _rows(subj: pd.DataFrame, src: pd.DataFrame, guarantee_src: np.ndarray, pk: Picked, hp: Points,

@@ -128,9 +128,10 @@ def copy_frame(cur, table: str, frame: pd.DataFrame) -> int:
 # ------------------------------------------------------------------------------------------------- in: Arrow, binary
 
 
-def copy_arrow(cur, table: str, data: pa.Table, batch_rows: int = 100_000) -> int:
+def copy_arrow(cur, table: str, data: pa.Table, batch_rows: int = 100_000, *, freeze: bool = False) -> int:
     """An Arrow table into `table` by binary COPY, encoded by pgpq: no text to format or parse. The Arrow types
-    must be exactly the table's (binary COPY does not cast)."""
+    must be exactly the table's (binary COPY does not cast). `freeze`: rows written frozen (the table must be
+    created or emptied in this transaction), so no later reader or vacuum has to visit them to set hint bits."""
     enc = ArrowToPostgresBinaryEncoder(data.schema)
     buf = io.BytesIO()
     buf.write(enc.write_header())
@@ -138,7 +139,8 @@ def copy_arrow(cur, table: str, data: pa.Table, batch_rows: int = 100_000) -> in
         buf.write(enc.write_batch(batch))
     buf.write(enc.finish())
     buf.seek(0)
-    cur.copy_expert(f"COPY {table} ({', '.join(data.column_names)}) FROM STDIN (FORMAT binary)", buf)
+    options = "FORMAT binary, FREEZE" if freeze else "FORMAT binary"
+    cur.copy_expert(f"COPY {table} ({', '.join(data.column_names)}) FROM STDIN ({options})", buf)
     return data.num_rows
 
 
