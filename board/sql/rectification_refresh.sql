@@ -48,8 +48,10 @@ failing AS (
     WHERE (s.registered_on IS NULL AND s.accepted_on + interval '3 months' < current_date)
        OR s.maintenance_state IN ('broken', 'idle')
 ), opened AS (
-    INSERT INTO rectification_items (kind, subject_id, village_code, problem, detail, owner, due_on)
-    SELECT kind, subject_id, village_code, problem, detail, owner, due_on FROM failing
+    INSERT INTO rectification_items (kind, source, subject_id, village_code, problem, detail, owner, due_on)
+    SELECT kind, CASE WHEN kind IN ('housing', 'asset') THEN 'record' ELSE 'check' END, subject_id, village_code,
+           problem, detail, owner, due_on
+    FROM failing
     ON CONFLICT DO NOTHING
     RETURNING kind
 ), closed AS (
