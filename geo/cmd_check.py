@@ -25,10 +25,11 @@ def _rule_args(p) -> None:
 
 
 def register(sub) -> None:
-    p = sub.add_parser("check", help="run a spatial check: water fetch or road coverage",
-                       description="Run the water-fetch or road-coverage check over the whole dataset, store the "
-                                   "results (water_results / road_results) and optionally write them to a file.")
-    p.add_argument("what", choices=["water", "roads"])
+    p = sub.add_parser("check", help="run a spatial check: water fetch, road coverage or village services",
+                       description="Run the water-fetch, road-coverage or village-services check over the whole "
+                                   "dataset, store the results (water_results / road_results / services_results) "
+                                   "and optionally write them to a file.")
+    p.add_argument("what", choices=["water", "roads", "services"])
     _rule_args(p)
     p.add_argument("--out", metavar="FILE", help="also write the results as .csv or .geojson")
     p.set_defaults(func=run_check)
@@ -79,7 +80,7 @@ def _write_out(path: str, rows, columns: list[str], conn) -> None:
 
 
 def run_check(args) -> int:
-    from .checks import roads, water
+    from .checks import roads, services, water
     with db.transaction() as conn:
         rules = _rules(conn, args)
         if args.what == "water":
@@ -96,6 +97,14 @@ def run_check(args) -> int:
                        f"{'households' if cols[0] == 'household_id' else 'natural villages'}; compliant "
                        f"{int((c == True).sum())}, non-compliant {int((c == False).sum())}, "  # noqa: E712
                        f"unknown {int(c.isna().sum())} ({run.timings['compute'] + run.timings['write']:.2f} s)")
+        elif args.what == "services":
+            run = services.check_services(conn, rules)
+            rows, cols = run.rows, services.OUT_COLUMNS
+            summary = (f"services check {water.result_label(rules)} v{rules.version}: {len(rows)} administrative "
+                       f"villages; clinic ok {int((rows.clinic_ok == True).sum())}, "  # noqa: E712
+                       f"bus ok {int((rows.bus_ok == True).sum())}, "  # noqa: E712
+                       f"failing {int(rows.failed_clauses.map(bool).sum())} "
+                       f"({run.timings['compute'] + run.timings['write']:.2f} s)")
         else:
             run = roads.check_roads(conn, rules)
             rows, cols = run.rows, roads.RESULT_COLUMNS

@@ -28,6 +28,10 @@ SCHEMA: dict[str, tuple[type, Any, float | None, float | None]] = {
     "min_households_for_road": (int, 30, 0, None),
     "road_criteria": (object, road_criteria.LEGACY, None, None),   # 'households' or an and/or tree (road_criteria)
     "rai_distance_m": (float, 2000.0, 0.0, None),
+    # Village services (geo/checks/services.py): Hanzhong 2018, a clinic unless within 5 km of the health centre
+    "clinic_within_m": (float, 5000.0, 0.0, None),
+    "bus_stop_m": (float, 2000.0, 0.0, None),         # a bus stop this far along the roads serves the village
+    "services_search_m": (float, 50000.0, 0.0, None), # network routes to facilities longer than this are not searched
     "emergency_litres_per_person_day": (float, 20.0, 0.0, None),
     # How the checks measure (kept in the rule set so that a result can be reproduced from it).
     "network_snap_m": (float, 150.0, 0.0, None),      # a point farther than this from every path is off the network
