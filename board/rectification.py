@@ -10,13 +10,14 @@ import pandas as pd
 import psycopg2
 
 from geo import db
+from geo.checks.rules import load_rules, parse_label
 from geo.i18n import label, t, vocabulary
 from geo.settings import settings
 from layers.base import default_rule_set
 
 SQL = db.SqlFiles(__file__)   # board/sql/NAME.sql
 
-KINDS = ("water", "road", "housing", "asset", "inspection", "finding")
+KINDS = ("water", "road", "housing", "asset", "works", "inspection", "finding")
 SOURCES = ("check", "record", "inspection", "supervision", "audit", "tour")
 FINDING_SOURCES = ("supervision", "audit", "tour")   # entered by hand
 TEXT_MAX = 500
@@ -33,10 +34,14 @@ class LedgerError(ValueError):
 def refresh(conn, rule_set: str | None = None) -> tuple[int, int]:
     """Open and close items from the current records and results, in one transaction; (opened, closed)."""
     rule_set = rule_set or default_rule_set(conn)
+    rules = load_rules(conn, parse_label(rule_set)[0]) if rule_set else load_rules(conn)
     days = settings.rectify_due_days
-    row = db.query_df(conn, SQL("rectification_refresh"), {"rule_set": rule_set, "water_days": days["water"],
-                                                "road_days": days["road"], "housing_days": days["housing"],
-                                                "asset_days": days["asset"]}).iloc[0]
+    row = db.query_df(conn, SQL("rectification_refresh"), {
+        "rule_set": rule_set, "water_days": days["water"], "road_days": days["road"],
+        "housing_days": days["housing"], "asset_days": days["asset"], "works_days": days["works"],
+        "works_year": date.today().year, "training_county": rules.works_training_county,
+        "training_township": rules.works_training_township,
+        "disinfection_people": rules.works_disinfection_people, "fee_rate": rules.works_fee_rate}).iloc[0]
     conn.commit()
     return int(row["opened"]), int(row["closed"])
 

@@ -32,6 +32,11 @@ SCHEMA: dict[str, tuple[type, Any, float | None, float | None]] = {
     "clinic_within_m": (float, 5000.0, 0.0, None),
     "bus_stop_m": (float, 2000.0, 0.0, None),         # a bus stop this far along the roads serves the village
     "services_search_m": (float, 50000.0, 0.0, None), # network routes to facilities longer than this are not searched
+    # Running the water works (Long County 2021 tasks 24–27, Ankang 2020 annex 8; sources in [vocab.works_rule])
+    "works_training_county": (int, 2, 0, None),        # county trainings a manager attends a year
+    "works_training_township": (int, 3, 0, None),      # township trainings a year
+    "works_disinfection_people": (int, 1000, 0, None), # works serving this many people or more need disinfection
+    "works_fee_rate": (float, 0.95, 0.0, 1.0),         # share of the year's water fees collected
     "emergency_litres_per_person_day": (float, 20.0, 0.0, None),
     # How the checks measure (kept in the rule set so that a result can be reproduced from it).
     "network_snap_m": (float, 150.0, 0.0, None),      # a point farther than this from every path is off the network
