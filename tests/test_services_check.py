@@ -75,6 +75,12 @@ def test_clinic_within_5_km_along_the_network_and_straight_beyond_it(county):
                                    "WHERE rule_set = 'longxian-2021' AND village_code IN (%s, %s) ORDER BY 1",
                            (V2, V6))
     assert [tuple(x) for x in stored] == [(V2, False, False, ["clinic", "bus"]), (V6, None, None, [])]
+    # on the overview beside their targets: villages failing each clause (V6, not judged, fails none)
+    from board import indicators
+    vil = indicators.villages(county, "longxian-2021")
+    assert vil[["clinic_fail", "bus_fail", "kindergarten_fail"]].sum().tolist() == [2, 4, 1]
+    table = indicators.county(vil, county, "longxian-2021").set_index("key")
+    assert table.loc["clinic_fail", "依据"].startswith("汉中2018") and table.loc["clinic_fail", "目标"] == "0"
 
 
 def test_clause_that_cannot_be_judged_is_empty_never_true(county):
