@@ -34,11 +34,12 @@ def register(sub) -> None:
     p.add_argument("--out", metavar="FILE", help="also write the results as .csv or .geojson")
     p.set_defaults(func=run_check)
 
-    p = sub.add_parser("explain", help="explain one household's water result or one natural village's roads",
-                       description="Print the source or road chosen, the route, its length, climb and times, and "
-                                   "each clause against its threshold.")
-    p.add_argument("what", choices=["water", "roads"])
-    p.add_argument("id", help="household id, or natural village id")
+    p = sub.add_parser("explain", help="explain one household's water result, one natural village's roads or one "
+                                       "administrative village's services",
+                       description="Print the source, road or facility chosen, the route, its length, climb and "
+                                   "times, and each clause against its threshold.")
+    p.add_argument("what", choices=["water", "roads", "services"])
+    p.add_argument("id", help="household id, natural village id, or administrative village code")
     _rule_args(p)
     p.add_argument("--json", action="store_true", help="print the explanation as JSON")
     p.set_defaults(func=run_explain)
@@ -117,12 +118,13 @@ def run_check(args) -> int:
 
 
 def run_explain(args) -> int:
-    from .checks import explain
+    from .checks import explain, services
     conn = db.connect()
     try:
         rules = _rules(conn, args)
         try:
-            d = (explain.explain_water if args.what == "water" else explain.explain_road)(conn, args.id, rules)
+            d = {"water": explain.explain_water, "roads": explain.explain_road,
+                 "services": services.explain}[args.what](conn, args.id, rules)
         except LookupError as err:
             raise CommandError(str(err).strip("'\""), 2) from None
     finally:
@@ -130,7 +132,7 @@ def run_explain(args) -> int:
     if args.json:
         print(json.dumps(d, ensure_ascii=False, indent=1))
     else:
-        print(explain.water_text(d) if args.what == "water" else explain.road_text(d))
+        print({"water": explain.water_text, "roads": explain.road_text, "services": services.text}[args.what](d))
     return 0
 
 

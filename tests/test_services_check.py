@@ -111,3 +111,11 @@ def test_services_command_writes_one_row_per_village(county, tmp_path):
     assert got[V2]["clinic_ok"] == "False" and got[V2]["failed_clauses"] == "clinic;bus"
     assert got[V3]["distance_basis"] == "straight" and got[V1]["distance_basis"] == "network"
     assert got[V6]["clinic_ok"] == "" and got[V6]["bus_ok"] == "" and got[V6]["clinic_distance_m"] == ""
+    p = subprocess.run([sys.executable, "-m", "geo", "explain", "services", V2], capture_output=True, text=True,
+                       cwd=root, env=dict(os.environ), timeout=120)
+    assert p.returncode == 0, p.stderr
+    assert "✗ clinic: 5100.0 m (threshold 5000.0 m)" in p.stdout and "C4 2950.0 m (network)" in p.stdout
+    assert "未通过 failed: clinic, bus" in p.stdout
+    p = subprocess.run([sys.executable, "-m", "geo", "explain", "services", "530427999999"], capture_output=True,
+                       text=True, cwd=root, env=dict(os.environ), timeout=120)
+    assert p.returncode == 2 and "no administrative village" in p.stderr

@@ -151,3 +151,46 @@ def check_services(conn, rules: RuleSet) -> ServicesRun:
     write(conn, run)
     run.timings["write"] = time.perf_counter() - t
     return run
+
+
+def _num(v, nd=1):
+    return None if v is None or v != v else round(float(v), nd)
+
+
+def explain(conn, village_code: str, rules: RuleSet) -> dict:
+    """Why an administrative village passes or fails each services clause, as a JSON-ready dict: village_code,
+    rule_set, clauses (list of {clause, value, threshold, unit, ok (None: cannot be judged)}), clinic_id,
+    distance_basis, failed_clauses. Raises LookupError when the code is not an administrative village."""
+    rows = compute(conn, rules).rows
+    hit = rows[rows.village_code == village_code]
+    if hit.empty:
+        raise LookupError(f"no administrative village {village_code!r}")
+    r = hit.iloc[0]
+    basis = r.distance_basis if isinstance(r.distance_basis, str) else None
+    return {
+        "village_code": village_code, "rule_set": result_label(rules), "rule_version": rules.version,
+        "clinic_id": r.clinic_id if isinstance(r.clinic_id, str) else None, "distance_basis": basis,
+        "clauses": [
+            {"clause": "clinic", "value": _num(r.health_centre_m), "threshold": rules.clinic_within_m, "unit": "m",
+             "ok": r.clinic_ok, "nearest_m": _num(r.clinic_distance_m)},
+            {"clause": "bus", "value": None, "threshold": rules.bus_stop_m, "unit": "m", "ok": r.bus_ok},
+            {"clause": "kindergarten", "value": None, "threshold": None, "unit": None, "ok": r.kindergarten_ok},
+        ],
+        "failed_clauses": list(r.failed_clauses),
+    }
+
+
+def text(d: dict) -> str:
+    """The explanation as lines for the terminal."""
+    mark = {True: "✓", False: "✗", None: "?"}
+    lines = [f"行政村 administrative village {d['village_code']} · 规则 rule set {d['rule_set']} v{d['rule_version']}"]
+    for c in d["clauses"]:
+        thr = f" (threshold {c['threshold']} {c['unit']})" if c["threshold"] is not None else ""
+        val = f": {c['value']} {c['unit']}" if c["value"] is not None else ""
+        lines.append(f"  {mark[c['ok']]} {c['clause']}{val}{thr}")
+    clinic = d["clauses"][0]
+    lines.append(f"最近合格卫生室或卫生院 nearest licensed clinic or health centre: {d['clinic_id'] or '-'} "
+                 f"{clinic['nearest_m'] if clinic['nearest_m'] is not None else '-'} m "
+                 f"({d['distance_basis'] or 'unknown'})")
+    lines.append("未通过 failed: " + (", ".join(d["failed_clauses"]) or "-"))
+    return "\n".join(lines)
