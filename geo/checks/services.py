@@ -128,6 +128,7 @@ def compute(conn, rules: RuleSet) -> ServicesRun:
         "bus_ok": bus_ok, "failed_clauses": failed,
         "clinic_id": clinic_id,
         "health_centre_m": np.where(np.isfinite(hc_m), np.round(hc_m, 1), np.nan), "kindergarten_ok": kindergarten_ok,
+        "own_clinic": own_clinic,
         "x": vxy[:, 0], "y": vxy[:, 1]})
     tm["compute"] = time.perf_counter() - t1
     return ServicesRun(rows, tm, rules)
@@ -172,7 +173,7 @@ def explain(conn, village_code: str, rules: RuleSet) -> dict:
         "clinic_id": r.clinic_id if isinstance(r.clinic_id, str) else None, "distance_basis": basis,
         "clauses": [
             {"clause": "clinic", "value": _num(r.health_centre_m), "threshold": rules.clinic_within_m, "unit": "m",
-             "ok": r.clinic_ok, "nearest_m": _num(r.clinic_distance_m)},
+             "ok": r.clinic_ok, "nearest_m": _num(r.clinic_distance_m), "own_clinic": bool(r.own_clinic)},
             {"clause": "bus", "value": None, "threshold": rules.bus_stop_m, "unit": "m", "ok": r.bus_ok},
             {"clause": "kindergarten", "value": None, "threshold": None, "unit": None, "ok": r.kindergarten_ok},
         ],
@@ -187,7 +188,8 @@ def text(d: dict) -> str:
     for c in d["clauses"]:
         thr = f" (threshold {c['threshold']} {c['unit']})" if c["threshold"] is not None else ""
         val = f": {c['value']} {c['unit']}" if c["value"] is not None else ""
-        lines.append(f"  {mark[c['ok']]} {c['clause']}{val}{thr}")
+        own = " · 本村有合格卫生室 own licensed clinic" if c.get("own_clinic") else ""
+        lines.append(f"  {mark[c['ok']]} {c['clause']}{val}{thr}{own}")
     clinic = d["clauses"][0]
     lines.append(f"最近合格卫生室或卫生院 nearest licensed clinic or health centre: {d['clinic_id'] or '-'} "
                  f"{clinic['nearest_m'] if clinic['nearest_m'] is not None else '-'} m "
