@@ -79,6 +79,19 @@ def test_clinic_within_5_km_along_the_network_and_straight_beyond_it(county):
     from board import indicators
     vil = indicators.villages(county, "longxian-2021")
     assert vil[["clinic_fail", "bus_fail", "kindergarten_fail"]].sum().tolist() == [2, 4, 1]
+    # on the map: the villages' results (V6 has no place) and the facilities, names escaped in the popups
+    from layers import mapview
+    from layers.base import Filters
+    with county.cursor() as cur:
+        cur.execute("UPDATE facilities SET name = '<img src=x onerror=alert(1)>' WHERE id = 'C4'")
+    county.commit()
+    m, info = mapview.build_map(county, Filters(rule_set="longxian-2021"), ("services",), "zh", "plain")
+    assert info.features == {"村级公共服务": 5, "公共服务设施": 6}
+    import folium
+    shown = [v for ch in m._children.values() if isinstance(ch, folium.FeatureGroup)
+             for lay in ch._children.values() if isinstance(lay, folium.GeoJson)
+             for ft in lay.data["features"] for v in ft["properties"].values() if isinstance(v, str)]
+    assert "&lt;img src=x onerror=alert(1)&gt;" in shown and "<img src=x" not in m.get_root().render()
     table = indicators.county(vil, county, "longxian-2021").set_index("key")
     assert table.loc["clinic_fail", "依据"].startswith("汉中2018") and table.loc["clinic_fail", "目标"] == "0"
 
