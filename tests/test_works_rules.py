@@ -66,6 +66,18 @@ def test_each_works_rule_at_its_edge_is_one_ledger_item(conn):
     items = rectification.items(conn, kind="works").set_index("subject_id")
     assert items.loc["W999:works_fees", "detail"] == "94.9%" and items.loc["W999:works_fees", "owner"] == "李水管"
     assert set(items.source) == {"record"}
+    # a mark on the water layer for each works with open problems (village-level ones have no works to mark)
+    import folium
+
+    from layers import mapview
+    from layers.base import Filters
+    m, info = mapview.build_map(conn, Filters(), ("water",), "zh", "plain")
+    assert info.features["供水工程运行问题"] == 2
+    marks = {ft["properties"]["id"]: ft["properties"]["problems_l"] for ch in m._children.values()
+             if isinstance(ch, folium.FeatureGroup) and ch.layer_name == "供水工程运行问题"
+             for lay in ch._children.values() if isinstance(lay, folium.GeoJson) for ft in lay.data["features"]}
+    assert marks == {"W999": "投诉未回访；水费收缴率不足",
+                     "W1000": "投诉未答复；千人以上供水工程未配消毒设备；水质检测不合格"}
     # fixed in the records: the items close (销号) on the next refresh
     with conn.cursor() as cur:
         cur.execute("UPDATE works_complaints SET return_visit_on = answered_on + 3 WHERE id = %s", (c1,))
