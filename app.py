@@ -18,11 +18,11 @@ PLANNER = ("overview", "monitoring_queue", "monitoring_case", "monitoring_report
            "print_map")
 # role → its pages, the first one opening by default (accounts.ROLES; row-level security scopes what each reads)
 PAGES = {
-    "admin": (*PLANNER, "water_plan", "inspect_review", "admin"),
-    "county_planner": (*PLANNER, "water_plan", "inspect_review"),
+    "admin": (*PLANNER, "water_plan", "water_works", "inspect_review", "admin"),
+    "county_planner": (*PLANNER, "water_plan", "water_works", "inspect_review"),
     "township_officer": (*PLANNER, "inspect_review"),
     "village_monitor": ("inspect_capture", "monitoring_queue", "monitoring_case", "inspect_review"),
-    "water_bureau": ("water_plan", "map"),
+    "water_bureau": ("water_plan", "water_works", "map"),
     "viewer": ("overview", "map", "ledgers", "monitoring_report"),
 }
 TITLES = {"print_map": "page_print"}   # a page's title in the catalogue, when not page_NAME

@@ -33,16 +33,21 @@ INDICATORS = [
     Indicator("relocation_no_worker", "ind_relocation_no_worker", "relocation"),
     Indicator("assets_unregistered", "ind_assets_unregistered", "assets"),
     Indicator("inspections_open", "ind_inspections_open", "inspections", None),
+    # village services (helper W): administrative villages failing each clause of the services check
+    Indicator("clinic_fail", "ind_clinic_fail", "clinic", needs="services_results"),
+    Indicator("bus_fail", "ind_bus_fail", "bus", needs="services_results"),
+    Indicator("kindergarten_fail", "ind_kindergarten_fail", "kindergarten", needs="services_results"),
 ]
 COLUMNS = [i.key for i in INDICATORS]
 
 # The results tables the checks write, and the command that writes each.
 CHECK_COMMANDS = {"water_results": "python -m geo check water --out var/water.csv",
-                  "road_results": "python -m geo check roads --out var/roads.csv"}
+                  "road_results": "python -m geo check roads --out var/roads.csv",
+                  "services_results": "python -m geo check services --out var/services.csv"}
 
 
 def checks_run(conn, rule_set: str | None) -> dict[str, bool]:
-    """Whether the water and road checks have results for the rule set (the map and overview say so when not)."""
+    """Whether the water, road and services checks have results for the rule set (the map and overview say so when not)."""
     return {table: bool(db.query_value(conn, SQL(f"has_{table}"), {"rule_set": rule_set}))
             for table in CHECK_COMMANDS}
 

@@ -615,6 +615,12 @@ def generate(seed: int = 1, scale: str = "default") -> Demo:
         "relocated_households": relocated,
         "assets": assets,
     }
+    # Village services (helper W): their own random stream, so every layer above stays the same for a seed.
+    layers["facilities"], incidence = _facilities(_rng(seed, 31), villages, centres, seat_xy, towns, vcode, nv)
+    # Poor villages (贫困村) and deeply poor ones (深度贫困村) by their poverty incidence, for the services check's
+    # kindergartens and Hanzhong's road rule set.
+    for flag, line in (("poor_village", 0.3), ("deeply_poor", 0.45)):
+        layers["admin_units"][flag] = pd.array([None] * (1 + len(towns)) + list(incidence >= line), dtype="boolean")
     # Elevations on every point layer, from the grid (nearest cell, NaN on a void). The load samples the DEM again,
     # as every import does: these are for the files of --out and for whoever reads the frames.
     for name, frame in layers.items():
@@ -627,6 +633,48 @@ def generate(seed: int = 1, scale: str = "default") -> Demo:
             "road_gaps": list(nv_id[np.setdiff1d(np.asarray(roads.attrs.pop("gaps"), dtype=int),
                                                  np.asarray(roads.attrs.pop("cutoff"), dtype=int))])}
     return Demo(layers=layers, dem_tif=tif, seed=seed, scale=scale, info=info)
+
+
+# ----------------------------------------------------------------------------------------------------- services
+
+def _facilities(rng, villages, centres, seat_xy, towns, vcode, nv) -> tuple[gpd.GeoDataFrame, np.ndarray]:
+    """Village clinics (most villages; a few without a licensed doctor, some villages none), a health centre by each
+    township seat, schools and kindergartens in some villages, and bus stops at most village centres. Kindergartens
+    are fewer in the poorer villages, so the services check finds some missing there. Also each administrative
+    village's poverty incidence."""
+    V = len(villages)
+    codes = villages.code.to_numpy(object)
+    hh = pd.Series(nv["households"].to_numpy(float)).groupby(vcode).sum()
+    poor = pd.Series(nv["poor_households"].to_numpy(float)).groupby(vcode).sum()
+    incidence = (poor / hh.where(hh > 0)).reindex(codes).fillna(0).to_numpy()
+    has_clinic = rng.random(V) < 0.85
+    doctors = rng.integers(1, 3, V)
+    qualified = np.where(rng.random(V) < 0.9, np.minimum(doctors, rng.integers(1, 3, V)), 0)
+    has_school = rng.random(V) < 0.4
+    has_kg = rng.random(V) < np.where(incidence >= 0.3, 0.4, 0.6)
+    has_stop = rng.random(V) < 0.7
+    off = rng.uniform(-150, 150, (V, 4, 2))
+    rows, xs, ys = [], [], []
+
+    def add(fid, kind, name, village, x, y, **kw):
+        rows.append({"id": fid, "kind": kind, "name": name, "village_code": village, **kw})
+        xs.append(x); ys.append(y)
+
+    for t, (code, name) in enumerate(zip(towns.code, towns.name)):
+        add(f"HC{code[-3:]}", "township_health_centre", f"{short_name(name)}卫生院", None,
+            seat_xy[t, 0] + rng.uniform(-200, 200), seat_xy[t, 1] + rng.uniform(-200, 200))
+    vnames = villages.name.to_numpy(object)
+    for k, (want, kind, word) in enumerate([(has_clinic, "village_clinic", "卫生室"), (has_school, "school", "小学"),
+                                            (has_kg, "kindergarten", "幼儿园"), (has_stop, "bus_stop", "招呼站")]):
+        for v in np.flatnonzero(want):
+            extra = {"doctors": int(doctors[v]), "qualified_doctors": int(qualified[v])} \
+                if kind == "village_clinic" else {}
+            add(f"{kind[:2].upper()}{codes[v][-6:]}", kind, f"{vnames[v]}{word}", codes[v],
+                centres[v, 0] + off[v, k, 0], centres[v, 1] + off[v, k, 1], **extra)
+    df = pd.DataFrame(rows)
+    df["doctors"] = df.get("doctors").astype("Int64")
+    df["qualified_doctors"] = df.get("qualified_doctors").astype("Int64")
+    return _points(df, np.array(xs), np.array(ys)), incidence
 
 
 def _to_geo(geoms: np.ndarray) -> np.ndarray:

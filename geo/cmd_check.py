@@ -27,10 +27,11 @@ def _rule_args(p) -> None:
 
 
 def register(sub) -> None:
-    p = sub.add_parser("check", help="run a spatial check: water fetch or road coverage",
-                       description="Run the water-fetch or road-coverage check over the whole dataset, store the "
-                                   "results (water_results / road_results) and optionally write them to a file.")
-    p.add_argument("what", choices=["water", "roads"])
+    p = sub.add_parser("check", help="run a spatial check: water fetch, road coverage or village services",
+                       description="Run the water-fetch, road-coverage or village-services check over the whole "
+                                   "dataset, store the results (water_results / road_results / services_results) "
+                                   "and optionally write them to a file.")
+    p.add_argument("what", choices=["water", "roads", "services"])
     _rule_args(p)
     p.add_argument("--out", metavar="FILE", help="also write the results as .csv or .geojson")
     p.add_argument("--engine", choices=["local", "dask"], default=None,
@@ -47,11 +48,12 @@ def register(sub) -> None:
                         "check_dask_partition_subjects setting)")
     p.set_defaults(func=run_check)
 
-    p = sub.add_parser("explain", help="explain one household's water result or one natural village's roads",
-                       description="Print the source or road chosen, the route, its length, climb and times, and "
-                                   "each clause against its threshold.")
-    p.add_argument("what", choices=["water", "roads"])
-    p.add_argument("id", help="household id, or natural village id")
+    p = sub.add_parser("explain", help="explain one household's water result, one natural village's roads or one "
+                                       "administrative village's services",
+                       description="Print the source, road or facility chosen, the route, its length, climb and "
+                                   "times, and each clause against its threshold.")
+    p.add_argument("what", choices=["water", "roads", "services"])
+    p.add_argument("id", help="household id, natural village id, or administrative village code")
     _rule_args(p)
     p.add_argument("--json", action="store_true", help="print the explanation as JSON")
     p.set_defaults(func=run_explain)
@@ -99,7 +101,7 @@ def run_check(args) -> int:
     if (args.engine or settings.check_engine) == "dask":
         return _run_check_dask(args, settings)
     import pyarrow as pa
-    from .checks import roads, water, water_write
+    from .checks import roads, services, water, water_write
     _out_suffix(args.out)
     with db.transaction() as conn:
         rules = _rules(conn, args)
@@ -113,6 +115,16 @@ def run_check(args) -> int:
                        f"{int((c == water.T).sum())}, non-compliant {int((c == water.F).sum())}, "
                        f"unknown {int((c == water.U).sum())} ({run.timings['compute'] + run.timings['write']:.2f} s)")
             table = water_write.file_table(rows, run.table) if args.out else None
+        elif args.what == "services":
+            run = services.check_services(conn, rules)
+            rows = run.rows
+            summary = (f"services check {water.result_label(rules)} v{rules.version}: {len(rows)} administrative "
+                       f"villages; clinic ok {int((rows.clinic_ok == True).sum())}, "  # noqa: E712
+                       f"bus ok {int((rows.bus_ok == True).sum())}, "  # noqa: E712
+                       f"failing {int(rows.failed_clauses.map(bool).sum())} "
+                       f"({run.timings['compute'] + run.timings['write']:.2f} s)")
+            out = rows[services.OUT_COLUMNS].assign(failed_clauses=[";".join(f) for f in rows.failed_clauses])
+            table = pa.Table.from_pandas(out, preserve_index=False) if args.out else None
         else:
             run = roads.check_roads(conn, rules)
             rows = run.rows
@@ -128,6 +140,9 @@ def run_check(args) -> int:
 def _run_check_dask(args, settings) -> int:
     """The check on a Dask cluster (geo/checks/distributed.py): the driver plans, the tasks compute and stage."""
     from .checks import distributed
+    if args.what == "services":
+        raise CommandError("--engine dask runs the water and road checks; the services check runs in this process "
+                           "(one row per administrative village)", 2)
     if args.out:
         raise CommandError("--out is not available with --engine dask: the results are in the database "
                            "(export them from there, or run without --engine dask)", 2)
@@ -161,12 +176,13 @@ def _run_check_dask(args, settings) -> int:
 
 
 def run_explain(args) -> int:
-    from .checks import explain
+    from .checks import explain, services
     conn = db.connect()
     try:
         rules = _rules(conn, args)
         try:
-            d = (explain.explain_water if args.what == "water" else explain.explain_road)(conn, args.id, rules)
+            d = {"water": explain.explain_water, "roads": explain.explain_road,
+                 "services": services.explain}[args.what](conn, args.id, rules)
         except LookupError as err:
             raise CommandError(str(err).strip("'\""), 2) from None
     finally:
@@ -174,7 +190,7 @@ def run_explain(args) -> int:
     if args.json:
         print(json.dumps(d, ensure_ascii=False, indent=1))
     else:
-        print(explain.water_text(d) if args.what == "water" else explain.road_text(d))
+        print({"water": explain.water_text, "roads": explain.road_text, "services": services.text}[args.what](d))
     return 0
 
 

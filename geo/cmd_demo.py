@@ -49,19 +49,22 @@ def load(demo, url: str | None = None) -> dict[str, int]:
 
 
 def run_checks(url: str | None = None) -> list[str]:
-    """Both checks over the whole county with the default rule set, stored (as `python -m geo check water` and
-    `… roads` do, in one transaction), and what the rooms above make of them (monitoring: signals); one line each."""
-    from .checks import roads, water
+    """The water, road and services checks over the whole county with the default rule set, stored (as `python -m
+    geo check water|roads|services` do, in one transaction), and what the rooms above make of them (monitoring: signals); one line each."""
+    from .checks import roads, services, water
     from .checks.rules import load_rules
     with db.transaction(url) as conn:
         rules = load_rules(conn)
         w = water.check_water(conn, rules).rows
         r = roads.check_roads(conn, rules).rows
+        v = services.check_services(conn, rules).rows
         with conn.cursor() as cur:
             after = [line for room in plugins(CHECKED) for line in room(cur)]
     c = w.compliant
     return [f"water check {rules.name}: {len(w):,} results, non-compliant {int((c == False).sum()):,}",  # noqa: E712
-            f"road check {rules.name}: {len(r):,} natural villages, gaps {int(r.gap.sum()):,}", *after]
+            f"road check {rules.name}: {len(r):,} natural villages, gaps {int(r.gap.sum()):,}",
+            f"services check {rules.name}: {len(v):,} administrative villages, failing "
+            f"{int(v.failed_clauses.map(bool).sum()):,}", *after]
 
 
 def run_province(args) -> int:
@@ -123,7 +126,7 @@ def run(args) -> int:
     print(f"demo: {sizes}; dem {len(d.dem_tif) / 1e6:.1f} MB")
     print(f"demo: {where} (generated in {t1 - t0:.1f} s, {'written' if args.out else 'loaded'} in {t2 - t1:.1f} s)")
     if args.out is None:
-        print("demo: running the water and road checks with the default rule set …", file=sys.stderr, flush=True)
+        print("demo: running the water, road and services checks with the default rule set …", file=sys.stderr, flush=True)
         for line in run_checks():
             print(f"demo: {line} ({time.perf_counter() - t2:.1f} s)")
         for line in notices():

@@ -110,7 +110,8 @@ class Settings(BaseSettings):
     local_tiles_url: str = ""  # e.g. /app/static/tiles/{z}/{x}/{y}.png
     local_tiles_attribution: str = ""
     tianditu_key: str = ""
-    rectify_due_days: ClassVar[dict] = {"water": 90, "road": 365, "housing": 180, "asset": 30}
+    rectify_due_days: ClassVar[dict] = {"water": 90, "road": 365, "housing": 180, "asset": 30, "inspection": 30,
+                                        "works": 90}
 
     # Accounts (accounts/): sessions, login slowing, the app's database roles, API limits
     session_hours: float = 12

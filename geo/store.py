@@ -15,7 +15,8 @@ from .db.copy import copy_columns, plain_value as _plain
 from .db.frame import record_metric_srid
 
 LAYERS = ("admin_units", "seats", "natural_villages", "households", "houses", "water_sources", "roads",
-          "relocation_sites", "relocated_households", "assets")
+          "relocation_sites", "relocated_households", "assets",
+          "facilities")   # village services (helper W)
 # Layers loaded first, so that what points at them finds them.
 LOAD_ORDER = LAYERS
 _SECOND_GEOMETRY = {"water_sources": "protection_zone"}  # a polygon column beside the point

@@ -30,12 +30,14 @@ REQUIRED = {
     "houses": ("id",),
     "assets": ("id", "type"),
     "relocated_households": ("household_id", "site_id"),
+    "facilities": ("id", "kind"),   # village services (helper W)
 }
 KEY = {"seats": "code", "admin_units": "code", "relocated_households": "household_id"}
 # Geometry type ids (shapely) each layer accepts: 0 Point, 1 LineString, 3 Polygon, 6 MultiPolygon.
 GEOMETRY = {
     "natural_villages": (0,), "households": (0,), "water_sources": (0,), "seats": (0,), "roads": (1,),
     "admin_units": (3, 6), "relocation_sites": (0, 3, 6), "houses": (0, 3, 6), "assets": (0, 3, 6),
+    "facilities": (0,),   # village services (helper W)
 }
 _TYPE_NAMES = {0: "Point", 1: "LineString", 2: "LinearRing", 3: "Polygon", 4: "MultiPoint", 5: "MultiLineString",
                6: "MultiPolygon", 7: "GeometryCollection"}

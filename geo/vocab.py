@@ -23,4 +23,5 @@ COLUMN_VOCAB = {
     ("assets", "type"): "asset_type",
     ("assets", "maintenance_state"): "maintenance_state",
     ("relocation_sites", "facilities"): "facility",
+    ("facilities", "kind"): "facility_kind",   # village services (helper W)
 }

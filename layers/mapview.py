@@ -12,7 +12,8 @@ import numpy as np
 from geo import db
 from geo.i18n import t
 
-from . import admin, assets, basemaps, households, housing, inspections, relocation, risk, roads, vendor, water
+from . import (admin, assets, basemaps, households, housing, inspections, relocation, risk, roads, services, vendor,
+               water)
 from .base import SQL, Filters, default_rule_set
 from .legend import MapLegend
 
@@ -25,11 +26,11 @@ folium.template.Template("").environment.policies["json.dumps_kwargs"] = {"sort_
 # the failing ones.
 LAYERS = {
     "admin": admin, "roads": roads, "households": households, "risk": risk, "water": water, "housing": housing,
-    "assets": assets, "relocation": relocation, "inspections": inspections,
+    "assets": assets, "relocation": relocation, "inspections": inspections, "services": services,
 }
 LAYER_TITLES = {"admin": "layer_admin", "risk": "layer_risk", "roads": "layer_roads", "water": "layer_water",
                 "households": "layer_households", "housing": "layer_housing", "assets": "layer_assets",
-                "relocation": "layer_relocation", "inspections": "layer_inspections"}
+                "relocation": "layer_relocation", "inspections": "layer_inspections", "services": "layer_services"}
 DEFAULT_LAYERS = ("admin", "risk", "water", "roads", "households")
 # Every layer served as vector tiles, by the name in its URL (board/tileserver.py serves them).
 TILES = {t.name: t for t in (households.TILES, risk.TILES, water.TILES_SOURCES, water.TILES_NV, water.TILES_FAILING,

@@ -10,12 +10,15 @@ from geo.i18n import label, t
 from geo.settings import settings
 
 from . import tiles
-from .base import SQL, Filters, LayerResult, Legend, feature_collection
+from .base import SQL, Filters, LayerResult, Legend, feature_collection, over_cap
 from .popup import Field, Popup, coded, number, percent, yes_no
 
 STATUS_COLOR = {"working": "#2c7bb6", "seasonal": "#fdae61", "failed": "#d7191c", "contaminated": "#7b3294"}
 KIND_RADIUS = {"centralised": 7, "small_scheme": 5, "well": 3.5, "spring": 3.5, "cistern": 3, "emergency": 5}
 FAIL_COLOR = "#e31a1c"
+WORKS_MARK = "#f781bf"   # a works with open operating problems in the ledger (migration 653)
+WORKS_MARKS = Popup((Field("id", "id"), Field("name", "name"), Field("village_name", "village"),
+                     Field("problems", "works.problems", coded("problem", ("；", "; ")))))
 NV_SHARE = [(0.5, "#d7191c", "< 50%"), (0.8, "#fdae61", "50–80%"), (1.0, "#a6d96a", "80–99%"),
             (9.9, "#1a9641", "100%")]
 
@@ -69,9 +72,18 @@ def build(conn, f: Filters, lang: str, shift=None) -> LayerResult:
         g = folium.FeatureGroup(name=t(key, lang), show=show)
         tiles.add_to(g, layer, f, lang, frame)
         res.add_tiled(g)
+    # the works' open operating problems of the ledger (helper W): a ring on each such works
+    marks = db.query_df(conn, SQL("works_marks"), p)
+    if not over_cap(marks):
+        g = folium.FeatureGroup(name=t("layer_works_marks", lang), show=True)
+        layer, n = WORKS_MARKS.layer(marks, lang, shift=shift, style=lambda ft: {
+            "color": WORKS_MARK, "weight": 3, "fillOpacity": 0, "radius": 9})
+        layer.add_to(g)
+        res.add(g, n)
     res.legends.append(Legend(t("layer_water", lang),
                               [(c, label("water_status", k, lang), "circle") for k, c in STATUS_COLOR.items()]
-                              + [("#a6bddb", t("layer_water_zones", lang), "box")]))
+                              + [("#a6bddb", t("layer_water_zones", lang), "box"),
+                                 (WORKS_MARK, t("layer_works_marks", lang), "ring")]))
     res.legends.append(Legend(t("layer_water_nv", lang),
                               [(c, f"{t('compliant_share', lang)} {lbl}", "circle") for _, c, lbl in NV_SHARE]))
     res.legends.append(Legend(t("layer_water_hh", lang), [(FAIL_COLOR, t("layer_water_hh", lang), "circle")],

@@ -239,7 +239,8 @@ def test_rectification_opens_failing_items_and_closes_resolved_ones(db_url):
     with db.connect(db_url) as conn:
         opened, closed = rectification.refresh(conn)
         # 4 water + 2 road + 4 housing (D under way) + 2 assets (A1 unregistered, A2 broken)
-        assert (opened, closed) == (12, 0)
+        # + 1 works (大河村 has a piped works and no water manager)
+        assert (opened, closed) == (13, 0)
         assert rectification.refresh(conn) == (0, 0)
         items = rectification.items(conn)
         a1 = items[items.subject_id == "A1"].iloc[0]
@@ -268,7 +269,7 @@ def test_rectification_page_lists_with_owner_and_due(county):
     no_errors(at)
     table = df_of(at, "rect_table")
     assert {"责任人/单位", "整改时限", "问题"} <= set(table.columns)
-    assert set(table["类别"]) == {"饮水", "道路", "住房", "资产"}
+    assert set(table["类别"]) == {"饮水", "道路", "住房", "资产", "供水工程运行"}
     assert at.metric[0].value == str(len(table))
 
 

@@ -106,7 +106,7 @@ def test_roads_commands_end_to_end(rows, tmp_path):
     with open(out, encoding="utf-8") as f:
         got = list(csv.DictReader(f))
     assert list(got[0]) == ["natural_village_id", "households", "road_id", "road_distance_m", "has_hardened_road",
-                            "required", "gap", "connected_to_seat", "network_km_to_seat"]
+                            "required", "gap", "connected_to_seat", "network_km_to_seat", "required_by"]
     assert {r["natural_village_id"]: r["gap"] for r in got} == {"A": "False", "G": "True", "C": "False",
                                                                 "S": "False", "D": "False"}
     p = subprocess.run([sys.executable, "-m", "geo", "explain", "roads", "G"], capture_output=True, text=True,

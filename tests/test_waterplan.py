@@ -191,3 +191,23 @@ def test_only_households_complying_with_a_source_out_are_rechecked(conn, monkeyp
     full = scn.affected(conn, Scenario(out))
     assert len(narrow.before) < len(full.before)
     assert list(narrow.affected.subject_id) == list(full.affected.subject_id) and len(full.affected) >= 10
+
+
+def test_repair_weighs_complaints_and_failed_samples_between_equals(conn):
+    """Helper W: two failed works bringing back as many people; the one with complaints and a failed sample of the
+    last year comes first, whatever their ids; older records do not count."""
+    from datetime import date, timedelta
+    west = [hh(f"hw{k}", -2000 - 20 * k, 0) for k in range(4)]
+    east = [hh(f"he{k}", 2000 + 20 * k, 0) for k in range(4)]
+    sc.load(conn, villages=NV, dem=FLAT, households=[*west, *east],
+            sources=[src("a_west", -2100, 0, "failed"), src("b_east", 2100, 0, "failed")])
+    today = date.today()
+    with conn.cursor() as cur:
+        cur.execute("INSERT INTO works_complaints (source_id, received_on) VALUES ('b_east', %s), ('a_west', %s)",
+                    (today - timedelta(days=30), today - timedelta(days=400)))
+        cur.execute("INSERT INTO works_samples (source_id, sampled_on, lab, passed) VALUES ('b_east', %s, 'lab', "
+                    "false)", (today - timedelta(days=10),))
+    conn.commit()
+    r = repair.rank(conn)
+    assert r.source_id.tolist() == ["b_east", "a_west"] and r.regain_people.tolist() == [12, 12]
+    assert r.set_index("source_id")[["complaints", "failed_samples"]].values.tolist() == [[1, 1], [0, 0]]

@@ -38,6 +38,10 @@ WITH hh AS (   -- monitored households: an open case in a monitored state (an el
     FROM assets
     WHERE registered_on IS NULL AND accepted_on + interval '3 months' < current_date
     GROUP BY village_code
+), sv AS (   -- village services (services_results): one row per administrative village
+    SELECT village_code, (clinic_ok IS FALSE)::int AS clinic_fail, (bus_ok IS FALSE)::int AS bus_fail,
+           (kindergarten_ok IS FALSE)::int AS kindergarten_fail
+    FROM services_results WHERE rule_set = %(rule_set)s
 ), ins AS (
     SELECT village_code, count(*) AS inspections_open
     FROM inspections WHERE review_state <> 'county_confirmed'
@@ -49,7 +53,9 @@ SELECT va.village_code AS code, va.village_name AS name, va.township_code, va.to
        coalesce(wa.water_fail_hh, 0) AS water_fail_hh, coalesce(wa.water_fail_people, 0) AS water_fail_people,
        coalesce(ro.road_gaps, 0) AS road_gaps, coalesce(re.relocation_no_worker, 0) AS relocation_no_worker,
        coalesce(asx.assets_unregistered, 0) AS assets_unregistered,
-       coalesce(ins.inspections_open, 0) AS inspections_open
+       coalesce(ins.inspections_open, 0) AS inspections_open,
+       coalesce(sv.clinic_fail, 0) AS clinic_fail, coalesce(sv.bus_fail, 0) AS bus_fail,
+       coalesce(sv.kindergarten_fail, 0) AS kindergarten_fail
 FROM village_admin va
 LEFT JOIN hh ON hh.village_code = va.village_code
 LEFT JOIN ho ON ho.village_code = va.village_code
@@ -58,4 +64,5 @@ LEFT JOIN ro ON ro.village_code = va.village_code
 LEFT JOIN re ON re.village_code = va.village_code
 LEFT JOIN asx ON asx.village_code = va.village_code
 LEFT JOIN ins ON ins.village_code = va.village_code
+LEFT JOIN sv ON sv.village_code = va.village_code
 ORDER BY va.township_code, va.village_code;

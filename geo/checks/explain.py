@@ -9,6 +9,7 @@ import pandas as pd
 
 from .. import db
 from . import network as netmod
+from . import road_criteria
 from . import roads as roadsmod
 from . import water_rule
 from .rules import RuleSet, load_rules, parse_label, result_label
@@ -174,8 +175,9 @@ def explain_road(conn, natural_village_id: str, rule_set=None) -> dict:
     clauses = [
         {"clause": "road_access", "value": _num(r.road_distance_m, 1), "threshold": rules.road_access_m, "unit": "m",
          "ok": has},
-        {"clause": "required", "value": int(r.households), "threshold": rules.min_households_for_road,
-         "unit": "households", "ok": None},  # not a test the village passes or fails: it says whether one is due
+        {"clause": "required", "value": int(r.households), "threshold": road_criteria.text(road_criteria.tree(rules)),
+         "unit": "households", "ok": None,   # not a test the village passes or fails: it says whether one is due
+         "because": r.required_by or None},  # the clauses of the rule set's criteria that made it due
         {"clause": "connected_to_seat", "value": _num(r.network_km_to_seat, 3), "threshold": None, "unit": "km",
          "ok": conn_ok},
         {"clause": "rai", "value": _num(r.all_season_road_m, 1), "threshold": rules.rai_distance_m, "unit": "m",
@@ -251,7 +253,8 @@ def road_text(d: dict) -> str:
              f"{d['network_km_to_seat']} km"]
     for c in d["clauses"]:
         thr = f" (threshold {c['threshold']} {c['unit']})" if c["threshold"] is not None else ""
-        lines.append(f"  {mark[c['ok']]} {c['clause']}: {c['value']}{thr}")
+        why = f" ← 因 due by {c['because']}" if c.get("because") else ""
+        lines.append(f"  {mark[c['ok']]} {c['clause']}: {c['value']}{thr}{why}")
     lines.append(f"缺口 gap: {'是 yes' if d['gap'] else '否 no'}" +
                  (f"; 未通过 failed: {', '.join(d['failed_clauses'])}" if d["failed_clauses"] else ""))
     return "\n".join(lines)

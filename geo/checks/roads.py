@@ -14,13 +14,14 @@ from scipy.sparse.csgraph import connected_components, dijkstra
 
 from .. import db
 from . import network as netmod
+from . import road_criteria
 from .linecopy import read_lines
 from .rules import RuleSet, result_label
 from .walking import Terrain
 
 SQL = db.SqlFiles(__file__)
 RESULT_COLUMNS = ["natural_village_id", "households", "road_id", "road_distance_m", "has_hardened_road", "required",
-                  "gap", "connected_to_seat", "network_km_to_seat"]
+                  "gap", "connected_to_seat", "network_km_to_seat", "required_by"]   # required_by: migration 651
 EXTRA_COLUMNS = ["population", "all_season_road_m", "within_rai"]  # migration 101
 
 
@@ -75,10 +76,10 @@ def compute(conn, rules: RuleSet) -> RoadRun:
         as_m = _nearest(shapely.STRtree(as_lines), pts)[1]
     has = np.isfinite(road_m) & (road_m <= rules.road_access_m)
     hh = nv.households.to_numpy(int)
-    required = hh >= rules.min_households_for_road
+    required, required_by = road_criteria.evaluate(road_criteria.tree(rules), road_criteria.measures(nv))
     rows = pd.DataFrame({"natural_village_id": nv.id.to_numpy(object), "households": hh, "road_id": road_id,
                          "road_distance_m": road_m, "has_hardened_road": has, "required": required,
-                         "gap": required & ~has, "connected_to_seat": connected, "network_km_to_seat": km,
+                         "gap": required & ~has, "required_by": np.where(required, required_by, None), "connected_to_seat": connected, "network_km_to_seat": km,
                          "population": nv.population.to_numpy(int), "all_season_road_m": as_m,
                          "within_rai": np.isfinite(as_m) & (as_m <= rules.rai_distance_m),
                          "seat_code": nv.seat_code.to_numpy(object), "x": xy[:, 0], "y": xy[:, 1]})

@@ -2,15 +2,15 @@
 the label results are stored under (the name with its overrides) and back."""
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import water_rule
+from . import road_criteria, water_rule
 
 CHOICES = {
     "water_combine": ("all", "piped_or_time"),
     "distance_basis": ("network", "straight", "auto"),
-    "road_criteria": ("households",),
 }
 
 # Every setting a rule set may hold: its type, its default where the stored rule set leaves it out, and bounds.
@@ -26,8 +26,17 @@ SCHEMA: dict[str, tuple[type, Any, float | None, float | None]] = {
     "loaded_speed_factor": (float, 0.8, 0.05, 1.0),
     "road_access_m": (float, 200.0, 0.0, None),
     "min_households_for_road": (int, 30, 0, None),
-    "road_criteria": (str, "households", None, None),
+    "road_criteria": (object, road_criteria.LEGACY, None, None),   # 'households' or an and/or tree (road_criteria)
     "rai_distance_m": (float, 2000.0, 0.0, None),
+    # Village services (geo/checks/services.py): Hanzhong 2018, a clinic unless within 5 km of the health centre
+    "clinic_within_m": (float, 5000.0, 0.0, None),
+    "bus_stop_m": (float, 2000.0, 0.0, None),         # a bus stop this far along the roads serves the village
+    "services_search_m": (float, 50000.0, 0.0, None), # network routes to facilities longer than this are not searched
+    # Running the water works (Long County 2021 tasks 24–27, Ankang 2020 annex 8; sources in [vocab.works_rule])
+    "works_training_county": (int, 2, 0, None),        # county trainings a manager attends a year
+    "works_training_township": (int, 3, 0, None),      # township trainings a year
+    "works_disinfection_people": (int, 1000, 0, None), # works serving this many people or more need disinfection
+    "works_fee_rate": (float, 0.95, 0.0, 1.0),         # share of the year's water fees collected
     "emergency_litres_per_person_day": (float, 20.0, 0.0, None),
     # How the checks measure (kept in the rule set so that a result can be reproduced from it).
     "network_snap_m": (float, 150.0, 0.0, None),      # a point farther than this from every path is off the network
@@ -67,6 +76,11 @@ def coerce(key: str, value: Any) -> Any:
     if key not in SCHEMA:
         raise RuleError(f"unknown setting {key!r}; settings are: {', '.join(sorted(SCHEMA))}")
     typ, _default, lo, hi = SCHEMA[key]
+    if key == "road_criteria":
+        try:
+            return road_criteria.parse(value)
+        except ValueError as e:
+            raise RuleError(f"setting road_criteria: {e}") from None
     try:
         if typ is bool:
             if isinstance(value, bool):
@@ -126,8 +140,10 @@ def result_label(rules: RuleSet) -> str:
     """The rule_set column of results: the name, with any overrides, so a what-if run never poses as the rule set."""
     if not rules.overrides:
         return rules.name
-    return rules.name + "?" + "&".join(f"{k}={str(v).lower() if isinstance(v, bool) else v}"
-                                       for k, v in sorted(rules.overrides.items()))
+    def word(v):
+        return str(v).lower() if isinstance(v, bool) else json.dumps(v, separators=(",", ":"), ensure_ascii=False) \
+            if isinstance(v, dict) else v
+    return rules.name + "?" + "&".join(f"{k}={word(v)}" for k, v in sorted(rules.overrides.items()))
 
 
 def parse_label(label: str) -> tuple[str, dict[str, str]]:
