@@ -27,8 +27,10 @@ PARTS = 40  # subjects per partition: a dozen partitions and many borders on a f
 
 @pytest.fixture(scope="module")
 def client():
+    import dask
     from distributed import Client, LocalCluster
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
+    with dask.config.set(distributed.LOCAL_TIMEOUTS), \
+            LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
             Client(cluster) as cl:
         yield cl
 
@@ -120,7 +122,7 @@ def test_a_worker_killed_mid_run_and_the_run_still_completes(conn, db_url, clien
     assert run.rows == 1505
     assert all(t["worker"].split(":")[1] != str(pids[victim]) for t in run.tasks)  # the dead one reported nothing
     pd.testing.assert_frame_equal(stored(conn, result_label(rules)), ref)
-    client.wait_for_workers(2, timeout=60)  # the nanny started a new one
+    client.wait_for_workers(2, timeout=180)  # the nanny started a new one
 
 
 def test_a_failed_run_leaves_the_stored_results(conn, db_url, client, monkeypatch):
@@ -208,8 +210,9 @@ def test_network_basis_across_partition_borders(conn, db_url, client):
     """On the network basis each partition builds the paths within the search distance of its box: the same sources,
     clauses and verdicts as the single process, distances and times equal but for the order of a sum (last bits)."""
     scenario(conn, n_h=300, n_s=50, seed=3)
-    grid = [{"id": f"ew{k}", "surface": "earth", "xy": [(-100, y), (6100, y)]} for k, y in enumerate(range(0, 6001, 400))]
-    grid += [{"id": f"ns{k}", "surface": "earth", "xy": [(x, -100), (x, 6100)]} for k, x in enumerate(range(0, 6001, 400))]
+    at = list(enumerate(range(0, 6001, 400)))
+    grid = [{"id": f"ew{k}", "surface": "earth", "xy": [(-100, v), (6100, v)]} for k, v in at]
+    grid += [{"id": f"ns{k}", "surface": "earth", "xy": [(v, -100), (v, 6100)]} for k, v in at]
     sc.load(conn, roads=grid)
     rules, ref = local(conn, "longxian-2021", distance_basis="network", piped_reach_m=400)
     assert (ref.distance_basis == "network").sum() > 250

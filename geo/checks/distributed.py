@@ -29,6 +29,7 @@ from .water_compute import compute
 from .water_write import arrow_results
 
 SQL = db.SqlFiles(__file__)
+LOCAL_TIMEOUTS = {"distributed.comm.timeouts.connect": "180s", "distributed.comm.timeouts.tcp": "180s"}
 TASK_RETRIES = 2  # a task that raises is tried again this often; one whose worker dies is rescheduled by Dask
 
 
@@ -180,11 +181,14 @@ def client_for(scheduler: str | None = None, workers: int = 0):
         with Client(scheduler) as client:
             yield client
         return
+    import dask
     cores = os.cpu_count() or 1
     n = workers or cores
     env = {"NUMBA_NUM_THREADS": str(max(1, cores // n))}
-    with LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None,
-                      env=env) as cluster, Client(cluster) as client:
+    # A loaded machine can take longer than Dask's 30 s to start a worker process and connect it.
+    with dask.config.set(LOCAL_TIMEOUTS), LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
+                                                       dashboard_address=None, env=env) as cluster, \
+            Client(cluster) as client:
         yield client
 
 
