@@ -23,4 +23,9 @@ COLUMN_VOCAB = {
     ("assets", "type"): "asset_type",
     ("assets", "maintenance_state"): "maintenance_state",
     ("relocation_sites", "facilities"): "facility",
+    # household members (issue 14)
+    ("household_members", "relation"): "relation",
+    ("household_members", "sex"): "sex",
+    ("household_members", "school_stage"): "school_stage",
+    ("household_members", "labour"): "labour",
 }
