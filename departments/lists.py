@@ -148,9 +148,11 @@ def check_list(frame: pd.DataFrame, kind: str, shown: str) -> pd.DataFrame:
         else:
             num = pd.to_numeric(text, errors="coerce").to_numpy(dtype=float)
             hi = 12 if col == "employed_months" else np.inf
-            bad = present & (~np.isfinite(num) | (num < 0) | (num > hi))
-            report(bad, col, lambda i, t=text, hi=hi: f"not a number from 0 to {hi:g}: {t.iloc[i]!r}")
-            val = np.where(np.isfinite(num), num, None)
+            whole = col == "employed_months"
+            bad = present & (~np.isfinite(num) | (num < 0) | (num > hi) | (whole & (np.mod(num, 1) != 0)))
+            report(bad, col, lambda i, t=text, hi=hi, w=whole: f"not a {'whole ' if w else ''}number from 0 to "
+                                                               f"{hi:g}: {t.iloc[i]!r}")
+            val = [None if not np.isfinite(x) else (int(x) if whole else float(x)) for x in num]
         if col in KINDS[kind][2]:
             report(~present, col, "missing a value (required)")
         out[col] = [None if pd.isna(v) else (v.item() if hasattr(v, "item") else v) for v in val]
@@ -162,17 +164,20 @@ def check_list(frame: pd.DataFrame, kind: str, shown: str) -> pd.DataFrame:
 def import_list(kind: str, path: str | Path, period: str, *, url: str | None = None, conn=None,
                 name: str | None = None) -> ListReport:
     """Import one department's list for one month, whole or not at all (see the module's docstring)."""
+    from monitoring.signals import department_alerts
     shown = name or Path(path).name
     if not _PERIOD.fullmatch(period or ""):
         raise ListProblems([f"{shown}: period: expected YYYY-MM, e.g. 2026-11, got {period!r}"])
     rows = check_list(read_list(path, kind, shown), kind, shown)
     with db.transaction(url, conn=conn) as c, c.cursor() as cur:
         db.set_actor(cur, f"departments:{kind}:{period}")
-        return _store(c, cur, kind, period, shown, rows)
+        # the alerts go last: monitoring takes them and commits this transaction with them
+        return store(c, cur, kind, period, shown, rows, lambda alerts, name: department_alerts(c, alerts, name))
 
 
-def _store(conn, cur, kind: str, period: str, shown: str, rows: pd.DataFrame) -> ListReport:
-    from monitoring.signals import department_alerts
+def store(conn, cur, kind: str, period: str, shown: str, rows: pd.DataFrame, raise_alerts) -> ListReport:
+    """A checked list written in the caller's transaction; `raise_alerts(alerts, list_name)` takes the crossings
+    (monitoring.signals.department_alerts's frame) and returns how many signals are new."""
     dept_code = KINDS[kind][0]
     department = label("department", dept_code)
     report = ListReport(kind, period, rows=len(rows))
@@ -213,7 +218,7 @@ def _store(conn, cur, kind: str, period: str, shown: str, rows: pd.DataFrame) ->
     if len(cross):
         alerts = pd.DataFrame({"department": department, "ref": cross.ref, "household_id": cross.household_id,
                                "rule": cross.rule, "risk_types": cross.risk_types, "detail": cross.detail})
-        report.signals = department_alerts(conn, alerts, list_name=f"{label('dept_kind', kind)} {period}")
+        report.signals = raise_alerts(alerts, f"{label('dept_kind', kind)} {period}")
     return report
 
 
