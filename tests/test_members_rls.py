@@ -81,3 +81,9 @@ def test_unmatched_list_rows_only_county_wide(county):
     assert rows(county["planner"], "SELECT row_no FROM dept_list_rows") == [(2,), (3,)]
     assert rows(county["mon_a1"], "SELECT row_no FROM dept_list_rows") == [(2,)]
     assert rows(county["mon_b1"], "SELECT row_no FROM dept_list_rows") == []
+
+
+def test_list_id_numbers_hidden_from_the_masked_roles(county):
+    with pytest.raises(psycopg2.errors.InsufficientPrivilege, match="permission denied"):
+        rows(county["viewer"], "SELECT id_number FROM dept_list_rows")
+    assert rows(county["viewer"], "SELECT row_no FROM dept_list_rows") == [(2,), (3,)]

@@ -110,6 +110,10 @@ CREATE TABLE dept_list_rows (
 CREATE INDEX dept_list_rows_household ON dept_list_rows (household_id);
 -- An unmatched number belongs to no village: only county-wide accounts see it.
 SELECT acct_protect('dept_list_rows', 'acct_in_scope(village_code)', ARRAY[]::text[]);
+-- the ID numbers a department sent are personal data too: the masked role reads every column but them
+REVOKE SELECT, INSERT, UPDATE, DELETE ON dept_list_rows FROM dixian_app_masked;
+GRANT SELECT (list_id, row_no, name, member_id, household_id, village_code, fields) ON dept_list_rows
+    TO dixian_app_masked;
 
 -- The guarantees' settings, each with its source (DOMAIN.md: three guarantees per person, relocated employment).
 UPDATE rule_sets SET settings = settings || jsonb_build_object('guarantees', jsonb_build_object(
