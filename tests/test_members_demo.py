@@ -10,6 +10,7 @@ from data import demo
 from departments import demo as dept_demo
 from geo import db, validate
 from geo.cmd_demo import load
+from monitoring import signals
 
 
 @pytest.fixture(scope="module")
@@ -45,6 +46,8 @@ def test_demo_lists_loaded_with_crossings_and_unknown_numbers(town, db_url):
     load(town, db_url)
     conn = db.connect(db_url)
     try:
+        assert db.query_value(conn, "SELECT count(*) FROM mon_signals") == 0   # raised after the demo's checks
+        signals.raise_signals(conn, ["department_alert"])
         kinds = dict(db.query_rows(conn, "SELECT kind, rows FROM dept_lists"))
         unmatched = db.query_value(conn, "SELECT count(*) FROM dept_list_rows WHERE member_id IS NULL")
         raised = dict(db.query_rows(conn, "SELECT rule, count(*) FROM mon_signals WHERE source = 'department_alert' "
