@@ -198,8 +198,10 @@ def store(conn, cur, kind: str, period: str, shown: str, rows: pd.DataFrame, rai
                      (json.dumps({f: r[f] for f in fields}, ensure_ascii=False)
                       for r in rows[fields].to_dict("records"))))
     params = {"list_id": list_id, "kind": kind, "period": period}
+    cur.execute("ANALYZE dept_in")   # without statistics a big list is joined row by row (minutes, not seconds)
     cur.execute(SQL("store_rows"), params)
     report.changed = cur.rowcount
+    cur.execute("ANALYZE dept_list_rows")
     cur.execute("DELETE FROM dept_list_rows r WHERE r.list_id = %(list_id)s "
                 "AND NOT EXISTS (SELECT 1 FROM dept_in i WHERE i.id_number = r.id_number)", params)
     report.changed += cur.rowcount
