@@ -179,3 +179,21 @@ def test_check_guarantees_command(county, tmp_path, capsys):
     assert json.loads(rows[0]["detail"])["source"]
     assert main(["check", "guarantees", "--set", "school_age_min=x"]) == 2
     assert "school_age_min" in capsys.readouterr().err
+
+
+def test_exported_ledger_reads_back(county, tmp_path, capsys):
+    """The members' export is a file the import takes back unchanged (CSV with the schema's names; Excel has the
+    Chinese headers)."""
+    out = tmp_path / "back" / "household_members.csv"
+    out.parent.mkdir()
+    assert main(["export", "household_members", "--out", str(out)]) == 0
+    header = out.read_text(encoding="utf-8-sig").splitlines()[0]
+    assert header.startswith("id,household_id,name,relation,sex,birth_date,id_number")
+    xlsx = tmp_path / "members.xlsx"
+    assert main(["export", "household_members", "--out", str(xlsx)]) == 0
+    import openpyxl
+    first = [c.value for c in next(openpyxl.load_workbook(xlsx).active.iter_rows(max_row=1))]
+    assert first[:7] == ["成员编号", "户编号", "姓名", "与户主关系", "性别", "出生日期", "身份证号"]
+    before = checksum(county)["household_members"]
+    assert _import(out.parent, "--replace") == 0, capsys.readouterr().err
+    assert checksum(county)["household_members"] == before
