@@ -3,8 +3,6 @@ per guarantee, a household's members with what each fails, the departments' unma
 language asked, read on the caller's connection (row-level security and the members' masked view decide what)."""
 from __future__ import annotations
 
-import json
-
 import pandas as pd
 
 from geo import db
@@ -79,7 +77,3 @@ def unmatched(conn, lang: str, sees_personal: bool) -> pd.DataFrame:
         df = rows(conn)
     df["kind"] = df["kind"].map(lambda v: label("dept_kind", v, lang))
     return df.rename(columns=lambda c: header("dept_list_rows", c, lang))
-
-
-def detail_json(d) -> str:
-    return json.dumps(d, ensure_ascii=False)

@@ -4,7 +4,6 @@ department alert (monitoring.signals.department_alerts). One transaction: a bad 
 the same list for the same period again changes nothing; numbers the register does not know are listed."""
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -193,10 +192,11 @@ def store(conn, cur, kind: str, period: str, shown: str, rows: pd.DataFrame, rai
     list_id = got[0]
     fields = [c for c in rows.columns if c not in ("row_no", "id_number", "name")]
     cur.execute("CREATE TEMP TABLE dept_in (row_no int, id_number text, name text, fields jsonb) ON COMMIT DROP")
-    db.copy_rows(cur, "dept_in", ["row_no", "id_number", "name", "fields"],
-                 zip(rows.row_no.astype(int).tolist(), rows.id_number, rows.name,
-                     (json.dumps({f: r[f] for f in fields}, ensure_ascii=False)
-                      for r in rows[fields].to_dict("records"))))
+    # whole columns (the fields of each row as JSON written by pandas in one call): a county's roll in seconds
+    as_json = (rows[fields].to_json(orient="records", lines=True, force_ascii=False).splitlines() if fields
+               else ["{}"] * len(rows))
+    db.copy_columns(cur, "dept_in", {"row_no": rows["row_no"].astype("int64"), "id_number": rows["id_number"],
+                                     "name": rows["name"], "fields": pd.Series(as_json, dtype=object)}, len(rows))
     params = {"list_id": list_id, "kind": kind, "period": period}
     cur.execute("ANALYZE dept_in")   # without statistics a big list is joined row by row (minutes, not seconds)
     cur.execute(SQL("store_rows"), params)
