@@ -1,13 +1,13 @@
--- A list's rows (temp table dept_in) stored and matched to the members by ID number; a row already stored the same
--- is left alone, so the same list again changes nothing. Parameters: list_id.
+-- A list's rows (temp table dept_in) stored and matched to the members by ID number (the first member by id, should
+-- two carry one number: looked up by the index, no sort of the whole list); a row already stored the same is left
+-- alone, so the same list again changes nothing. Parameters: list_id.
 INSERT INTO dept_list_rows (list_id, row_no, id_number, name, member_id, household_id, village_code, fields)
-SELECT DISTINCT ON (i.id_number) %(list_id)s, i.row_no, i.id_number, i.name, m.id, m.household_id, nv.village_code,
-       i.fields
+SELECT %(list_id)s, i.row_no, i.id_number, i.name, m.id, m.household_id, nv.village_code, i.fields
 FROM dept_in i
-LEFT JOIN household_members m ON m.id_number = i.id_number
+LEFT JOIN LATERAL (SELECT x.id, x.household_id FROM household_members x WHERE x.id_number = i.id_number
+                   ORDER BY x.id LIMIT 1) m ON true
 LEFT JOIN households h ON h.id = m.household_id
 LEFT JOIN natural_villages nv ON nv.id = h.natural_village_id
-ORDER BY i.id_number, m.id
 ON CONFLICT (list_id, id_number) DO UPDATE
 SET row_no = EXCLUDED.row_no, name = EXCLUDED.name, member_id = EXCLUDED.member_id,
     household_id = EXCLUDED.household_id, village_code = EXCLUDED.village_code, fields = EXCLUDED.fields
