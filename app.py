@@ -15,7 +15,7 @@ user = require_login()   # nobody signed in: the login form, and nothing else ru
 logout_button(user)
 
 PLANNER = ("overview", "monitoring_queue", "monitoring_case", "monitoring_report", "map", "ledgers", "rectification",
-           "print_map")
+           "print_map", "guarantees")
 # role → its pages, the first one opening by default (accounts.ROLES; row-level security scopes what each reads)
 PAGES = {
     "admin": (*PLANNER, "water_plan", "water_works", "inspect_review", "admin"),

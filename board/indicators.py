@@ -33,7 +33,7 @@ INDICATORS = [
     Indicator("relocation_no_worker", "ind_relocation_no_worker", "relocation"),
     Indicator("assets_unregistered", "ind_assets_unregistered", "assets"),
     Indicator("inspections_open", "ind_inspections_open", "inspections", None),
-    # village services (helper W): administrative villages failing each clause of the services check
+    # village services: administrative villages failing each clause of the services check
     Indicator("clinic_fail", "ind_clinic_fail", "clinic", needs="services_results"),
     Indicator("bus_fail", "ind_bus_fail", "bus", needs="services_results"),
     Indicator("kindergarten_fail", "ind_kindergarten_fail", "kindergarten", needs="services_results"),

@@ -615,12 +615,14 @@ def generate(seed: int = 1, scale: str = "default") -> Demo:
         "relocated_households": relocated,
         "assets": assets,
     }
-    # Village services (helper W): their own random stream, so every layer above stays the same for a seed.
+    # Village services: their own random stream, so every layer above stays the same for a seed.
     layers["facilities"], incidence = _facilities(_rng(seed, 31), villages, centres, seat_xy, towns, vcode, nv)
     # Poor villages (贫困村) and deeply poor ones (深度贫困村) by their poverty incidence, for the services check's
     # kindergartens and Hanzhong's road rule set.
     for flag, line in (("poor_village", 0.3), ("deeply_poor", 0.45)):
         layers["admin_units"][flag] = pd.array([None] * (1 + len(towns)) + list(incidence >= line), dtype="boolean")
+    # Household members: their own random stream, so every layer above stays as it was.
+    layers["household_members"] = _members(_rng(seed, 30), households, relocated)
     # Elevations on every point layer, from the grid (nearest cell, NaN on a void). The load samples the DEM again,
     # as every import does: these are for the files of --out and for whoever reads the frames.
     for name, frame in layers.items():
@@ -776,6 +778,165 @@ def _households(rng, H, hh_nv, nv_id, nv_elev, is_site) -> pd.DataFrame:
         "disabled_members": disabled,
         "id_number": _id_numbers(rng, H, birth),
         "phone": phone,
+    })
+
+
+# ----------------------------------------------------------------------------------------------------- members
+
+_WELFARE_POSTS = np.array(["生态护林员", "村庄保洁员", "水管员", "道路养护员"])
+_STAGES = ((3, "preschool"), (6, "primary"), (12, "junior"), (15, "senior"), (18, "college"))
+
+
+def _member_ids(rng, birth_days: np.ndarray, male: np.ndarray, taken: set) -> np.ndarray:
+    """ID numbers from 530427 for the birth dates and sexes (the sequence's last digit odd for men), none in
+    `taken` and none twice: a clash draws its sequence again."""
+    birth = np.datetime64("1970-01-01") + birth_days.astype("timedelta64[D]")
+    ymd = np.char.replace(np.datetime_as_string(birth, unit="D"), "-", "")
+    weights = np.array([7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2])
+    out = np.empty(len(ymd), dtype=object)
+    todo = np.arange(len(ymd))
+    while len(todo):
+        seq = 2 * rng.integers(0, 499, len(todo)) + np.where(male[todo], 1, 2)
+        body = np.char.add(np.char.add("530427", ymd[todo]), np.char.zfill(seq.astype(str), 3))
+        digits = np.frombuffer("".join(body.tolist()).encode(), dtype=np.uint8).reshape(-1, 17) - 48
+        ids = np.char.add(body, np.array(list("10X98765432"))[(digits * weights).sum(axis=1) % 11])
+        again = []
+        for i, v in zip(todo, ids.tolist()):
+            if v in taken:
+                again.append(i)
+            else:
+                taken.add(v)
+                out[i] = v
+        todo = np.array(again, dtype=int)
+    return out
+
+
+def _members(rng, households: pd.DataFrame, relocated: pd.DataFrame) -> pd.DataFrame:
+    """Every household's members: the head (its name and ID number), a spouse, children, parents, grandchildren,
+    with ages, sexes and ID numbers that agree; schooling by age, insurance, chronic illness and doctor contracts,
+    labour and employment, public-welfare posts, and a few planted failures of each guarantee."""
+    H = len(households)
+    n = households["members"].to_numpy().astype(int)
+    hh = np.repeat(np.arange(H), n)
+    N = len(hh)
+    start = np.repeat(np.cumsum(n) - n, n)
+    k = np.arange(N) - start                      # 0 is the head
+    head_id = households["id_number"].to_numpy(dtype=object)
+    head_ymd = np.array([v[6:14] for v in head_id])
+    head_birth = (pd.to_datetime(pd.Series(head_ymd), format="%Y%m%d").to_numpy().astype("datetime64[D]")
+                  .astype(np.int64))
+    head_male = np.array([int(v[16]) % 2 == 1 for v in head_id])
+    hb = head_birth[hh]
+    as_of = int(AS_OF.astype("datetime64[D]").astype(np.int64))
+    head_age = (as_of - head_birth) / 365.25
+    u = rng.random(N)
+    old = head_age[hh] > 55
+    relation = np.where(k == 0, "head", np.where((k == 1) & (u < 0.85), "spouse",
+                        np.where(old & (k >= 3) & (u < 0.6), "grandchild",
+                        np.where(~old & (k >= 2) & (u > 0.88), "parent", "child")))).astype(object)
+    year = 365.25
+    offset = {"spouse": rng.normal(0, 3, N) * year, "child": rng.uniform(21, 38, N) * year,
+              "parent": -rng.uniform(22, 32, N) * year, "grandchild": rng.uniform(44, 60, N) * year}
+    birth = hb.astype(float)
+    for rel, off in offset.items():
+        sel = relation == rel
+        birth[sel] = hb[sel] + off[sel]
+    birth = np.minimum(birth, as_of - rng.integers(30, 400, N)).astype(np.int64)   # nobody born after AS_OF
+    birth = np.maximum(birth, as_of - int(98 * year))
+    male = np.where(relation == "spouse", ~head_male[hh], rng.random(N) < 0.51)
+    male[k == 0] = head_male
+    ids = np.empty(N, dtype=object)
+    ids[k == 0] = head_id
+    birth[k == 0] = head_birth
+    taken: set = set()
+    heads = np.flatnonzero(k == 0)
+    clash = np.zeros(N, dtype=bool)
+    for i, v in zip(heads, head_id):               # the households' own numbers may meet by chance
+        clash[i] = v in taken
+        taken.add(v)
+    redo = (k > 0) | clash
+    ids[redo] = _member_ids(rng, birth[redo], male[redo], taken)
+    age = (as_of - birth) / year
+    names = _names(rng, N)
+    head_names = households["head_name"].to_numpy(dtype=object)
+    names[k == 0] = head_names
+    kin = np.isin(relation, ["child", "grandchild"])   # the head's surname (a compound one taken as its first)
+    names[kin] = [h[0] + g[1:] for h, g in zip(head_names[hh[kin]], names[kin])]
+    cat = households["category"].to_numpy(dtype=object)[hh]
+    poor = np.isin(cat, ["exited", "unstable", "marginal", "sudden_hardship"])
+    monitored = np.isin(cat, ["unstable", "marginal", "sudden_hardship"])
+    # Disability: as many members as the household says, the head first when there is one.
+    disabled_n = households["disabled_members"].to_numpy().astype(int)[hh]
+    grade = np.where(k < disabled_n, rng.choice([1, 2, 3, 4], N, p=[0.15, 0.25, 0.3, 0.3]), 0).astype(float)
+    grade[grade == 0] = np.nan
+    # Schooling by age; severely disabled school-age children taught at home.
+    stage = np.full(N, None, dtype=object)
+    for lo, name in _STAGES:
+        stage[age >= lo] = name
+    stage[(age >= 18) & ((age >= 22) | (rng.random(N) > 0.35))] = None
+    school_age = (age >= 6) & (age < 16)
+    severe_child = school_age & (grade <= 2)
+    stage[severe_child] = "home_teaching"
+    enrolled = np.full(N, None, dtype=object)
+    has_stage = np.array([s is not None for s in stage])
+    enrolled[has_stage] = True
+    dropped = school_age & ~severe_child & (rng.random(N) < np.where(poor, 0.012, 0.004))
+    enrolled[dropped] = False
+    enrolled[severe_child] = False
+    visits = np.where(severe_child, rng.choice([0, 1, 2, 2, 3, 4], N), np.nan)
+    # Health: everyone insured but a few; chronic illness with age; most chronic patients signed with a doctor.
+    insured = rng.random(N) > 0.006
+    chronic = rng.random(N) < np.where(age > 60, 0.3, np.where(age > 40, 0.12, 0.02))
+    contract = np.where(chronic, rng.random(N) < 0.93, None)
+    # Labour, willingness, employment; relocated households' employed members as their site recorded them.
+    labour = np.where((age >= 16) & (age < 60), np.where(rng.random(N) < 0.82, "full", "partial"),
+                      np.where((age >= 60) & (age < 70), np.where(rng.random(N) < 0.5, "partial", "none"), "none"))
+    labour = np.where(~np.isnan(grade) & (grade <= 2) & (labour != "none"), "none", labour).astype(object)
+    labour[age < 16] = None
+    able = np.isin(labour, ["full", "partial"])
+    willing = np.where(able, rng.random(N) < 0.88, None)
+    in_school = has_stage & (enrolled == True)  # noqa: E712
+    works = able & (willing == True) & ~in_school & (rng.random(N) < 0.72)  # noqa: E712
+    reloc = households["id"].isin(relocated["household_id"]).to_numpy()[hh]
+    target = pd.Series(relocated["workers_employed"].to_numpy(),
+                       index=relocated["household_id"].to_numpy()).reindex(households["id"]).to_numpy()[hh]
+    able_rank = pd.Series(able & ~in_school).groupby(hh).cumsum().to_numpy()
+    works = np.where(reloc, able & ~in_school & (able_rank <= np.nan_to_num(target)), works)
+    willing = np.where(works, True, willing)
+    months = np.where(works, rng.integers(3, 13, N), np.where(able, 0, np.nan))
+    pay = np.where(works, months * rng.uniform(2_200, 4_800, N), np.nan)
+    post = np.where(poor & (labour == "partial") & ~works & (rng.random(N) < 0.12),
+                    _WELFARE_POSTS[rng.integers(0, len(_WELFARE_POSTS), N)], None).astype(object)
+    has_post = np.array([p is not None for p in post])
+    # The household's farming income on its head: lower for the monitored, so some fall under the income line.
+    farm = np.where(monitored, rng.uniform(1_500, 6_000, N), rng.uniform(3_500, 9_000, N))
+    size = n[hh]
+    income = np.where(k == 0, np.nan_to_num(pay) + farm * size, pay)
+    phone = np.full(N, None, dtype=object)
+    phone[k == 0] = households["phone"].to_numpy(dtype=object)
+    return pd.DataFrame({
+        "id": np.char.add(households["id"].to_numpy(dtype=str)[hh], np.char.add("-", (k + 1).astype(str))).astype(object),
+        "household_id": households["id"].to_numpy(dtype=object)[hh],
+        "name": names,
+        "relation": relation,
+        "sex": np.where(male, "male", "female").astype(object),
+        "birth_date": np.datetime_as_string(birth.astype("datetime64[D]"), unit="D").astype(object),
+        "id_number": ids,
+        "phone": phone,
+        "disability_grade": pd.array(grade, dtype="Float64").astype("Int64"),
+        "chronic_illness": chronic,
+        "school_stage": stage,
+        "enrolled": enrolled,
+        "home_teaching_visits": pd.array(visits, dtype="Float64").astype("Int64"),
+        "insured": insured,
+        "doctor_contract": contract,
+        "labour": labour,
+        "willing_to_work": willing,
+        "employed_months": pd.array(months, dtype="Float64").astype("Int64"),
+        "income_yuan": np.round(income, -1),
+        "welfare_post": post,
+        "welfare_months": pd.array(np.where(has_post, 12.0, np.nan), dtype="Float64").astype("Int64"),
+        "welfare_pay_yuan": np.where(has_post, 6_000.0, np.nan),
     })
 
 

@@ -1,5 +1,5 @@
-"""`python -m geo check water|roads`, `explain water|roads ID`, `source set-status ID STATUS`, `bench`: the spatial
-checks from the command line."""
+"""`python -m geo check water|roads|services|guarantees`, `explain water|roads|services ID`, `source set-status ID
+STATUS`, `bench`: the checks from the command line."""
 from __future__ import annotations
 
 import json
@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import db
+from . import cells, db
 from .atomic import atomic_file, write_text
 from .cli import CommandError, parse_sets
 
@@ -27,13 +27,16 @@ def _rule_args(p) -> None:
 
 
 def register(sub) -> None:
-    p = sub.add_parser("check", help="run a spatial check: water fetch, road coverage or village services",
-                       description="Run the water-fetch, road-coverage or village-services check over the whole "
-                                   "dataset, store the results (water_results / road_results / services_results) "
-                                   "and optionally write them to a file.")
-    p.add_argument("what", choices=["water", "roads", "services"])
+    p = sub.add_parser("check", help="run a check: water fetch, road coverage, village services or the guarantees "
+                                     "per person",
+                       description="Run the water-fetch, road-coverage, village-services or guarantees check over "
+                                   "the whole dataset, store the results (water_results / road_results / "
+                                   "services_results / guarantee_results) and optionally write them to a file.")
+    p.add_argument("what", choices=["water", "roads", "services", "guarantees"])
     _rule_args(p)
-    p.add_argument("--out", metavar="FILE", help="also write the results as .csv or .geojson")
+    p.add_argument("--out", metavar="FILE", help="also write the results as .csv or .geojson (guarantees: .csv "
+                                                 "or .xlsx, one row per failing person and rule)")
+    p.add_argument("--as-of", metavar="YYYY-MM-DD", help="guarantees: the day ages are counted on (default today)")
     p.add_argument("--engine", choices=["local", "dask"], default=None,
                    help="local: this process; dask: partitions as tasks on a Dask cluster, results swapped in at "
                         "the end (default: the check_engine setting, local)")
@@ -96,7 +99,46 @@ def _write_out(path: str, table, x, y, conn) -> None:
             fileout.write_geojson(table, lon, lat, tmp, db.STORAGE_SRID)
 
 
+def run_guarantees(args) -> int:
+    """`check guarantees`: every person's guarantees, stored, rolled up, and optionally written to a file."""
+    import datetime as dt
+    from .checks import guarantees
+    from .checks.rules import RuleError
+    try:
+        as_of = dt.date.fromisoformat(args.as_of) if args.as_of else None
+    except ValueError:
+        raise CommandError(f"--as-of {args.as_of!r}: expected a date YYYY-MM-DD", 2) from None
+    if args.out and Path(args.out).suffix.lower() not in (".csv", ".xlsx"):
+        raise CommandError(f"--out {args.out}: expected a .csv or .xlsx file", 2)
+    with db.transaction() as conn:
+        try:
+            rules = guarantees.load_guarantees(conn, args.rules, parse_sets(args.set))
+        except RuleError as err:
+            raise CommandError(str(err), 2) from None
+        run = guarantees.check_guarantees(conn, rules, as_of)
+    if args.out:
+        out = run.rows[guarantees.RESULT_COLUMNS].copy()
+        out["detail"] = [json.dumps(d, ensure_ascii=False) for d in out["detail"]]
+        with atomic_file(Path(args.out)) as tmp:
+            if Path(args.out).suffix.lower() == ".csv":
+                cells.to_csv(out, tmp)
+            else:
+                cells.neutralise_frame(out).to_excel(tmp, index=False, engine="openpyxl")
+    county = run.rollup[run.rollup.level == "county"]
+    per_rule = run.rows.rule.value_counts()
+    parts = ", ".join(f"{r} {int(per_rule.get(r, 0)):,}" for r in guarantees.RULES)
+    share = county.employment_share.iloc[0] if len(county) else None
+    share_txt = ("; relocated households with labour employed "
+                 f"{share:.1%} (at least {rules.values['min_employment_share']:.0%} asked)"
+                 if share is not None and share == share else "")
+    print(f"guarantees {rules.label} v{rules.version}: {len(run.rows):,} failures ({parts}){share_txt} "
+          f"({run.seconds:.2f} s)" + (f"; written to {args.out}" if args.out else ""))
+    return 0
+
+
 def run_check(args) -> int:
+    if args.what == "guarantees":
+        return run_guarantees(args)
     from .settings import settings
     if (args.engine or settings.check_engine) == "dask":
         return _run_check_dask(args, settings)

@@ -186,6 +186,8 @@ def _load(cur, data: Dataset, replace: bool, problems: validate.Problems, bar) -
             continue
         columns = store.table_columns(cur, layer)
         attrs = validate.coerce_columns(raw, columns, table_defaults(cur, layer), problems)
+        if layer in validate.ROW_CHECKS:   # checks across a row's fields (a member's ID number, birth date, sex)
+            validate.ROW_CHECKS[layer](raw, attrs, problems)
         attrs = attrs.drop(columns=[c for c in _generated_columns(cur, layer) if c in attrs])  # e.g. roads.hardened
         key = validate.key_column(layer)
         keys = attrs[key].astype("string") if key in attrs else pd.Series(pd.NA, index=attrs.index, dtype="string")
@@ -250,10 +252,20 @@ def _load(cur, data: Dataset, replace: bool, problems: validate.Problems, bar) -
     _check_orphans(cur, problems)
     if problems:
         raise ImportProblems(problems)
+    if {"households", "household_members"} & set(checked):
+        problems.notices.extend(member_counts(cur))
     report.stale = drop_stale_results(cur, set(checked) | ({"dem"} if report.dem else set()))
     for imported in plugins(IMPORTED):   # the rooms above, in this transaction (monitoring: households become cases)
         report.made.update(imported(cur, set(checked)))
     return report
+
+
+def member_counts(cur) -> list[str]:
+    """A household's `members` follows from its member rows where any are loaded (one set-based UPDATE)."""
+    cur.execute("""UPDATE households h SET members = c.n
+                   FROM (SELECT household_id, count(*)::int AS n FROM household_members GROUP BY household_id) c
+                   WHERE h.id = c.household_id AND h.members IS DISTINCT FROM c.n""")
+    return [f"households: members set from household_members on {cur.rowcount:,} households"] if cur.rowcount else []
 
 
 @contextmanager

@@ -16,7 +16,8 @@ from .db.frame import record_metric_srid
 
 LAYERS = ("admin_units", "seats", "natural_villages", "households", "houses", "water_sources", "roads",
           "relocation_sites", "relocated_households", "assets",
-          "facilities")   # village services (helper W)
+          "facilities",          # village services
+          "household_members")   # persons of the households, loaded after them
 # Layers loaded first, so that what points at them finds them.
 LOAD_ORDER = LAYERS
 _SECOND_GEOMETRY = {"water_sources": "protection_zone"}  # a polygon column beside the point

@@ -30,20 +30,23 @@ REQUIRED = {
     "houses": ("id",),
     "assets": ("id", "type"),
     "relocated_households": ("household_id", "site_id"),
-    "facilities": ("id", "kind"),   # village services (helper W)
+    "facilities": ("id", "kind"),   # village services
 }
+# Household members (issue 14).
+REQUIRED["household_members"] = ("id", "household_id", "name", "relation", "sex", "birth_date", "id_number")
 KEY = {"seats": "code", "admin_units": "code", "relocated_households": "household_id"}
 # Geometry type ids (shapely) each layer accepts: 0 Point, 1 LineString, 3 Polygon, 6 MultiPolygon.
 GEOMETRY = {
     "natural_villages": (0,), "households": (0,), "water_sources": (0,), "seats": (0,), "roads": (1,),
     "admin_units": (3, 6), "relocation_sites": (0, 3, 6), "houses": (0, 3, 6), "assets": (0, 3, 6),
-    "facilities": (0,),   # village services (helper W)
+    "facilities": (0,),   # village services
 }
 _TYPE_NAMES = {0: "Point", 1: "LineString", 2: "LinearRing", 3: "Polygon", 4: "MultiPoint", 5: "MultiLineString",
                6: "MultiPolygon", 7: "GeometryCollection"}
 # Which column points at which layer.
 REFERENCES = {("households", "natural_village_id"): "natural_villages",
               ("relocated_households", "site_id"): "relocation_sites"}
+REFERENCES[("household_members", "household_id")] = "households"
 POSITIVE = {"width_m"}
 FRACTION = {"guarantee_rate"}
 NON_NEGATIVE_FLOAT = {"capacity_m3_per_day", "value_yuan"}
@@ -449,6 +452,76 @@ def check_extent(raw: RawLayer, geoms: np.ndarray, reference: tuple | None, prob
                   lambda i: f"latitude and longitude look swapped (lon {cx[i]:.6f}, lat {cy[i]:.6f} is far outside "
                             f"the data's extent; swapped it falls inside)")
     return swapped
+
+
+# ----------------------------------------------------------------------------------------- household members (issue 14)
+
+_ID_WEIGHTS = np.array([7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2])
+_ID_CHECK = np.array(list("10X98765432"))
+_ID_FORM = re.compile(r"^[0-9]{17}[0-9X]$")
+MEMBER_RANGES = {"disability_grade": (1, 4), "employed_months": (0, 12), "welfare_months": (0, 12)}
+
+
+def id_number_problems(numbers: pd.Series, birth: pd.Series | None = None, sex: pd.Series | None = None
+                       ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Resident ID numbers (GB 11643-1999) over whole columns: (malformed, bad check digit, birth date differs,
+    sex differs), each a boolean array. `birth` as 'YYYY-MM-DD' text, `sex` as male/female; lower-case x is read as X."""
+    text = as_text(numbers).str.upper()
+    present = text.notna().to_numpy(dtype=bool)
+    form = present & text.str.fullmatch(_ID_FORM.pattern).fillna(False).to_numpy(dtype=bool)
+    malformed = present & ~form
+    n = len(text)
+    bad_check = np.zeros(n, dtype=bool)
+    bad_birth = np.zeros(n, dtype=bool)
+    bad_sex = np.zeros(n, dtype=bool)
+    if form.any():
+        ok = text[form].to_numpy(dtype=object)
+        digits = np.frombuffer("".join(v[:17] for v in ok).encode(), dtype=np.uint8).reshape(-1, 17) - 48
+        expected = _ID_CHECK[(digits * _ID_WEIGHTS).sum(axis=1) % 11]
+        bad_check[form] = expected != np.array([v[17] for v in ok])
+        ymd = pd.to_datetime(pd.Series([v[6:14] for v in ok]), format="%Y%m%d", errors="coerce")
+        malformed[np.flatnonzero(form)[ymd.isna().to_numpy()]] = True   # no such date in the number
+        if birth is not None:
+            b = pd.Series(birth.to_numpy(dtype=object)[form])
+            given = b.notna().to_numpy(dtype=bool)
+            bad_birth[form] = given & ymd.notna().to_numpy() & (ymd.dt.strftime("%Y-%m-%d").to_numpy(dtype=object)
+                                                                != b.to_numpy(dtype=object))
+        if sex is not None:
+            sx = pd.Series(sex.to_numpy(dtype=object)[form])
+            coded = np.where(digits[:, 16] % 2 == 1, "male", "female")
+            bad_sex[form] = sx.notna().to_numpy(dtype=bool) & (coded != sx.to_numpy(dtype=object))
+    return malformed, bad_check & ~malformed, bad_birth, bad_sex
+
+
+def check_members(raw: RawLayer, attrs: pd.DataFrame, problems: Problems) -> None:
+    """A member's ID number well formed, its check digit right, the birth date and sex it carries the row's own,
+    unique in the file; grades and months in range; no birth date in the future."""
+    if "id_number" not in attrs:
+        return
+    attrs["id_number"] = as_text(attrs["id_number"]).str.upper().astype(object).where(attrs["id_number"].notna(), None)
+    malformed, bad_check, bad_birth, bad_sex = id_number_problems(
+        attrs["id_number"], attrs.get("birth_date"), attrs.get("sex"))
+    ids = attrs["id_number"]
+    problems.rows(raw, malformed, "id_number", lambda i: f"not an 18-character resident ID number: {ids.iloc[i]!r}")
+    problems.rows(raw, bad_check, "id_number", lambda i: f"check digit wrong in {ids.iloc[i]!r} (GB 11643)")
+    problems.rows(raw, bad_birth, "birth_date", lambda i: f"{attrs['birth_date'].iloc[i]} differs from the birth "
+                                                          f"date in the ID number {ids.iloc[i][6:14]}")
+    problems.rows(raw, bad_sex, "sex", lambda i: f"{attrs['sex'].iloc[i]} differs from the sex the ID number carries")
+    text = as_text(ids)
+    dup = text.duplicated(keep="first").to_numpy() & text.notna().to_numpy()
+    problems.rows(raw, dup, "id_number", lambda i: f"ID number {ids.iloc[i]!r} appears on an earlier row")
+    if "birth_date" in attrs:
+        future = pd.to_datetime(attrs["birth_date"], errors="coerce") > pd.Timestamp.now()
+        problems.rows(raw, future.to_numpy(dtype=bool), "birth_date",
+                      lambda i: f"{attrs['birth_date'].iloc[i]} is in the future")
+    for col, (lo, hi) in MEMBER_RANGES.items():
+        if col in attrs:
+            v = pd.to_numeric(attrs[col], errors="coerce").to_numpy(dtype=float)
+            problems.rows(raw, np.isfinite(v) & ((v < lo) | (v > hi)), col,
+                          lambda i, v=v, lo=lo, hi=hi: f"must be from {lo} to {hi}, got {v[i]:g}")
+
+
+ROW_CHECKS = {"household_members": check_members}   # layer -> checks across a row's fields, after coerce_columns
 
 
 def frame_for_store(attrs: pd.DataFrame, geoms: np.ndarray | None) -> pd.DataFrame:

@@ -23,5 +23,10 @@ COLUMN_VOCAB = {
     ("assets", "type"): "asset_type",
     ("assets", "maintenance_state"): "maintenance_state",
     ("relocation_sites", "facilities"): "facility",
-    ("facilities", "kind"): "facility_kind",   # village services (helper W)
+    ("facilities", "kind"): "facility_kind",   # village services
+    # household members
+    ("household_members", "relation"): "relation",
+    ("household_members", "sex"): "sex",
+    ("household_members", "school_stage"): "school_stage",
+    ("household_members", "labour"): "labour",
 }

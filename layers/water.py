@@ -72,7 +72,7 @@ def build(conn, f: Filters, lang: str, shift=None) -> LayerResult:
         g = folium.FeatureGroup(name=t(key, lang), show=show)
         tiles.add_to(g, layer, f, lang, frame)
         res.add_tiled(g)
-    # the works' open operating problems of the ledger (helper W): a ring on each such works
+    # the works' open operating problems of the ledger: a ring on each such works
     marks = db.query_df(conn, SQL("works_marks"), p)
     if not over_cap(marks):
         g = folium.FeatureGroup(name=t("layer_works_marks", lang), show=True)
