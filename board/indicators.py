@@ -42,14 +42,16 @@ COLUMNS = [i.key for i in INDICATORS]
 
 # The results tables the checks write, and the command that writes each.
 CHECK_COMMANDS = {"water_results": "python -m geo check water --out var/water.csv",
-                  "road_results": "python -m geo check roads --out var/roads.csv",
-                  "services_results": "python -m geo check services --out var/services.csv"}
+                  "road_results": "python -m geo check roads --out var/roads.csv"}
+# The services check: its indicators say when it has not run; the pages' notice (and the map's layout) stays as it was.
+LATER_CHECKS = {"services_results": "python -m geo check services --out var/services.csv"}
 
 
-def checks_run(conn, rule_set: str | None) -> dict[str, bool]:
-    """Whether the water, road and services checks have results for the rule set (the map and overview say so when not)."""
+def checks_run(conn, rule_set: str | None, tables: dict | None = None) -> dict[str, bool]:
+    """Whether the checks (CHECK_COMMANDS, or `tables`) have results for the rule set (the map and overview say so
+    when not)."""
     return {table: bool(db.query_value(conn, SQL(f"has_{table}"), {"rule_set": rule_set}))
-            for table in CHECK_COMMANDS}
+            for table in (tables or CHECK_COMMANDS)}
 
 
 def villages(conn, rule_set: str | None = None) -> pd.DataFrame:
@@ -68,7 +70,8 @@ def townships(vil: pd.DataFrame) -> pd.DataFrame:
 
 def county(vil: pd.DataFrame, conn=None, rule_set: str | None = None, lang: str = "zh") -> pd.DataFrame:
     """The county's totals as a table: indicator, value, target, source rule, and whether its check has run."""
-    run = checks_run(conn, rule_set or default_rule_set(conn)) if conn is not None else {}
+    run = checks_run(conn, rule_set or default_rule_set(conn), {**CHECK_COMMANDS, **LATER_CHECKS}) \
+        if conn is not None else {}
     rows = []
     for ind in INDICATORS:
         ran = run.get(ind.needs, True) if ind.needs else True
