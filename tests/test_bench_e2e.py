@@ -31,11 +31,12 @@ def test_commands_timed_beside_their_floors(db_url, conn):
         bench_e2e.command(db_url, "check", "water", "--out", "x.shp")
     assert bench_e2e.check_floor(gen) > 0
     figs = bench_e2e.check_commands(db_url, gen, log=lambda *a: None)
-    assert figs["check_water_s"] > 0 and figs["check_water_peak_mb"] > 50 and figs["csv_bytes"] > 3 * 60  # the header and three households
+    assert figs["check_water_s"] > 0 and 50 < figs["check_water_peak_mb"] < 2000
+    assert figs["csv_bytes"] > 3 * 60  # the header and three households
     assert figs["second_rule_set_over_first"] == round(figs["check_water_second_rule_set_s"] / figs["check_water_s"],
                                                        2)
     imp = bench_e2e.import_figures(db_url, gen, sc.SRID, log=lambda *a: None)
-    assert imp["import_s"] > imp["import_floor_s"] > 0 and imp["import_peak_mb"] > 50
+    assert imp["import_s"] > imp["import_floor_s"] > 0 and 50 < imp["import_peak_mb"] < 2000
     text = bench_e2e.markdown({"started": "2026-12-02 00:00 UTC", "machine": {
         "cpus": 2, "load_average_at_start": [1.0, 1, 1], "load_average_at_end": [2.0, 2, 2]},
         "results": [{"size": "county", **figs, **imp}]})
