@@ -1,4 +1,5 @@
-"""`python -m geo db up|down|status`: bring the database up to date, stop it, or say where it is."""
+"""`python -m geo db up|down|status|remove`: bring the database up to date, stop it, say where it is, or delete the
+embedded cluster."""
 from __future__ import annotations
 
 from . import db
@@ -7,10 +8,10 @@ from .settings import settings
 
 
 def register(sub) -> None:
-    p = sub.add_parser("db", help="database: up (start and migrate), down, status",
+    p = sub.add_parser("db", help="database: up (start and migrate), down, status, remove",
                        description="Start the embedded cluster (when DATABASE_URL is unset) and apply migrations; "
-                                   "stop it; or report its state.")
-    p.add_argument("action", choices=["up", "down", "status"])
+                                   "stop it; report its state; or stop and delete it with its data (remove).")
+    p.add_argument("action", choices=["up", "down", "status", "remove"])
     p.set_defaults(func=run)
 
 
@@ -21,10 +22,25 @@ def up() -> list[str]:
     return db.migrate()
 
 
+def _elsewhere() -> str:
+    """A note when the embedded cluster lives outside var/ (its owner cannot reach this checkout's folder)."""
+    if settings.embedded and settings.pgdata.parent != settings.var_dir:
+        return f"\nthe cluster lives in {settings.pgdata} (its user cannot reach {settings.var_dir}); " \
+               f"`make clean-db` removes it"
+    return ""
+
+
 def run(args) -> int:
     if args.action == "up":
         applied = up()
-        print(f"database up: {settings.url}" + (f"; applied {', '.join(applied)}" if applied else "; schema current"))
+        print(f"database up: {settings.url}" + (f"; applied {', '.join(applied)}" if applied else "; schema current")
+              + _elsewhere())
+    elif args.action == "remove":
+        if not settings.embedded:
+            print("DATABASE_URL is set: that server is not ours to remove")
+            return 2
+        gone = cluster.remove()
+        print(f"removed {gone}" if gone else f"no embedded cluster at {settings.pgdata}")
     elif args.action == "down":
         if not settings.embedded:
             print("DATABASE_URL is set: that server is not ours to stop")
