@@ -3,15 +3,18 @@ embedded cluster."""
 from __future__ import annotations
 
 from . import db
-from .db import cluster
+from .db import cluster, roles
 from .settings import settings
 
 
 def register(sub) -> None:
-    p = sub.add_parser("db", help="database: up (start and migrate), down, status, remove",
+    p = sub.add_parser("db", help="database: up (start and migrate), down, status, remove, url",
                        description="Start the embedded cluster (when DATABASE_URL is unset) and apply migrations; "
-                                   "stop it; report its state; or stop and delete it with its data (remove).")
-    p.add_argument("action", choices=["up", "down", "status", "remove"])
+                                   "stop it; report its state; stop and delete it with its data (remove); or print "
+                                   "the owner's connection URL (url) or the app's (url --app), for psql and tests. "
+                                   "The URLs name the password file (var/secrets/pgpass) instead of a password.")
+    p.add_argument("action", choices=["up", "down", "status", "remove", "url"])
+    p.add_argument("--app", action="store_true", help="with url: the app's login role instead of the owner")
     p.set_defaults(func=run)
 
 
@@ -19,6 +22,10 @@ def up() -> list[str]:
     """Make the configured database reachable and up to date; return the migrations applied."""
     if settings.embedded:
         cluster.start()
+    else:
+        hint = roles.ensure_roles(settings.url)
+        if hint:
+            print(f"warning: {hint}")
     return db.migrate()
 
 
@@ -35,6 +42,8 @@ def run(args) -> int:
         applied = up()
         print(f"database up: {settings.url}" + (f"; applied {', '.join(applied)}" if applied else "; schema current")
               + _elsewhere())
+    elif args.action == "url":
+        print(settings.app_url() if args.app else settings.url)
     elif args.action == "remove":
         if not settings.embedded:
             print("DATABASE_URL is set: that server is not ours to remove")

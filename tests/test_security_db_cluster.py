@@ -94,3 +94,47 @@ def test_a_clone_its_user_cannot_reach_keeps_its_cluster_where_clean_db_removes_
     finally:
         cluster.remove(cfg)
         shutil.rmtree(home, ignore_errors=True)
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="the cluster's own OS user exists only when run as root")
+def test_a_cluster_made_open_before_is_closed_and_handed_to_the_owner_at_its_next_start(monkeypatch):
+    """A cluster as the project made them before (trust over TCP, the superuser owning the project's tables, no
+    socket): the next start allows passwords only, and the owner owns (and may change) what the superuser made."""
+    import psycopg2
+    var = ROOT / "var" / f"test-open-{os.getpid()}"
+    cfg = _cfg(monkeypatch, var, _free_port())
+    try:
+        cluster.init(cfg)
+        (cfg.pgdata / "pg_hba.conf").write_text("host all all 127.0.0.1/32 trust\n")
+        subprocess.run(cluster._as_owner(cfg, [str(cfg.pg_bin / "pg_ctl"), "-D", str(cfg.pgdata), "-w", "-l",
+                                               str(cfg.pgdata / "old.log"), "-o", f"-p {cfg.pg_port}", "start"]),
+                       check=True, capture_output=True)
+        old = psycopg2.connect(host="127.0.0.1", port=cfg.pg_port, user=cfg.pg_os_user, dbname="postgres")
+        old.autocommit = True
+        with old.cursor() as cur:
+            cur.execute(f"CREATE DATABASE {cfg.pg_database}")
+        old.close()
+        old = psycopg2.connect(host="127.0.0.1", port=cfg.pg_port, user=cfg.pg_os_user, dbname=cfg.pg_database)
+        with old, old.cursor() as cur:
+            cur.execute("CREATE SCHEMA dixian; CREATE TABLE dixian.t (id serial PRIMARY KEY, x text); "
+                        "CREATE VIEW dixian.v AS SELECT * FROM dixian.t; INSERT INTO dixian.t (x) VALUES ('kept')")
+        old.close()
+        cluster.start(cfg)
+        with pytest.raises(psycopg2.OperationalError):
+            psycopg2.connect(host="127.0.0.1", port=cfg.pg_port, user=cfg.pg_os_user, dbname="postgres",
+                             passfile="/dev/null", connect_timeout=5).close()
+        c = db.connect(cfg.url)
+        with c.cursor() as cur:
+            cur.execute("SELECT x FROM dixian.t")
+            assert cur.fetchone()[0] == "kept"
+            cur.execute("SELECT relname FROM pg_class WHERE relnamespace = 'dixian'::regnamespace "
+                        "AND relowner <> %s::regrole", (cfg.pg_owner_role,))
+            assert cur.fetchall() == []
+            cur.execute("ALTER TABLE dixian.t ADD COLUMN y int")
+            cur.execute("SELECT extnamespace::regnamespace::text FROM pg_extension WHERE extname = 'postgis'")
+            assert cur.fetchone()[0] == "public"
+        c.rollback()
+        c.close()
+    finally:
+        cluster.stop(cfg)
+        shutil.rmtree(var, ignore_errors=True)
