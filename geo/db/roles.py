@@ -50,8 +50,9 @@ def roles_sql(cfg: Settings = default_settings, *, owner: bool) -> str:
         sql += [f"ALTER ROLE {o} LOGIN INHERIT NOSUPERUSER CREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS "
                 f"PASSWORD '{secret(cfg.pg_owner_role, cfg)}';",
                 # membership of the login (which holds nothing) lets the owner end the app's connections to a
-                # database it drops (DROP DATABASE … WITH (FORCE): tests, bench)
-                f"GRANT {ident(app)}, {ident(masked)}, {ident(login)} TO {o};"]
+                # database it drops (DROP DATABASE … WITH (FORCE): tests, bench), pg_signal_backend an autovacuum
+                # worker's there (PostgreSQL 15 refuses a non-superuser otherwise)
+                f"GRANT {ident(app)}, {ident(masked)}, {ident(login)}, pg_signal_backend TO {o};"]
     return "\n".join(sql)
 
 
