@@ -51,7 +51,7 @@ demo: setup db
 bench: setup db
 	$(PY) -m geo bench --json var/bench.json
 
-# Stop and remove the embedded cluster (its data is lost).
+# Stop and remove the embedded cluster (its data is lost), wherever it lives (var/pgdata, or /var/lib/dixian/<hash>
+# for a clone its user cannot reach).
 clean-db:
-	-$(PY) -m geo db down
-	rm -rf var/pgdata
+	$(PY) -m geo db remove

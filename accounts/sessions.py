@@ -70,9 +70,10 @@ def user_for_token(cur, token: str | None, kind: str | tuple[str, ...] = BEARER,
                     WHERE s.token_sha256 = %s AND u.id = s.user_id AND u.active AND s.revoked_at IS NULL
                       AND s.expires_at > %s AND s.created_at >= u.password_changed_at
                       AND s.kind = ANY(%s) AND (%s OR NOT u.must_change_password)
-                    RETURNING {cols}""", (now, hash_token(token), now, kinds, must_change_ok))
+                    RETURNING {cols}, s.kind""", (now, hash_token(token), now, kinds, must_change_ok))
     row = cur.fetchone()
-    return User(*row) if row else None
+    # The user carries the token, so the database can check it again on the app's connection (accounts.scoped).
+    return User(*row[:-1], token=token, token_kind=row[-1]) if row else None
 
 
 def renew(cur, token: str | None, *, client: str | None = None, now: datetime | None = None) -> tuple[User, str] | None:

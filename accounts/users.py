@@ -10,7 +10,7 @@ a cursor: admin actions work on a scoped (row-level secured) connection or the o
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
 import psycopg2.errors
@@ -33,6 +33,10 @@ class User:
     scope_code: str | None  # None: an admin of everything
     active: bool = True
     must_change_password: bool = False
+    # The secret this user was recognised by, and its kind (sessions.user_for_token): the database checks it again
+    # (acct_begin) before it believes who a connection is for. None: a user read by the owner (a command line, a job).
+    token: str | None = field(default=None, repr=False, compare=False)
+    token_kind: str | None = field(default=None, repr=False, compare=False)
 
     @property
     def scope_prefix(self) -> str:
@@ -149,18 +153,22 @@ def create_user(cur, login: str, password: str, role: str, scope_code: str | Non
     if cur.fetchone():
         raise AccountError(f"login {login!r} is taken / 登录名已存在")
     # An admin sees only the users of their scope, so the unique index has the last word on a name taken elsewhere.
+    # Through the database's own check of the caller (acct_user_create: the owner, or an admin of that scope).
     cur.execute("SAVEPOINT acct_create_user")
     try:
-        cur.execute(f"""INSERT INTO users (login, display_name, role, scope_code, password_hash, created_by,
-                                          must_change_password)
-                        VALUES (%s, %s, %s, %s, %s, %s, %s) RETURNING {_COLUMNS}""",
-                    (login, display_name, role, scope_code, pw_hash, by.id if by else None, must_change_password))
+        cur.execute("SELECT acct_user_create(%s, %s, %s, %s, %s, %s)",
+                    (login, display_name, role, scope_code, pw_hash, must_change_password))
     except psycopg2.errors.UniqueViolation:
         cur.execute("ROLLBACK TO SAVEPOINT acct_create_user")
         raise AccountError(f"login {login!r} is taken / 登录名已存在") from None
-    made = _row(cur.fetchone())
+    except psycopg2.errors.InsufficientPrivilege:
+        cur.execute("ROLLBACK TO SAVEPOINT acct_create_user")
+        raise NotAllowed("only an administrator of that scope may create this user / 仅该范围的管理员可创建此用户") \
+            from None
+    made_id = cur.fetchone()[0]
     cur.execute("RELEASE SAVEPOINT acct_create_user")
-    return made
+    cur.execute(f"SELECT {_COLUMNS} FROM users WHERE id = %s", (made_id,))
+    return _row(cur.fetchone())
 
 
 def find_user(cur, login: str) -> User | None:
@@ -173,9 +181,17 @@ def list_users(cur) -> list[User]:
     return [User(*r) for r in cur.fetchall()]
 
 
-def _update_one(cur, sql: str, params: tuple, user_id: int) -> User:
-    cur.execute(sql + f" WHERE id = %s RETURNING {_COLUMNS}", (*params, user_id))
-    row = cur.fetchone()
+def _update_one(cur, user_id: int, *, role_scope: tuple[str, str | None] | None = None, active: bool | None = None,
+                password_hash: str | None = None, must_change: bool | None = None) -> User:
+    """One user changed through acct_user_update, which checks the caller (the owner, or an admin of the user's scope
+    before and after); None leaves a part as it is."""
+    role, scope = role_scope or (None, None)
+    cur.execute("SELECT acct_user_update(%s, %s, %s, %s, %s, %s, %s)",
+                (user_id, role_scope is not None, role, scope, active, password_hash, must_change))
+    row = None
+    if cur.fetchone()[0]:
+        cur.execute(f"SELECT {_COLUMNS} FROM users WHERE id = %s", (user_id,))
+        row = cur.fetchone()
     if row is None:
         raise AccountError(f"user {user_id}: not found in your scope / 用户不存在或不在您的管辖范围")
     return _row(row)
@@ -185,14 +201,14 @@ def set_role_scope(cur, user_id: int, role: str, scope_code: str | None, *, by: 
     """Change a user's role and scope; it applies from their next request (sessions look the user up each time)."""
     _require_admin(by)
     scope_code = check_role_scope(role, scope_code)
-    return _update_one(cur, "UPDATE users SET role = %s, scope_code = %s", (role, scope_code), user_id)
+    return _update_one(cur, user_id, role_scope=(role, scope_code))
 
 
 def set_active(cur, user_id: int, active: bool, *, by: User | None = None) -> User:
     _require_admin(by)
     if by is not None and by.id == user_id and not active:
         raise AccountError("you cannot deactivate yourself / 不能停用自己的账号")
-    return _update_one(cur, "UPDATE users SET active = %s", (active,), user_id)
+    return _update_one(cur, user_id, active=active)
 
 
 def reset_password(cur, user_id: int, new_password: str, *, by: User | None = None,
@@ -203,8 +219,7 @@ def reset_password(cur, user_id: int, new_password: str, *, by: User | None = No
         pw_hash = passwords.hash_password(new_password)
     except passwords.WeakPassword as err:
         raise AccountError(str(err)) from None
-    return _update_one(cur, "UPDATE users SET password_hash = %s, password_changed_at = clock_timestamp(), "
-                            "must_change_password = %s", (pw_hash, must_change), user_id)
+    return _update_one(cur, user_id, password_hash=pw_hash, must_change=must_change)
 
 
 # ---- login, with slowing of repeated failures -------------------------------------------------------------------

@@ -5,6 +5,7 @@ import hashlib
 import os
 from pathlib import Path
 from typing import ClassVar, Literal
+from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
 from pydantic import Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -39,6 +40,10 @@ class Settings(BaseSettings):
     pg_port: int = 54329
     pg_os_user: str = "dixian"
     pg_database: str = "dixian"
+    # The database's login roles (geo/db/roles.py): the owner of the schema, who migrates, loads and checks (not a
+    # superuser), and the app's own login, which owns nothing and may only SET ROLE to the app roles below
+    pg_owner_role: str = "dixian_owner"
+    app_login_role: str = "dixian_web"
     # connections the one server process keeps per database URL (pages and the field API share them)
     db_pool_size: int = 20
     # Serving (python -m geo serve): the address to listen on (this machine only, unless set: 0.0.0.0 for every
@@ -186,11 +191,33 @@ class Settings(BaseSettings):
         return self.database_url is None
 
     @property
+    def pgpass(self) -> Path:
+        """The generated passwords of the login roles, in libpq's password-file format, readable by its owner only
+        (var/secrets/pgpass, mode 0600): the URLs name it (passfile=) instead of carrying a password."""
+        return self.var_dir / "secrets" / "pgpass"
+
+    @property
     def url(self) -> str:
-        """The connection URL in force: DATABASE_URL, or the embedded cluster's."""
+        """The owner's connection URL: DATABASE_URL, or the embedded cluster's owner role."""
         if self.database_url:
             return self.database_url
-        return f"postgresql://{self.pg_os_user}@127.0.0.1:{self.pg_port}/{self.pg_database}"
+        return (f"postgresql://{self.pg_owner_role}@127.0.0.1:{self.pg_port}/{self.pg_database}"
+                f"?{urlencode({'passfile': str(self.pgpass)})}")
+
+    def app_url(self, url: str | None = None) -> str:
+        """The app's connection URL to the database of `url` (default: the one in force): the same server and
+        database as the app's login role, its password from the password file. DIXIAN_APP_DATABASE_URL, when set,
+        wins for the default database."""
+        if url is None and self.app_database_url:
+            return self.app_database_url
+        parts = urlsplit(url or self.url)
+        if parts.scheme not in ("postgres", "postgresql") or parts.hostname is None:
+            return url or self.url
+        host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
+        netloc = f"{quote(self.app_login_role)}@{host}" + (f":{parts.port}" if parts.port else "")
+        query = [(k, v) for k, v in parse_qsl(parts.query) if k not in ("user", "password", "passfile")]
+        query.append(("passfile", str(self.pgpass)))
+        return urlunsplit(parts._replace(netloc=netloc, query=urlencode(query)))
 
 
 _KINDS = {int: "an integer", float: "a number", bool: "true or false", Path: "a path", str: "text"}

@@ -2,6 +2,8 @@
 at any step; every transition appended to review_log (who, role, when, from, to, why), which refuses change."""
 from __future__ import annotations
 
+import psycopg2.errors
+
 from geo import db
 from geo.i18n import label
 
@@ -46,9 +48,11 @@ def allowed(state: str, actor: Inspector, is_author: bool) -> list[str]:
 
 
 def log(cur, inspection_id, actor: Inspector, from_state: str | None, to_state: str, reason: str | None) -> None:
-    cur.execute("""INSERT INTO review_log (inspection_id, actor_id, actor_role, from_state, to_state, reason)
-                   VALUES (%s, %s, %s, %s, %s, %s)""",
-                (str(inspection_id), actor.id, actor.role, from_state, to_state, reason))
+    """The first entry of a new inspection (submitted by its author). review_log is written only by the database's
+    own functions, which ask who is calling (migration 570); later steps are transition()'s."""
+    if from_state is not None or to_state != "submitted" or reason:
+        raise ValueError("only a new inspection's submission is logged directly; steps go through transition()")
+    cur.execute("SELECT insp_review_submitted(%s, %s, %s)", (str(inspection_id), actor.id, actor.role))
 
 
 def transition(conn, inspection_id: str, actor: Inspector, to_state: str, reason: str | None = None) -> str:
@@ -73,8 +77,15 @@ def transition(conn, inspection_id: str, actor: Inspector, to_state: str, reason
         if to_state == "returned" and not reason:
             conn.rollback()
             raise WorkflowError("a return needs a reason saying what to correct", 422)
-        cur.execute("UPDATE inspections SET review_state = %s WHERE id = %s", (to_state, str(inspection_id)))
-        log(cur, inspection_id, actor, state, to_state, reason)
+        # The database checks the step again, as the caller it knows (insp_review), and logs it.
+        try:
+            cur.execute("SELECT insp_review(%s, %s, %s, %s, %s)",
+                        (str(inspection_id), to_state, reason, actor.id, actor.role))
+        except (psycopg2.errors.InsufficientPrivilege, psycopg2.errors.NoDataFound,
+                psycopg2.errors.CheckViolation) as err:
+            conn.rollback()
+            status = {psycopg2.errors.NoDataFound: 404, psycopg2.errors.CheckViolation: 422}.get(type(err), 403)
+            raise WorkflowError(err.diag.message_primary or str(err), status) from None
     conn.commit()
     return to_state
 

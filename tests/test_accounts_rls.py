@@ -119,11 +119,11 @@ def test_settings_end_with_the_transaction(county, db_url):
     c = db.connect(db_url)
     try:
         with scoped.scoped_transaction(county["mon_a1"], conn=c) as cc, cc.cursor() as cur:
-            cur.execute("SELECT current_user, current_setting('dixian.user_role')")
+            cur.execute("SELECT current_user, acct_role()")
             assert cur.fetchone() == ("dixian_app", "village_monitor")
         with c.cursor() as cur:
-            cur.execute("SELECT current_user = session_user, current_setting('dixian.user_role', true)")
-            assert cur.fetchone() in ((True, ""), (True, None))
+            cur.execute("SELECT current_user = session_user, acct_role()")
+            assert cur.fetchone() == (True, None)
         c.rollback()
     finally:
         c.close()
@@ -141,23 +141,29 @@ def test_connect_as_keeps_the_user_for_the_connection(county):
         c.close()
 
 
-def test_a_pooled_connection_as_a_user_comes_back_as_the_owner(county, db_url):
+def test_a_pooled_connection_as_a_user_comes_back_holding_nothing(county, db_url):
     """The field API's per-request connection (pooled_as): the user, with row-level security, for every
-    transaction while borrowed, even across commits; given back with no role, scope or user left on it."""
+    transaction while borrowed, even across commits; given back with no role, scope or user left on it — the app's
+    login role itself, which reads nothing (issue 12)."""
     from geo import db
+    from geo.settings import settings
     with scoped.pooled_as(county["mon_a1"]) as c:
         pid = c.get_backend_pid()
         for _ in range(2):
             with c.cursor() as cur:
-                cur.execute("SELECT current_user, current_setting('dixian.user_login'), array_agg(id ORDER BY id) "
-                            "FROM households")
+                cur.execute("SELECT current_user, acct_user_login(), array_agg(id ORDER BY id) FROM households")
                 assert cur.fetchone() == ("dixian_app", "mon_a1", ["h1", "h2"])
             c.commit()
-    with db.pooled() as c, c.cursor() as cur:
+    with db.pooled(settings.app_url()) as c, c.cursor() as cur:
         assert c.get_backend_pid() == pid  # the same connection, reused
-        cur.execute("SELECT current_user = session_user, current_setting('dixian.user_login', true), "
-                    "current_setting('dixian.scope_prefix', true), count(*) FROM households")
-        assert cur.fetchone() == (True, "", "", len(HOUSEHOLDS))
+        cur.execute("SELECT current_user = session_user, current_user")
+        assert cur.fetchone() == (True, settings.app_login_role)
+        with pytest.raises(psycopg2.errors.InsufficientPrivilege):
+            cur.execute(f"SELECT count(*) FROM {settings.schema}.households")
+        c.rollback()
+        cur.execute("SET ROLE dixian_app")  # the role it may take, but as nobody
+        cur.execute(f"SELECT acct_user_login(), acct_my_scope(), count(*) FROM {settings.schema}.households")
+        assert cur.fetchone() == (None, None, 0)
     db.close_pools()
 
 

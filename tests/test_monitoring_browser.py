@@ -129,7 +129,8 @@ class Ui:
 
     def tick(self, label: str) -> None:
         self.wait.until(lambda d: next((c for c in d.find_elements(*self.by("CSS_SELECTOR", "[data-testid='stCheckbox']"))
-                                        if c.text.strip() == label), None)).find_element(*self.by("TAG_NAME", "label")).click()
+                                        if c.text.strip() == label), None)).find_element(
+            *self.by("TAG_NAME", "label")).click()
 
     def button(self, text: str) -> None:
         self.wait.until(lambda d: next((b for b in d.find_elements(*self.by("TAG_NAME", "button"))

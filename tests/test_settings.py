@@ -30,7 +30,9 @@ def test_defaults_and_overrides(monkeypatch):
     s = Settings()
     assert (s.pg_port, s.language, s.plan_users_litres_per_person_day, s.schema) == (61234, "en", 35.5, "other")
     assert s.var_dir == Path("/srv/dixian") and s.tianditu_key == ""
-    assert s.embedded and s.url == "postgresql://dixian@127.0.0.1:61234/dixian"
+    # the owner's URL names the password file, never a password (issue 12); the app's, its own login
+    assert s.embedded and s.url == "postgresql://dixian_owner@127.0.0.1:61234/dixian?passfile=%2Fsrv%2Fdixian%2Fsecrets%2Fpgpass"
+    assert s.app_url() == "postgresql://dixian_web@127.0.0.1:61234/dixian?passfile=%2Fsrv%2Fdixian%2Fsecrets%2Fpgpass"
     monkeypatch.setenv("DATABASE_URL", "postgresql://someone@db.example/x")
     assert not s.embedded and s.url == "postgresql://someone@db.example/x"   # read when asked, not at start
     assert env_name(Settings, "patrol_protection_zone_days") == "DIXIAN_PATROL_ZONE_DAYS"

@@ -7,6 +7,7 @@ from contextlib import contextmanager
 from typing import Iterator
 
 import psycopg2
+import psycopg2.errors
 import psycopg2.extensions
 import psycopg2.pool
 
@@ -68,9 +69,9 @@ def _pool(url: str) -> psycopg2.pool.ThreadedConnectionPool:
 @contextmanager
 def pooled(url: str | None = None) -> Iterator:
     """A connection borrowed from the process's pool for `url` (default: the configured database) and given back
-    clean: whatever the borrower left open is rolled back, and session-level state (SET ROLE, settings, temporary
-    tables) is discarded, so the next borrower starts as a new connection would. A broken connection is closed
-    instead of returned."""
+    clean: whatever the borrower left open is rolled back, the user the database recorded for it is forgotten
+    (acct_end), and session-level state (SET ROLE, settings, temporary tables) is discarded, so the next borrower
+    starts as a new connection would. A broken connection is closed instead of returned."""
     pool = _pool(url or settings.url)
     conn = pool.getconn()
     broken = False
@@ -85,6 +86,10 @@ def pooled(url: str | None = None) -> Iterator:
                     conn.rollback()
                 conn.autocommit = True  # DISCARD ALL runs outside a transaction
                 with conn.cursor() as cur:
+                    try:
+                        cur.execute(f"SELECT {psycopg2.extensions.quote_ident(settings.schema, cur)}.acct_end()")
+                    except (psycopg2.errors.UndefinedFunction, psycopg2.errors.InvalidSchemaName):
+                        pass  # a database not migrated that far
                     cur.execute("DISCARD ALL")
                 conn.autocommit = False
         except psycopg2.Error:

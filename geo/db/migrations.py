@@ -4,6 +4,8 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
+from psycopg2 import sql as pgsql
+
 from ..settings import settings
 from .connection import connect
 
@@ -45,6 +47,13 @@ def migrate(url: str | None = None) -> list[str]:
                             (version, name, checksum))
                 conn.commit()
                 applied.append(path.name)
+            # The app's login may name the schema (to call acct_begin and acct_end) and nothing more: every table
+            # and view is granted to the app roles it SETs ROLE to, never to the login itself.
+            cur.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (settings.app_login_role,))
+            if cur.fetchone():
+                cur.execute(pgsql.SQL("GRANT USAGE ON SCHEMA {} TO {}").format(
+                    pgsql.Identifier(settings.schema), pgsql.Identifier(settings.app_login_role)))
+            conn.commit()
             cur.execute("SELECT pg_advisory_unlock(%s)", (_MIGRATION_LOCK,))
             conn.commit()
     except BaseException:
