@@ -6,6 +6,7 @@ import subprocess
 import sys
 import threading
 import time
+import types
 
 import numpy as np
 import pandas as pd
@@ -29,10 +30,17 @@ PARTS = 40  # subjects per partition: a dozen partitions and many borders on a f
 def client():
     import dask
     from distributed import Client, LocalCluster
-    with dask.config.set(distributed.LOCAL_TIMEOUTS), \
-            LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
-            Client(cluster) as cl:
-        yield cl
+    # Workers are spawned processes, which run the parent's __main__ again first: after an AppTest in the same
+    # session that is a page's script (streamlit leaves it there). A plain __main__ for the cluster's life.
+    main = sys.modules["__main__"]
+    sys.modules["__main__"] = types.ModuleType("__main__")
+    try:
+        with dask.config.set(distributed.LOCAL_TIMEOUTS), \
+                LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
+                Client(cluster) as cl:
+            yield cl
+    finally:
+        sys.modules["__main__"] = main
 
 
 def scenario(conn, n_h=400, n_s=60, seed=7):

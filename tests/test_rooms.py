@@ -9,8 +9,8 @@ from pathlib import Path
 from conftest import ROOT
 from geo.cli import COMMANDS, build_parser, plugins
 
-ABOVE_GEO = {"accounts", "inspections", "layers", "waterplan", "monitoring", "board", "views", "app", "server",
-             "benchmarks"}
+ABOVE_GEO = {"accounts", "inspections", "layers", "waterplan", "monitoring", "departments", "board", "views", "app",
+             "server", "benchmarks"}
 
 
 def imported_rooms(folder: Path) -> dict[str, set[str]]:

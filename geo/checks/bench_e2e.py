@@ -74,7 +74,7 @@ def check_commands(url: str, gen: dict, log=print) -> dict:
     floor = check_floor(gen)
     out["check_floor_s"] = round(floor, 3)
     straight = ["--set", "distance_basis=straight"]
-    with tempfile.TemporaryDirectory() as tmp, psycopg2.connect(url) as conn:
+    with tempfile.TemporaryDirectory() as tmp, db.connect(url) as conn:
         def clear():
             with conn.cursor() as cur:
                 cur.execute("TRUNCATE water_results")
@@ -149,7 +149,7 @@ def _store_floor(url: str, hh: pd.DataFrame, srid: int) -> float:
     pd.DataFrame({"id": hh.id, "nv": hh.natural_village_id, "m": hh.members, "g": g, "gm": gm}).to_csv(
         buf, sep="\t", header=False, index=False)
     data = buf.getvalue().encode()
-    conn = psycopg2.connect(url)
+    conn = db.connect(url)
     try:
         with conn.cursor() as cur:
             cur.execute(f"""CREATE TABLE floor_households (id text NOT NULL, natural_village_id text, members int,
